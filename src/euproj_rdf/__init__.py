@@ -1,0 +1,26 @@
+"""euproj-rdf: curated records of EU-funded cooperation projects as validated linked data.
+
+The public surface is small: :func:`build` (records → checked → mapped → validated → dump),
+:func:`check` (the same without writing), and the error classes.
+"""
+
+from .errors import ConfigError, EuprojError, RecordError, RecordProblem, RecordSyntaxError, StoreError
+from .pipeline import DEFAULT_BASE_IRI, BuildResult, build, check
+from .validation import ShaclResult, ValidationReport
+
+__all__ = [
+    "build",
+    "check",
+    "BuildResult",
+    "ValidationReport",
+    "ShaclResult",
+    "DEFAULT_BASE_IRI",
+    "EuprojError",
+    "ConfigError",
+    "RecordError",
+    "RecordProblem",
+    "RecordSyntaxError",
+    "StoreError",
+]
+
+__version__ = "0.1.0"

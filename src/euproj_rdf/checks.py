@@ -1,0 +1,275 @@
+"""Checking records against the schema before anything is mapped.
+
+:func:`index_records` is the first pass (every id, with its location, and duplicate ids);
+:func:`check_record` checks one record against the schema, the index and the concept schemes,
+and returns the record normalised (dates parsed, numbers exact, shorthands expanded) together
+with the problems found. A record with problems is never mapped.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from . import values as V
+from .errors import RecordProblem
+from .records import Record
+from .schema import FieldSpec, ObjectSpec, Schema
+
+__all__ = ["RecordIndex", "index_records", "check_record"]
+
+_LANG_FIELDS_HINT = "write {sv: …, en: …} with ISO 639-1 language codes"
+
+
+@dataclass
+class RecordIndex:
+    """Every (type, id) seen in the first pass, with where it was first defined."""
+
+    ids: dict[str, dict[str, tuple[str, int]]] = field(default_factory=dict)
+
+    def has(self, rtype: str, rid: str) -> bool:
+        return rid in self.ids.get(rtype, ())
+
+    def add(self, rtype: str, rid: str, file: str, line: int) -> tuple[str, int] | None:
+        """Register an id; returns the first location if it was already there."""
+        table = self.ids.setdefault(rtype, {})
+        if rid in table:
+            return table[rid]
+        table[rid] = (file, line)
+        return None
+
+    def count(self, rtype: str) -> int:
+        return len(self.ids.get(rtype, ()))
+
+
+def index_records(records: Iterable[Record], index: RecordIndex, schema: Schema) -> list[RecordProblem]:
+    """First pass: register ids; report duplicates (with where the first one is)."""
+    problems: list[RecordProblem] = []
+    for rec in records:
+        rtype, rid = rec.type, rec.id
+        if rtype not in schema.records or rid is None:
+            continue  # reported by check_record
+        first = index.add(rtype, rid, rec.file, rec.line)
+        if first is not None:
+            problems.append(
+                rec.problem("id", f"duplicate id '{rid}': the first {rtype} with it is at {first[0]}:{first[1]}",
+                            "merge the two records or give one another id")
+            )
+    return problems
+
+
+def _suggest(name: str, options: Iterable[str]) -> str | None:
+    """'did you mean …?' for a near miss or an abbreviation, else None."""
+    options = sorted(options)
+    close = difflib.get_close_matches(name, options, n=1)
+    if not close:
+        close = [o for o in options if o.startswith(name) or name.startswith(o)][:1]
+    return f"did you mean '{close[0]}'?" if close else None
+
+
+class _Checker:
+    def __init__(self, schema: Schema, index: RecordIndex, concepts: Mapping[str, frozenset[str]], record: Record):
+        self.schema = schema
+        self.index = index
+        self.concepts = concepts
+        self.rec = record
+        self.problems: list[RecordProblem] = []
+
+    def fail(self, path: str, message: str, hint: str | None = None) -> None:
+        self.problems.append(self.rec.problem(path, message, hint))
+
+    # -- objects ---------------------------------------------------------------------------
+    def obj(self, spec: ObjectSpec, data: Any, path: str, skip: Iterable[str] = ()) -> dict | None:
+        if not isinstance(data, dict):
+            self.fail(path, f"expected a mapping of {spec.name} fields, got {_show(data)}")
+            return None
+        out: dict[str, Any] = {}
+        for key, value in data.items():
+            if key in skip:
+                continue
+            sub = f"{path}.{key}" if path else key
+            fspec = spec.fields.get(key)
+            if fspec is None:
+                self.fail(sub, f"unknown field '{key}'", _suggest(key, spec.fields) or
+                          f"allowed: {', '.join(spec.fields)}")
+                continue
+            if value is None:
+                continue
+            norm = self.field(fspec, value, sub)
+            if norm is not None:
+                out[key] = norm
+        for fname, fspec in spec.fields.items():
+            if fname not in out and fspec.default is not None:
+                out[fname] = fspec.default
+            if fspec.required and fname not in out and data.get(fname) is None:
+                self.fail(f"{path}.{fname}" if path else fname, "missing required field")
+        present = [f for f in spec.exactly_one_of if data.get(f) is not None]
+        if spec.exactly_one_of and len(present) != 1:
+            self.fail(path, f"needs exactly one of {' or '.join(spec.exactly_one_of)}"
+                      + (f", got {' and '.join(present)}" if present else ""))
+        if spec.at_least_one_of and not any(data.get(f) is not None for f in spec.at_least_one_of):
+            self.fail(path, f"needs at least one of {', '.join(spec.at_least_one_of)}")
+        for fname, needed in spec.requires:
+            if data.get(fname) is not None:
+                for other in needed:
+                    if data.get(other) is None:
+                        self.fail(f"{path}.{fname}" if path else fname, f"'{fname}' needs '{other}' too")
+        return out
+
+    # -- fields ----------------------------------------------------------------------------
+    def field(self, f: FieldSpec, value: Any, path: str) -> Any:
+        if f.many:
+            if not isinstance(value, list):
+                self.fail(path, f"expected a list, got {_show(value)}", f"write it as [{_show(value)}]")
+                return None
+            out = []
+            for i, item in enumerate(value):
+                norm = self.one(f, item, f"{path}.{i}")
+                if norm is not None:
+                    out.append(norm)
+            return out
+        return self.one(f, value, path)
+
+    def one(self, f: FieldSpec, value: Any, path: str) -> Any:
+        kind = f.kind
+        try:
+            if kind == "object":
+                spec = self.schema.objects[f.object]
+                if f.shorthand and not isinstance(value, dict):
+                    value = {f.shorthand: value}
+                return self.obj(spec, value, path)
+            if kind == "langmap":
+                return self.langmap(value, path)
+            if isinstance(value, (dict, list)):
+                raise ValueError(f"expected a single value, got {_show(value)}")
+            if kind == "string":
+                if not isinstance(value, str):
+                    value = str(value)
+                if not value.strip():
+                    raise ValueError("empty text")
+                return value
+            if kind == "integer":
+                if isinstance(value, bool) or not isinstance(value, int):
+                    raise ValueError(f"expected a whole number, got {_show(value)}")
+                self.bounds(f, Decimal(value))
+                return value
+            if kind == "decimal":
+                d = V.parse_decimal(value)
+                self.bounds(f, d)
+                return d
+            if kind == "boolean":
+                if not isinstance(value, bool):
+                    raise ValueError(f"expected true or false, got {_show(value)}")
+                return value
+            if kind == "date":
+                return V.parse_date(value)
+            if kind == "duration":
+                return V.parse_duration(value)
+            if kind == "url":
+                return V.check_url(value)
+            if kind == "country":
+                return V.country_code(value)
+            if kind == "currency":
+                return V.currency_code(value)
+            if kind == "language":
+                return V.language_code(value)
+            if kind == "concept":
+                allowed = self.concepts.get(f.scheme, frozenset())
+                text = str(value)
+                if text not in allowed:
+                    hint = _suggest(text, allowed) or f"allowed: {', '.join(sorted(allowed))}"
+                    raise _Hinted(f"unknown {f.scheme} '{text}'", hint)
+                return text
+            if kind == "ref":
+                text = str(value)
+                if not V.ID_PATTERN.match(text) or not self.index.has(f.target, text):
+                    known = self.index.ids.get(f.target, {})
+                    hint = _suggest(text, known) or f"add a {f.target} record with id '{text}'"
+                    raise _Hinted(f"unknown {f.target} '{text}'", hint)
+                return text
+        except _Hinted as exc:
+            self.fail(path, exc.message, exc.hint)
+            return None
+        except ValueError as exc:
+            self.fail(path, str(exc))
+            return None
+        raise AssertionError(f"unhandled kind {kind}")  # schema.parse_schema rules this out
+
+    def langmap(self, value: Any, path: str) -> dict[str, str] | None:
+        if not isinstance(value, dict) or not value:
+            raise _Hinted(f"expected language-tagged text, got {_show(value)}", _LANG_FIELDS_HINT)
+        out = {}
+        for lang, text in value.items():
+            try:
+                V.language_code(lang)
+            except ValueError as exc:
+                self.fail(f"{path}.{lang}", str(exc))
+                continue
+            if not isinstance(text, str) or not text.strip():
+                self.fail(f"{path}.{lang}", f"expected text, got {_show(text)}")
+                continue
+            out[lang] = text
+        return out
+
+    def bounds(self, f: FieldSpec, d: Decimal) -> None:
+        if f.minimum is not None and d < Decimal(str(f.minimum)):
+            raise ValueError(f"negative amount {d}" if f.minimum == 0 else f"{d} is below {f.minimum}")
+        if f.maximum is not None and d > Decimal(str(f.maximum)):
+            raise ValueError(f"{d} is above {f.maximum}")
+
+
+class _Hinted(Exception):
+    def __init__(self, message: str, hint: str | None):
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def check_record(
+    record: Record,
+    schema: Schema,
+    index: RecordIndex,
+    concepts: Mapping[str, frozenset[str]],
+) -> tuple[dict[str, Any] | None, list[RecordProblem]]:
+    """Check one record; return it normalised (or ``None``) and its problems.
+
+    The normalised record has ``type`` and ``id`` plus every field present, with dates as
+    :class:`~euproj_rdf.values.FlexDate`, numbers as ``int``/``Decimal`` and shorthands expanded.
+    """
+    checker = _Checker(schema, index, concepts, record)
+    problems = checker.problems
+    problems.extend(record.read_problems)
+    rtype = record.data.get("type")
+    if rtype is None:
+        checker.fail("type", "missing record type", f"add 'type:' with one of {', '.join(schema.records)}")
+        return None, problems
+    if rtype not in schema.records:
+        checker.fail("type", f"unknown record type '{rtype}'",
+                     _suggest(str(rtype), schema.records) or f"one of {', '.join(schema.records)}")
+        return None, problems
+    rid = record.data.get("id")
+    if rid is None:
+        checker.fail("id", "missing id")
+    else:
+        try:
+            V.check_id(rid)
+        except ValueError as exc:
+            checker.fail("id", str(exc), "for example 'region-skane'")
+    spec = schema.records[rtype]
+    data = checker.obj(spec, record.data, "", skip=("type", "id"))
+    if problems or data is None:
+        return None, problems
+    data["type"] = rtype
+    data["id"] = str(rid)
+    return data, problems

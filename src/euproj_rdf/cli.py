@@ -1,0 +1,153 @@
+"""The ``euproj-rdf`` command line: thin verbs over the library.
+
+Each command parses its options, calls one library function, prints, and exits with:
+
+  0  done (the graph conforms)
+  1  the graph does not conform to the shapes (report printed, nothing written)
+  2  bad input or configuration (records, mapping, options; one ``Error:`` line each)
+  3  store or network failure
+"""
+
+from __future__ import annotations
+
+import enum
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+import typer
+
+from . import pipeline
+from .errors import EuprojError, RecordError
+
+EXIT_CODES = """Exit codes: 0 conforms and done; 1 does not conform (nothing written); 2 bad input or configuration; 3 store or network failure."""
+
+app = typer.Typer(
+    name="euproj-rdf",
+    help="Curated records of EU-funded cooperation projects → validated linked data.\n\n" + EXIT_CODES,
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+
+class ReportFormat(str, enum.Enum):
+    text = "text"
+    turtle = "turtle"
+
+
+_state = {"debug": False}
+
+
+@app.callback()
+def _main(debug: bool = typer.Option(False, "--debug", help="Show a traceback on errors.")) -> None:
+    _state["debug"] = debug
+
+
+def _err(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+@contextmanager
+def _errors():
+    """Turn library errors into one ``Error:`` line per problem and the documented exit code."""
+    try:
+        yield
+    except RecordError as exc:
+        if _state["debug"]:
+            raise
+        for problem in exc.problems:
+            _err(f"Error: {problem}")
+        _err(f"{len(exc.problems)} problem(s) in the records; nothing was written.")
+        raise typer.Exit(exc.exit_code) from None
+    except EuprojError as exc:
+        if _state["debug"]:
+            raise
+        _err(f"Error: {exc}")
+        raise typer.Exit(exc.exit_code) from None
+
+
+@contextmanager
+def _progress(enabled: bool):
+    """A rich progress bar on a terminal; nothing when piped."""
+    if not enabled or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=Console(stderr=True), transient=True,
+    ) as bar:
+        tasks: dict[str, int] = {}
+
+        def update(stage: str, done: int, total: int | None) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        yield update
+
+
+def _print_results(result: pipeline.BuildResult, *, quiet: bool) -> None:
+    for r in result.report.results:
+        if r.severity == "Violation" or not quiet:
+            _err(str(r))
+
+
+RECORDS = typer.Option(Path("records"), "--records", "-r", help="Folder (or file) of curated records.")
+BASE = typer.Option(pipeline.DEFAULT_BASE_IRI, "--base-iri", help="Base IRI of the identifiers minted.")
+
+
+@app.command()
+def build(
+    records: Path = RECORDS,
+    out: Path = typer.Option(Path("dist"), "--out", "-o", help="Output folder."),
+    base_iri: str = BASE,
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print violations only, no warnings or summary."),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Progress bar on a terminal."),
+) -> None:
+    """Check, map and validate the records; write OUT/euproj.ttl and OUT/euproj.nt.
+
+    Nothing is written unless every record is well-formed and the graph conforms.
+    Python: euproj_rdf.build(records, out).
+    """
+    with _errors(), _progress(progress) as tick:
+        result = pipeline.build(records, out, base_iri=base_iri, progress=tick)
+    _print_results(result, quiet=quiet)
+    if not result.written:
+        _err(f"Error: the graph does not conform to the shapes ({len(result.report.violations)} violation(s)); nothing was written.")
+        raise typer.Exit(1)
+    if not quiet:
+        counts = ", ".join(f"{n} {t}s" for t, n in sorted(result.records.items()))
+        typer.echo(f"Wrote {result.turtle} and {result.ntriples}: {result.triples} triples from {counts} "
+                   f"in {result.seconds:.2f} s.")
+
+
+@app.command()
+def validate(
+    records: Path = RECORDS,
+    base_iri: str = BASE,
+    format: ReportFormat = typer.Option(ReportFormat.text, "--format", "-f", help="Report as text or as a SHACL report in Turtle."),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Progress bar on a terminal."),
+) -> None:
+    """Run every check of `build` without writing anything; print the report.
+
+    Python: euproj_rdf.check(records).
+    """
+    with _errors(), _progress(progress) as tick:
+        result = pipeline.check(records, base_iri=base_iri, progress=tick)
+    if format is ReportFormat.turtle:
+        typer.echo(result.report.turtle(), nl=False)
+    else:
+        typer.echo(result.report.text())
+    raise typer.Exit(0 if result.conforms else 1)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,88 @@
+"""The library's error hierarchy.
+
+Every message says what is wrong, where (file:line, record, field) and how to fix it. The
+library raises these and never prints or exits; the CLI turns them into one ``Error:`` line and
+an exit code (see :mod:`euproj_rdf.cli`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "EuprojError",
+    "ConfigError",
+    "RecordProblem",
+    "RecordError",
+    "RecordSyntaxError",
+    "StoreError",
+]
+
+
+class EuprojError(Exception):
+    """Base class of every error this library raises."""
+
+    exit_code = 2
+
+
+class ConfigError(EuprojError):
+    """A mapping, shapes or settings file is missing or malformed."""
+
+    exit_code = 2
+
+
+@dataclass(frozen=True, order=True)
+class RecordProblem:
+    """One problem found in the records, located precisely.
+
+    >>> str(RecordProblem("records/a.yaml", 3, "project", "x", "period.end",
+    ...                   "impossible date '2019-04-31'", "write the certain part"))
+    "records/a.yaml:3: project 'x', field 'period.end': impossible date '2019-04-31' (write the certain part)"
+    """
+
+    file: str
+    line: int
+    record_type: str | None
+    record_id: str | None
+    field: str | None
+    message: str
+    hint: str | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}:"
+        what = []
+        if self.record_type:
+            what.append(f"{self.record_type} '{self.record_id}'" if self.record_id else self.record_type)
+        if self.field:
+            what.append(f"field '{self.field}'")
+        prefix = f"{where} {', '.join(what)}: " if what else f"{where} "
+        text = prefix + self.message
+        if self.hint:
+            text += f" ({self.hint})"
+        return text
+
+
+class RecordError(EuprojError):
+    """The records have problems; nothing was mapped or written.
+
+    ``problems`` lists every problem found, in file and line order.
+    """
+
+    exit_code = 2
+
+    def __init__(self, problems: list[RecordProblem]):
+        self.problems = sorted(problems)
+        n = len(self.problems)
+        first = str(self.problems[0]) if self.problems else "no problems"
+        more = f" (and {n - 1} more)" if n > 1 else ""
+        super().__init__(first + more)
+
+
+class RecordSyntaxError(RecordError):
+    """A record file is not well-formed YAML or CSV."""
+
+
+class StoreError(EuprojError):
+    """A store could not be opened, loaded or swapped; the previous state is untouched."""
+
+    exit_code = 3

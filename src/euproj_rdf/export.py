@@ -1,0 +1,111 @@
+"""Writing the dump: sorted N-Triples by external merge sort, Turtle by pyoxigraph.
+
+Memory stays bounded whatever the input size: mapped lines are sorted and written in chunks
+(:class:`ChunkWriter`), merged into one sorted, de-duplicated N-Triples file, and the Turtle file
+is streamed from it through pyoxigraph's serializer (rdflib's is orders of magnitude slower on
+large graphs). Files are written under temporary names and renamed into place only when
+complete, so a failed run never leaves a half-written dump.
+"""
+
+from __future__ import annotations
+
+import heapq
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import ExitStack
+from pathlib import Path
+
+import pyoxigraph as ox
+
+__all__ = ["ChunkWriter", "PREFIXES", "write_dump", "merge_sorted"]
+
+PREFIXES = {
+    "ep": "https://w3id.org/euproj/ontology#",
+    "role": "https://w3id.org/euproj/concept/role/",
+    "organisation-kind": "https://w3id.org/euproj/concept/organisation-kind/",
+    "programme-kind": "https://w3id.org/euproj/concept/programme-kind/",
+    "funding-kind": "https://w3id.org/euproj/concept/funding-kind/",
+    "period-qualifier": "https://w3id.org/euproj/concept/period-qualifier/",
+    "quality-flag": "https://w3id.org/euproj/concept/quality-flag/",
+    "dct": "http://purl.org/dc/terms/",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "prov": "http://www.w3.org/ns/prov#",
+    "foaf": "http://xmlns.com/foaf/0.1/",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "country": "http://publications.europa.eu/resource/authority/country/",
+    "currency": "http://publications.europa.eu/resource/authority/currency/",
+    "language": "http://publications.europa.eu/resource/authority/language/",
+}
+
+
+class ChunkWriter:
+    """Collects N-Triples lines; spills sorted chunks to a temporary folder when full."""
+
+    def __init__(self, workdir: Path, *, chunk_lines: int = 1_000_000):
+        self.workdir = workdir
+        self.chunk_lines = chunk_lines
+        self.buffer: list[str] = []
+        self.chunks: list[Path] = []
+
+    def add(self, lines: list[str]) -> None:
+        self.buffer.extend(lines)
+        if len(self.buffer) >= self.chunk_lines:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.buffer:
+            return
+        self.buffer.sort()
+        path = self.workdir / f"chunk-{len(self.chunks):05d}.nt"
+        with path.open("w", encoding="utf-8", newline="\n") as fh:
+            previous = None
+            for line in self.buffer:
+                if line != previous:
+                    fh.write(line)
+                    fh.write("\n")
+                    previous = line
+        self.chunks.append(path)
+        self.buffer = []
+
+
+def merge_sorted(chunks: list[Path]) -> Iterator[str]:
+    """The lines of sorted chunk files, merged and de-duplicated (each ends with a newline)."""
+    with ExitStack() as stack:
+        files = [stack.enter_context(p.open("r", encoding="utf-8", newline="\n")) for p in chunks]
+        previous = None
+        for line in heapq.merge(*files):
+            if line != previous:
+                yield line
+                previous = line
+
+
+def write_dump(chunks: ChunkWriter, out_dir: Path, *, stem: str = "euproj") -> tuple[Path, Path, int]:
+    """Write ``<stem>.nt`` (sorted, canonical) and ``<stem>.ttl`` atomically; return paths and triple count."""
+    chunks.flush()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    nt_path = out_dir / f"{stem}.nt"
+    ttl_path = out_dir / f"{stem}.ttl"
+    tmp_dir = Path(tempfile.mkdtemp(prefix=f".{stem}-", dir=out_dir))
+    try:
+        tmp_nt = tmp_dir / nt_path.name
+        tmp_ttl = tmp_dir / ttl_path.name
+        count = 0
+        with tmp_nt.open("w", encoding="utf-8", newline="\n") as fh:
+            for line in merge_sorted(chunks.chunks):
+                fh.write(line)
+                count += 1
+        with tmp_nt.open("rb") as src, tmp_ttl.open("wb") as dst:
+            ox.serialize(
+                ox.parse(src, format=ox.RdfFormat.N_TRIPLES),
+                dst,
+                format=ox.RdfFormat.TURTLE,
+                prefixes=PREFIXES,
+            )
+        os.replace(tmp_nt, nt_path)
+        os.replace(tmp_ttl, ttl_path)
+    finally:
+        shutil.rmtree(tmp_dir, ignore_errors=True)
+    return ttl_path, nt_path, count

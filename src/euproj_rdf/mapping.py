@@ -1,0 +1,216 @@
+"""The mapping engine: the declarative mapping compiled once into emitters of N-Triples lines.
+
+:func:`compile_mapping` turns the :class:`~euproj_rdf.schema.Schema` into one closure per field,
+with every predicate and datatype pre-formatted, so mapping a record is a walk over its fields
+appending strings. Records must have been checked (:func:`euproj_rdf.checks.check_record`):
+the emitters trust the normalised values.
+
+>>> from euproj_rdf.resources import default_schema
+>>> m = compile_mapping(default_schema(), base_iri="https://example.org/id/")
+>>> for line in m.map_record({"type": "fund", "id": "erdf", "name": {"en": "ERDF"},
+...                           "sources": [{"document": "doc", "text": "ERDF-medel"}]}):
+...     print(line)
+<https://example.org/id/fund/erdf> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <https://w3id.org/euproj/ontology#Fund> .
+<https://example.org/id/fund/erdf> <http://www.w3.org/2004/02/skos/core#prefLabel> "ERDF"@en .
+<https://example.org/id/fund/erdf> <http://www.w3.org/ns/prov#wasDerivedFrom> <https://example.org/id/source/doc> .
+<https://example.org/id/fund/erdf> <https://w3id.org/euproj/ontology#sourceQuote> "ERDF-medel" .
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from .ntriples import XSD, iri, lang_literal, literal, typed_literal
+from .schema import FieldSpec, ObjectSpec, Schema
+
+__all__ = ["Mapper", "compile_mapping", "RDF_TYPE"]
+
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+_TYPE = iri(RDF_TYPE)
+_TEMPLATE_FIELD = re.compile(r"\{([^}]+)\}")
+
+# (value, subject IRI, output lines, referenced (type, id) pairs) -> None
+Emitter = Callable[[Any, str, list, set], None]
+
+
+def _decimal_text(d: Decimal) -> str:
+    text = format(d, "f")
+    return text
+
+
+@dataclass
+class Mapper:
+    """Compiled mapping: ``map_record(normalised_record) -> list of N-Triples lines``."""
+
+    base_iri: str
+    record_iris: dict[str, str]
+    record_classes: dict[str, tuple[str, ...]]
+    _emitters: dict[str, Callable[[dict, str, list, set], None]]
+
+    def record_iri(self, rtype: str, rid: str) -> str:
+        return self.base_iri + self.record_iris[rtype].replace("{id}", rid)
+
+    def map_record(self, record: dict[str, Any], refs: set | None = None) -> list[str]:
+        """The N-Triples lines (without newline) of one checked, normalised record.
+
+        ``refs``, when given, collects the ``(type, id)`` of every record referred to.
+        """
+        out: list[str] = []
+        rtype = record["type"]
+        self._emitters[rtype](record, self.record_iri(rtype, record["id"]), out, refs if refs is not None else set())
+        return out
+
+
+def compile_mapping(schema: Schema, *, base_iri: str, include_personal_data: bool = False) -> Mapper:
+    """Compile the schema's mapping for one base IRI.
+
+    ``include_personal_data`` emits contact persons whatever their consent; the shapes make a
+    build with such data fail, so it is only for internal, unpublished use.
+    """
+    concept_ns = schema.namespaces["concept"]
+
+    def record_ref(target: str) -> Callable[[str], str]:
+        template = base_iri + schema.records[target].iri
+        return lambda rid: template.replace("{id}", rid)
+
+    def scalar_emitter(f: FieldSpec) -> Callable[[Any], str]:
+        kind = f.kind
+        if kind == "string":
+            return literal
+        if kind == "integer":
+            dt = f.datatype or XSD + "integer"
+            return lambda v: typed_literal(str(v), dt)
+        if kind == "decimal":
+            dt = f.datatype or XSD + "decimal"
+            return lambda v: typed_literal(_decimal_text(v), dt)
+        if kind == "boolean":
+            dt = XSD + "boolean"
+            return lambda v: typed_literal("true" if v else "false", dt)
+        if kind == "date":
+            return lambda v: typed_literal(v.text, v.datatype)
+        if kind == "duration":
+            dt = XSD + "duration"
+            return lambda v: typed_literal(v, dt)
+        if kind == "url":
+            return iri
+        if kind == "country":
+            ns = schema.namespaces["country"]
+            return lambda v: f"<{ns}{v}>"
+        if kind == "currency":
+            ns = schema.namespaces["currency"]
+            return lambda v: f"<{ns}{v}>"
+        if kind == "language":
+            from .values import authority_language
+
+            ns = schema.namespaces["language"]
+            return lambda v: f"<{ns}{authority_language(v)}>"
+        if kind == "concept":
+            ns = f"{concept_ns}{f.scheme}/"
+            return lambda v: f"<{ns}{v}>"
+        raise AssertionError(kind)
+
+    def field_emitter(f: FieldSpec) -> Emitter:
+        pred = iri(f.predicate) if f.predicate else ""
+        if f.kind == "object":
+            one = object_emitter(f)
+        elif f.kind == "langmap":
+            def one(value, subj, out, refs, _p=pred):
+                for lang in sorted(value):
+                    out.append(f"<{subj}> {_p} {lang_literal(value[lang], lang)} .")
+        elif f.kind == "ref":
+            make = record_ref(f.target)
+            target = f.target
+
+            def one(value, subj, out, refs, _p=pred, _make=make, _t=target):
+                refs.add((_t, value))
+                out.append(f"<{subj}> {_p} <{_make(value)}> .")
+        else:
+            term = scalar_emitter(f)
+            if f.kind == "date" and f.year_predicate:
+                year_p = iri(f.year_predicate)
+                int_dt = XSD + "integer"
+
+                def one(value, subj, out, refs, _p=pred, _t=term, _y=year_p):
+                    out.append(f"<{subj}> {_p} {_t(value)} .")
+                    out.append(f"<{subj}> {_y} {typed_literal(str(value.year), int_dt)} .")
+            else:
+                def one(value, subj, out, refs, _p=pred, _t=term):
+                    out.append(f"<{subj}> {_p} {_t(value)} .")
+        if not f.many:
+            return one
+
+        def many(values, subj, out, refs, _one=one, _obj=f.kind == "object"):
+            if _obj:
+                for i, v in enumerate(values, 1):
+                    _one(v, subj, out, refs, i)
+            else:
+                for v in values:
+                    _one(v, subj, out, refs)
+        return many
+
+    compiled_objects: dict[str, Callable] = {}
+
+    def body_emitter(spec: ObjectSpec) -> Callable[[dict, str, list, set], None]:
+        """Emit an object's classes, constants and fields on a given subject."""
+        head = [f"{_TYPE} {iri(c)}" for c in spec.classes]
+        head += [f"{iri(p)} {iri(o)}" for p, o in spec.constants]
+        fields = [(name, field_emitter(f)) for name, f in spec.fields.items()]
+
+        def emit(data, subj, out, refs, _head=head, _fields=fields):
+            for h in _head:
+                out.append(f"<{subj}> {h} .")
+            for name, em in _fields:
+                value = data.get(name)
+                if value is not None:
+                    em(value, subj, out, refs)
+        return emit
+
+    def object_emitter(f: FieldSpec):
+        spec = schema.objects[f.object]
+        if f.object not in compiled_objects:
+            compiled_objects[f.object] = body_emitter(spec)
+        body = compiled_objects[f.object]
+        consent = spec.consent if spec.personal_data and not include_personal_data else None
+        if f.inline:
+            def inline(value, subj, out, refs, index=None, _b=body):
+                _b(value, subj, out, refs)
+            return inline
+        pred = iri(f.predicate)
+        templates = [(t, _TEMPLATE_FIELD.findall(t)) for t in f.iri]
+
+        def node(value, subj, out, refs, index=None, _b=body, _p=pred, _ts=templates, _c=consent):
+            if _c is not None and value.get(_c) is not True:
+                return
+            child = None
+            for template, names in _ts:
+                if all(n in ("parent", "#") or value.get(n) is not None for n in names):
+                    child = template.replace("{parent}", subj).replace("{#}", str(index or 1))
+                    for n in names:
+                        if n not in ("parent", "#"):
+                            child = child.replace("{" + n + "}", str(value[n]))
+                    break
+            if child is None:
+                raise AssertionError(f"no IRI template of {f.name} applies")
+            out.append(f"<{subj}> {_p} <{child}> .")
+            _b(value, child, out, refs)
+        return node
+
+    emitters = {name: body_emitter(spec) for name, spec in schema.records.items()}
+    return Mapper(
+        base_iri=base_iri,
+        record_iris={name: spec.iri for name, spec in schema.records.items()},
+        record_classes={name: spec.classes for name, spec in schema.records.items()},
+        _emitters=emitters,
+    )
+
+
+def map_records(mapper: Mapper, records: Iterable[dict[str, Any]]) -> list[str]:
+    """All lines of many records (convenience for tests and small inputs)."""
+    out: list[str] = []
+    for r in records:
+        out.extend(mapper.map_record(r))
+    return out

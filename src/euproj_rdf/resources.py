@@ -1,0 +1,87 @@
+"""Where the sources of truth live: ``ontology/``, ``shapes/``, ``mappings/``.
+
+In a source checkout they are the top-level folders; in an installed wheel they are packaged
+under ``euproj_rdf/resources/``. Nothing here touches the network or the clock.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from .errors import ConfigError
+from .schema import Schema, load_schema
+
+__all__ = [
+    "resource_dir",
+    "default_schema",
+    "concept_notations",
+    "ONTOLOGY_FILE",
+    "CONCEPTS_FILE",
+    "SHAPES_FILE",
+    "MAPPING_FILE",
+]
+
+_PACKAGED = Path(__file__).parent / "resources"
+_CHECKOUT = Path(__file__).resolve().parents[2]
+
+ONTOLOGY_FILE = "ontology/euproj.ttl"
+CONCEPTS_FILE = "ontology/concepts.ttl"
+SHAPES_FILE = "shapes/euproj.ttl"
+MAPPING_FILE = "mappings/records.yaml"
+
+_SKOS = "http://www.w3.org/2004/02/skos/core#"
+
+
+def resource_dir() -> Path:
+    """The folder holding ``ontology/``, ``shapes/`` and ``mappings/``."""
+    if (_PACKAGED / "mappings").is_dir():
+        return _PACKAGED
+    if (_CHECKOUT / "mappings").is_dir():
+        return _CHECKOUT
+    raise ConfigError("cannot find the ontology, shapes and mappings folders of euproj-rdf")
+
+
+def resource(relative: str) -> Path:
+    path = resource_dir() / relative
+    if not path.exists():
+        raise ConfigError(f"missing resource '{relative}'")
+    return path
+
+
+@lru_cache(maxsize=4)
+def _schema_at(path: Path) -> Schema:
+    return load_schema(path)
+
+
+def default_schema() -> Schema:
+    """The record schema and mapping of ``mappings/records.yaml``."""
+    return _schema_at(resource(MAPPING_FILE))
+
+
+@lru_cache(maxsize=4)
+def _notations_at(path: Path) -> dict[str, frozenset[str]]:
+    try:
+        triples = list(ox.parse(path=str(path), format=ox.RdfFormat.TURTLE))
+    except (SyntaxError, OSError) as exc:
+        raise ConfigError(f"cannot read the concept schemes '{path}': {exc}") from None
+    in_scheme: dict[str, str] = {}
+    notation: dict[str, str] = {}
+    for t in triples:
+        p = t.predicate.value
+        if p == _SKOS + "inScheme":
+            in_scheme[t.subject.value] = t.object.value
+        elif p == _SKOS + "notation":
+            notation[t.subject.value] = t.object.value
+    schemes: dict[str, set[str]] = {}
+    for concept, scheme in in_scheme.items():
+        if concept in notation:
+            schemes.setdefault(scheme.rstrip("/").rsplit("/", 1)[-1], set()).add(notation[concept])
+    return {k: frozenset(v) for k, v in schemes.items()}
+
+
+def concept_notations() -> dict[str, frozenset[str]]:
+    """Allowed values of each controlled field: scheme name → notations (``ontology/concepts.ttl``)."""
+    return _notations_at(resource(CONCEPTS_FILE))

@@ -1,0 +1,180 @@
+"""The record schema, read from the mapping file (``mappings/records.yaml``).
+
+The same file says which fields a record may have (checked by :mod:`euproj_rdf.checks`) and how
+each becomes RDF (compiled by :mod:`euproj_rdf.mapping`): one source, two uses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import ConfigError
+
+__all__ = ["FieldSpec", "ObjectSpec", "Schema", "load_schema", "FIELD_KINDS"]
+
+FIELD_KINDS = frozenset(
+    {
+        "string", "langmap", "integer", "decimal", "boolean", "date", "duration", "url",
+        "country", "currency", "language", "concept", "ref", "object",
+    }
+)
+_FIELD_KEYS = frozenset(
+    {
+        "kind", "required", "many", "predicate", "target", "object", "inline", "iri", "shorthand",
+        "scheme", "minimum", "maximum", "datatype", "year_predicate", "default",
+    }
+)
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    name: str
+    kind: str
+    predicate: str | None = None  # full IRI
+    required: bool = False
+    many: bool = False
+    target: str | None = None  # ref: record type
+    object: str | None = None  # object: object type
+    inline: bool = False
+    iri: tuple[str, ...] = ()
+    shorthand: str | None = None
+    scheme: str | None = None
+    minimum: Any = None
+    maximum: Any = None
+    datatype: str | None = None  # full IRI
+    year_predicate: str | None = None
+    default: Any = None
+
+
+@dataclass(frozen=True)
+class ObjectSpec:
+    """A record type (with ``iri``) or a nested object type."""
+
+    name: str
+    fields: dict[str, FieldSpec]
+    classes: tuple[str, ...] = ()
+    iri: str | None = None
+    constants: tuple[tuple[str, str], ...] = ()
+    exactly_one_of: tuple[str, ...] = ()
+    at_least_one_of: tuple[str, ...] = ()
+    requires: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    personal_data: bool = False
+    consent: str | None = None
+
+
+@dataclass(frozen=True)
+class Schema:
+    prefixes: dict[str, str]
+    namespaces: dict[str, str]
+    records: dict[str, ObjectSpec]
+    objects: dict[str, ObjectSpec]
+    source: str = field(default="mappings/records.yaml", compare=False)
+
+    def expand(self, curie: str) -> str:
+        """``ep:Project`` → full IRI, using the file's prefixes and namespaces."""
+        prefix, sep, local = curie.partition(":")
+        if sep and prefix in self.prefixes:
+            return self.prefixes[prefix] + local
+        if sep and prefix in self.namespaces:
+            return self.namespaces[prefix] + local
+        raise ConfigError(f"{self.source}: unknown prefix in '{curie}'")
+
+
+def _as_tuple(value: Any) -> tuple:
+    if value is None:
+        return ()
+    if isinstance(value, (list, tuple)):
+        return tuple(value)
+    return (value,)
+
+
+def _object_spec(name: str, raw: dict, where: str, expand) -> ObjectSpec:
+    if not isinstance(raw, dict) or not isinstance(raw.get("fields"), dict):
+        raise ConfigError(f"{where}: '{name}' needs a 'fields' mapping")
+    fields: dict[str, FieldSpec] = {}
+    for fname, fraw in raw["fields"].items():
+        loc = f"{where}: {name}.{fname}"
+        if not isinstance(fraw, dict) or fraw.get("kind") not in FIELD_KINDS:
+            raise ConfigError(f"{loc}: 'kind' must be one of {', '.join(sorted(FIELD_KINDS))}")
+        unknown = set(fraw) - _FIELD_KEYS
+        if unknown:
+            raise ConfigError(f"{loc}: unknown key(s) {', '.join(sorted(unknown))}")
+        kind = fraw["kind"]
+        if kind == "ref" and not fraw.get("target"):
+            raise ConfigError(f"{loc}: a ref needs a 'target' record type")
+        if kind == "object" and not fraw.get("object"):
+            raise ConfigError(f"{loc}: an object field needs an 'object' type")
+        if kind == "concept" and not fraw.get("scheme"):
+            raise ConfigError(f"{loc}: a concept field needs a 'scheme'")
+        if kind == "object" and not fraw.get("inline") and not fraw.get("iri"):
+            raise ConfigError(f"{loc}: a non-inline object needs an 'iri' template")
+        if kind != "object" or not fraw.get("inline"):
+            if not fraw.get("predicate"):
+                raise ConfigError(f"{loc}: needs a 'predicate'")
+        fields[fname] = FieldSpec(
+            name=fname,
+            kind=kind,
+            predicate=expand(fraw["predicate"]) if fraw.get("predicate") else None,
+            required=bool(fraw.get("required", False)),
+            many=bool(fraw.get("many", False)),
+            target=fraw.get("target"),
+            object=fraw.get("object"),
+            inline=bool(fraw.get("inline", False)),
+            iri=_as_tuple(fraw.get("iri")),
+            shorthand=fraw.get("shorthand"),
+            scheme=fraw.get("scheme"),
+            minimum=fraw.get("minimum"),
+            maximum=fraw.get("maximum"),
+            datatype=expand(fraw["datatype"]) if fraw.get("datatype") else None,
+            year_predicate=expand(fraw["year_predicate"]) if fraw.get("year_predicate") else None,
+            default=fraw.get("default"),
+        )
+    requires = tuple((k, tuple(v)) for k, v in (raw.get("requires") or {}).items())
+    return ObjectSpec(
+        name=name,
+        fields=fields,
+        classes=tuple(expand(c) for c in _as_tuple(raw.get("class"))),
+        iri=raw.get("iri"),
+        constants=tuple((expand(p), expand(o)) for p, o in (raw.get("constants") or {}).items()),
+        exactly_one_of=_as_tuple(raw.get("exactly_one_of")),
+        at_least_one_of=_as_tuple(raw.get("at_least_one_of")),
+        requires=requires,
+        personal_data=bool(raw.get("personal_data", False)),
+        consent=raw.get("consent"),
+    )
+
+
+def parse_schema(raw: Any, *, source: str = "mappings/records.yaml") -> Schema:
+    """Build a :class:`Schema` from the parsed mapping file, checking its consistency."""
+    if not isinstance(raw, dict) or raw.get("version") != 1:
+        raise ConfigError(f"{source}: expected 'version: 1' at the top")
+    prefixes = dict(raw.get("prefixes") or {})
+    namespaces = dict(raw.get("namespaces") or {})
+    proto = Schema(prefixes, namespaces, {}, {}, source)
+    records = {n: _object_spec(n, r, source, proto.expand) for n, r in (raw.get("records") or {}).items()}
+    objects = {n: _object_spec(n, r, source, proto.expand) for n, r in (raw.get("objects") or {}).items()}
+    for spec in list(records.values()) + list(objects.values()):
+        for f in spec.fields.values():
+            if f.kind == "ref" and f.target not in records:
+                raise ConfigError(f"{source}: {spec.name}.{f.name} refers to unknown record type '{f.target}'")
+            if f.kind == "object" and f.object not in objects:
+                raise ConfigError(f"{source}: {spec.name}.{f.name} uses unknown object type '{f.object}'")
+    for name, spec in records.items():
+        if not spec.iri or "{id}" not in spec.iri:
+            raise ConfigError(f"{source}: record type '{name}' needs an 'iri' template with {{id}}")
+    return Schema(prefixes, namespaces, records, objects, source)
+
+
+def load_schema(path: Path) -> Schema:
+    """Read and check a mapping file."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"cannot read the mapping file '{path}': {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: malformed YAML: {exc}") from None
+    return parse_schema(raw, source=str(path))
