@@ -128,9 +128,9 @@ def test_unknown_controlled_value(tmp_path):
 
 
 def test_missing_required_field(tmp_path):
-    body = "- type: organisation\n  id: org-x\n  name: {sv: X}\n  kind: region\n  sources: [{document: doc, text: X}]\n"
+    body = "- type: organisation\n  id: org-x\n  name: {sv: X}\n  country: SWE\n  sources: [{document: doc, text: X}]\n"
     assert _problems(tmp_path, body) == [
-        "records/b.yaml:1: organisation 'org-x', field 'country': missing required field"
+        "records/b.yaml:1: organisation 'org-x', field 'kind': missing required field"
     ]
 
 

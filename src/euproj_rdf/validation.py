@@ -142,7 +142,7 @@ def validate_lines(
     """
     data = rdflib.Graph()
     data.parse(data="\n".join(lines) + "\n", format="nt")
-    conforms, results_graph, _ = shacl_validate(
+    _, results_graph, _ = shacl_validate(
         data,
         shacl_graph=shapes.graph,
         inference="none",
@@ -151,8 +151,6 @@ def validate_lines(
         advanced=True,
     )
     out: list[ShaclResult] = []
-    if conforms:
-        return out
     for res in results_graph.subjects(RDF.type, SH.ValidationResult):
         g = results_graph
         focus = _text(g.value(res, SH.focusNode)) or ""
