@@ -167,3 +167,31 @@ def test_failed_build_leaves_the_previous_dump_untouched(tmp_path):
     with pytest.raises(RecordError):
         build(good, out)
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_csv_bad_cell_is_located(tmp_path):
+    folder = tmp_path / "records"
+    folder.mkdir()
+    (folder / "a.yaml").write_text(SOURCE + ORG, encoding="utf-8")
+    (folder / "projects.csv").write_text(
+        "id,title_sv,start,period_text,partners,source,source_text\n"
+        "p1,P,2016,2016,region-a=partner,doc,P\n"
+        "p2,Q,2016-13,2016,region-a=partner,doc,Q\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(RecordError) as info:
+        build(folder, tmp_path / "dist")
+    assert [str(p) for p in info.value.problems] == [
+        "records/projects.csv:3: project 'p2', field 'period.start': impossible date '2016-13': there is no month 13"
+    ]
+
+
+def test_csv_unknown_column(tmp_path):
+    folder = tmp_path / "records"
+    folder.mkdir()
+    (folder / "projects.csv").write_text("id,titel\np1,P\n", encoding="utf-8")
+    with pytest.raises(RecordSyntaxError) as info:
+        build(folder, tmp_path / "dist")
+    assert [str(p) for p in info.value.problems] == [
+        "records/projects.csv:1: project, field 'titel': unknown column 'titel' (map it in mappings/csv/projects.yaml)"
+    ]

@@ -6,11 +6,14 @@ The public surface is small: :func:`build` (records → checked → mapped → v
 
 from .errors import ConfigError, EuprojError, RecordError, RecordProblem, RecordSyntaxError, StoreError
 from .pipeline import DEFAULT_BASE_IRI, BuildResult, build, check
+from .store import LoadResult, load_store
 from .validation import ShaclResult, ValidationReport
 
 __all__ = [
     "build",
     "check",
+    "load_store",
+    "LoadResult",
     "BuildResult",
     "ValidationReport",
     "ShaclResult",

@@ -19,6 +19,7 @@ import typer
 
 from . import pipeline
 from .errors import EuprojError, RecordError
+from .store import load_store
 
 EXIT_CODES = """Exit codes: 0 conforms and done; 1 does not conform (nothing written); 2 bad input or configuration; 3 store or network failure."""
 
@@ -143,6 +144,20 @@ def validate(
     else:
         typer.echo(result.report.text())
     raise typer.Exit(0 if result.conforms else 1)
+
+
+@app.command()
+def load(
+    dump: Path = typer.Option(Path("dist/euproj.nt"), "--dump", help="The N-Triples dump written by `build`."),
+    store: Path = typer.Option(Path("dist/store"), "--store", help="Folder of the embedded pyoxigraph store."),
+) -> None:
+    """Load the built graph into the embedded store, replacing what it held (atomically).
+
+    Python: euproj_rdf.load_store(dump, store).
+    """
+    with _errors():
+        result = load_store(dump, store)
+    typer.echo(f"Loaded {result.triples} triples into {result.store}.")
 
 
 def main() -> None:

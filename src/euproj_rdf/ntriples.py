@@ -36,14 +36,18 @@ def literal(text: str) -> str:
 
 
 def lang_literal(text: str, lang: str) -> str:
-    """>>> lang_literal("Miljö och klimat", "sv")
+    """A language-tagged literal.
+
+    >>> lang_literal("Miljö och klimat", "sv")
     '"Miljö och klimat"@sv'
     """
     return f'"{text.translate(_TABLE)}"@{lang}'
 
 
 def typed_literal(text: str, datatype: str) -> str:
-    """>>> typed_literal("2015", XSD + "gYear")
+    """A literal of a datatype.
+
+    >>> typed_literal("2015", XSD + "gYear")
     '"2015"^^<http://www.w3.org/2001/XMLSchema#gYear>'
     """
     return f'"{text.translate(_TABLE)}"^^<{datatype}>'

@@ -163,10 +163,15 @@ def _read_yaml(path: Path, display: str) -> Iterator[Record]:
 
 @dataclass(frozen=True)
 class ListColumn:
+    """A column holding a list: split on ``split``; each item parsed by ``pattern`` into an
+    object (named groups are its fields; ``item_split`` splits a group into a list; ``item_text``
+    names the field that receives the item's own text, as its original wording)."""
+
     field: str
     split: str
     pattern: re.Pattern[str] | None
     item_splits: dict[str, str]
+    item_text: str | None = None
 
 
 @dataclass(frozen=True)
@@ -199,6 +204,7 @@ def load_csv_mapping(path: Path) -> CsvMapping:
                 target.get("split", ";"),
                 re.compile(pattern) if pattern else None,
                 dict(target.get("item_split", {})),
+                target.get("item_text"),
             )
         else:
             raise ConfigError(f"{path}: column '{column}' must map to a field path or {{field: …}}")
@@ -222,11 +228,26 @@ def _coerce(kind: str | None, text: str) -> Any:
 
 
 def _put(data: dict, dotted: str, value: Any) -> None:
+    """Set ``a.b.0.c`` in nested dicts and lists (a digit segment is a list position)."""
     keys = dotted.split(".")
-    cur = data
-    for k in keys[:-1]:
-        cur = cur.setdefault(k, {})
-    cur[keys[-1]] = value
+    cur: Any = data
+    for k, nxt in zip(keys, keys[1:]):
+        empty: Any = [] if nxt.isdigit() else {}
+        if isinstance(cur, list):
+            i = int(k)
+            while len(cur) <= i:
+                cur.append([] if nxt.isdigit() else {})
+            cur = cur[i]
+        else:
+            cur = cur.setdefault(k, empty)
+    last = keys[-1]
+    if isinstance(cur, list):
+        i = int(last)
+        while len(cur) <= i:
+            cur.append(None)
+        cur[i] = value
+    else:
+        cur[last] = value
 
 
 def _read_csv(path: Path, display: str, mapping: CsvMapping) -> Iterator[Record]:
@@ -275,7 +296,7 @@ def _read_csv(path: Path, display: str, mapping: CsvMapping) -> Iterator[Record]
                                            f"cannot read '{raw}' in column '{column}'",
                                            f"expected the pattern {spec.pattern.pattern}")]
                         )
-                    obj: dict[str, Any] = {}
+                    obj: dict[str, Any] = {spec.item_text: raw} if spec.item_text else {}
                     for k, v in m.groupdict().items():
                         if v is None:
                             continue

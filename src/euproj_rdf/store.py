@@ -1,0 +1,70 @@
+"""The embedded store: the built graph in an on-disk pyoxigraph store, replaced atomically.
+
+:func:`load_store` bulk-loads a dump into a fresh store folder next to the target, checks that
+it holds exactly the dump's triples, and only then swaps it into place. Loading again replaces
+the graph (never duplicates it); a failure at any step leaves the previous store untouched.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from .errors import StoreError
+
+__all__ = ["LoadResult", "load_store", "DEFAULT_STORE"]
+
+DEFAULT_STORE = Path("dist/store")
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    store: Path
+    triples: int
+
+
+def _count_lines(path: Path) -> int:
+    with path.open("rb") as fh:
+        return sum(1 for line in fh if line.strip())
+
+
+def load_store(dump: Path | str, store: Path | str = DEFAULT_STORE) -> LoadResult:
+    """Load an N-Triples dump into the store at ``store`` (default graph), replacing what it held.
+
+    Raises :class:`StoreError` (and leaves the old store as it was) when the dump cannot be
+    read or the new store does not hold the expected number of triples.
+    """
+    dump, store = Path(dump), Path(store)
+    if not dump.is_file():
+        raise StoreError(f"no dump at '{dump}': run 'euproj-rdf build' first")
+    expected = _count_lines(dump)
+    store.parent.mkdir(parents=True, exist_ok=True)
+    fresh = Path(tempfile.mkdtemp(prefix=f".{store.name}-new-", dir=store.parent))
+    try:
+        try:
+            db = ox.Store(str(fresh))
+            db.bulk_load(path=str(dump), format=ox.RdfFormat.N_TRIPLES)
+            db.optimize()
+            held = len(db)
+            db.flush()
+            del db
+        except (OSError, SyntaxError, ValueError) as exc:
+            raise StoreError(f"cannot load '{dump}' into a new store: {exc}") from None
+        if held != expected:
+            raise StoreError(f"the new store holds {held} triples, the dump {expected}; the old store is kept")
+        old = None
+        if store.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{store.name}-old-", dir=store.parent))
+            os.replace(store, old / "store")
+        os.replace(fresh, store)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    finally:
+        if fresh.exists():
+            shutil.rmtree(fresh, ignore_errors=True)
+    return LoadResult(store, expected)

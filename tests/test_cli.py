@@ -1,0 +1,117 @@
+"""The CLI: exit codes, the exact error lines, and the reference kept in step with the commands."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from typer.testing import CliRunner
+
+from euproj_rdf.cli import app
+from euproj_rdf.clidoc import cli_reference
+
+ROOT = Path(__file__).resolve().parents[1]
+CASE = ROOT / "tests" / "cases" / "full-project" / "records"
+
+runner = CliRunner()
+
+
+def run(*args: str):
+    return runner.invoke(app, list(args))
+
+
+def test_build_writes_both_files_and_says_so(tmp_path):
+    result = run("build", "-r", str(CASE), "-o", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "euproj.ttl").is_file() and (tmp_path / "euproj.nt").is_file()
+    assert result.stdout.startswith(f"Wrote {tmp_path}/euproj.ttl and {tmp_path}/euproj.nt: ")
+
+
+def test_bad_record_exits_2_with_one_error_line_per_problem(tmp_path):
+    records = tmp_path / "records"
+    shutil.copytree(CASE, records)
+    path = records / "records.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("acronym: ALPHA", "akronym: ALPHA"), encoding="utf-8")
+    result = run("build", "-r", str(records), "-o", str(tmp_path / "dist"))
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        "Error: records/records.yaml:58: project 'alpha', field 'akronym': unknown field 'akronym' (did you mean 'acronym'?)",
+        "1 problem(s) in the records; nothing was written.",
+    ]
+    assert not (tmp_path / "dist").exists()
+
+
+def test_nonconforming_graph_exits_1_and_writes_nothing(tmp_path):
+    records = tmp_path / "records"
+    shutil.copytree(CASE, records)
+    path = records / "records.yaml"
+    text = path.read_text(encoding="utf-8").replace('{start: "2016-04", end: "2020-03"', '{start: "2016-04", end: "2015"')
+    path.write_text(text, encoding="utf-8")
+    result = run("build", "-q", "-r", str(records), "-o", str(tmp_path / "dist"))
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "records/records.yaml:67: project 'alpha' (period): Violation: The period ends (2015) before it starts "
+        "(2016-04) (fields 'period.start' and 'period.end').",
+        "Error: the graph does not conform to the shapes (1 violation(s)); nothing was written.",
+    ]
+    assert not (tmp_path / "dist").exists()
+
+
+def test_missing_records_folder_is_a_configuration_error(tmp_path):
+    result = run("build", "-r", str(tmp_path / "nope"), "-o", str(tmp_path / "dist"))
+    assert result.exit_code == 2
+    assert result.stderr == f"Error: records folder '{tmp_path / 'nope'}' does not exist\n"
+
+
+def test_validate_prints_a_report_and_exits_0(tmp_path):
+    result = run("validate", "-r", str(CASE))
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[-1] == "Conforms: 0 violation(s), 0 warning(s)"
+
+
+def test_validate_turtle_report_is_a_shacl_report():
+    result = run("validate", "-r", str(CASE), "--format", "turtle")
+    assert result.exit_code == 0
+    g = list(ox.parse(result.stdout, format=ox.RdfFormat.TURTLE))
+    conforms = [t.object.value for t in g if t.predicate.value == "http://www.w3.org/ns/shacl#conforms"]
+    assert conforms == ["true"]
+
+
+def test_load_replaces_the_graph_never_duplicates(tmp_path):
+    assert run("build", "-r", str(CASE), "-o", str(tmp_path)).exit_code == 0
+    store = tmp_path / "store"
+    for _ in range(2):
+        result = run("load", "--dump", str(tmp_path / "euproj.nt"), "--store", str(store))
+        assert result.exit_code == 0, result.output
+    n = sum(1 for line in (tmp_path / "euproj.nt").open() if line.strip())
+    assert result.stdout == f"Loaded {n} triples into {store}.\n"
+    assert len(ox.Store(str(store))) == n
+
+
+def test_load_without_a_dump_is_a_store_error(tmp_path):
+    result = run("load", "--dump", str(tmp_path / "none.nt"), "--store", str(tmp_path / "store"))
+    assert result.exit_code == 3
+    assert result.stderr == f"Error: no dump at '{tmp_path / 'none.nt'}': run 'euproj-rdf build' first\n"
+
+
+def test_cli_reference_is_current():
+    doc = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    assert doc == cli_reference(), "docs/cli.md is stale: run python -m euproj_rdf.clidoc > docs/cli.md"
+
+
+def test_every_command_is_in_the_readme():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for name in ("build", "validate", "load"):
+        assert f"euproj-rdf {name}" in readme, f"README does not document `euproj-rdf {name}`"
+
+
+@pytest.mark.skipif(not sys.stderr, reason="needs a process")
+def test_piped_build_prints_no_progress_bar(tmp_path):
+    exe = Path(sys.executable).with_name("euproj-rdf")
+    proc = subprocess.run([str(exe), "build", "-r", str(CASE), "-o", str(tmp_path)], capture_output=True, text=True)
+    assert proc.returncode == 0
+    assert proc.stderr == ""
