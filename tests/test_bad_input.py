@@ -195,3 +195,15 @@ def test_csv_unknown_column(tmp_path):
     assert [str(p) for p in info.value.problems] == [
         "records/projects.csv:1: project, field 'titel': unknown column 'titel' (map it in mappings/csv/projects.yaml)"
     ]
+
+
+def test_part_of_cycle(tmp_path):
+    orgs = "".join(
+        f"- type: organisation\n  id: {a}\n  name: {{sv: {a}}}\n  kind: region\n  part_of: {b}\n"
+        f"  sources: [{{document: doc, text: x}}]\n"
+        for a, b in (("org-a", "org-b"), ("org-b", "org-c"), ("org-c", "org-a"))
+    )
+    assert _problems(tmp_path, orgs) == [
+        "records/b.yaml:5: organisation 'org-a', field 'part_of': part_of forms a cycle: "
+        "org-a → org-b → org-c → org-a (nothing can be part of itself, or precede itself)"
+    ]

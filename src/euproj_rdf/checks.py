@@ -29,6 +29,8 @@ class RecordIndex:
     """Every (type, id) seen in the first pass, with where it was first defined."""
 
     ids: dict[str, dict[str, tuple[str, int]]] = field(default_factory=dict)
+    #: (type, field) → {id: [ids it points to]} for fields marked acyclic
+    edges: dict[tuple[str, str], dict[str, list[str]]] = field(default_factory=dict)
 
     def has(self, rtype: str, rid: str) -> bool:
         return rid in self.ids.get(rtype, ())
@@ -46,8 +48,9 @@ class RecordIndex:
 
 
 def index_records(records: Iterable[Record], index: RecordIndex, schema: Schema) -> list[RecordProblem]:
-    """First pass: register ids; report duplicates (with where the first one is)."""
+    """First pass: register ids and acyclic edges; report duplicate ids and cycles."""
     problems: list[RecordProblem] = []
+    where: dict[tuple[str, str], Record] = {}
     for rec in records:
         rtype, rid = rec.type, rec.id
         if rtype not in schema.records or rid is None:
@@ -58,7 +61,46 @@ def index_records(records: Iterable[Record], index: RecordIndex, schema: Schema)
                 rec.problem("id", f"duplicate id '{rid}': the first {rtype} with it is at {first[0]}:{first[1]}",
                             "merge the two records or give one another id")
             )
+        for f in schema.records[rtype].fields.values():
+            value = rec.data.get(f.name)
+            if f.acyclic and value is not None:
+                targets = value if isinstance(value, list) else [value]
+                index.edges.setdefault((rtype, f.name), {})[rid] = [str(t) for t in targets if isinstance(t, str)]
+                where[(rtype, rid)] = rec
+    for (rtype, fname), edges in sorted(index.edges.items()):
+        for cycle in _cycles(edges):
+            rec = where[(rtype, cycle[0])]
+            problems.append(rec.problem(fname, f"{fname} forms a cycle: {' → '.join(cycle + [cycle[0]])}",
+                                        "nothing can be part of itself, or precede itself"))
     return problems
+
+
+def _cycles(edges: dict[str, list[str]]) -> list[list[str]]:
+    """Each cycle once, starting at its smallest id (iterative DFS, no recursion limit)."""
+    state: dict[str, int] = {}  # 1 on the stack, 2 done
+    found: list[list[str]] = []
+    for root in sorted(edges):
+        if root in state:
+            continue
+        stack = [(root, iter(sorted(edges.get(root, ()))))]
+        path = [root]
+        state[root] = 1
+        while stack:
+            node, children = stack[-1]
+            child = next(children, None)
+            if child is None:
+                stack.pop()
+                path.pop()
+                state[node] = 2
+            elif state.get(child) == 1:
+                cycle = path[path.index(child):]
+                i = cycle.index(min(cycle))
+                found.append(cycle[i:] + cycle[:i])
+            elif child not in state:
+                state[child] = 1
+                path.append(child)
+                stack.append((child, iter(sorted(edges.get(child, ())))))
+    return found
 
 
 def _suggest(name: str, options: Iterable[str]) -> str | None:

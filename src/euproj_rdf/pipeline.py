@@ -77,7 +77,7 @@ class _Locator:
     def clear(self) -> None:
         self.by_iri.clear()
 
-    def __call__(self, focus: str) -> tuple[str, int, str]:
+    def __call__(self, focus: str) -> tuple[str, int, str] | None:
         iri = focus
         rest: list[str] = []
         while iri and iri not in self.by_iri:
@@ -85,7 +85,7 @@ class _Locator:
             rest.insert(0, seg)
         rec = self.by_iri.get(iri)
         if rec is None:
-            return "", 0, f"<{focus}>"
+            return None  # a record of another batch, present only as context
         label = f"{rec.type} '{rec.id}'"
         path = self._field_path(rec, rest)
         return rec.file, rec.line_of(path) if path else rec.line, label + (f" ({path})" if path else "")

@@ -25,7 +25,7 @@ FIELD_KINDS = frozenset(
 _FIELD_KEYS = frozenset(
     {
         "kind", "required", "many", "predicate", "target", "object", "inline", "iri", "shorthand",
-        "scheme", "minimum", "maximum", "datatype", "year_predicate", "default",
+        "scheme", "minimum", "maximum", "datatype", "year_predicate", "default", "acyclic",
     }
 )
 
@@ -48,6 +48,7 @@ class FieldSpec:
     datatype: str | None = None  # full IRI
     year_predicate: str | None = None
     default: Any = None
+    acyclic: bool = False
 
 
 @dataclass(frozen=True)
@@ -132,6 +133,7 @@ def _object_spec(name: str, raw: dict, where: str, expand) -> ObjectSpec:
             datatype=expand(fraw["datatype"]) if fraw.get("datatype") else None,
             year_predicate=expand(fraw["year_predicate"]) if fraw.get("year_predicate") else None,
             default=fraw.get("default"),
+            acyclic=bool(fraw.get("acyclic", False)),
         )
     requires = tuple((k, tuple(v)) for k, v in (raw.get("requires") or {}).items())
     return ObjectSpec(
@@ -164,6 +166,9 @@ def parse_schema(raw: Any, *, source: str = "mappings/records.yaml") -> Schema:
             if f.kind == "object" and f.object not in objects:
                 raise ConfigError(f"{source}: {spec.name}.{f.name} uses unknown object type '{f.object}'")
     for name, spec in records.items():
+        for f in spec.fields.values():
+            if f.acyclic and f.target != name:
+                raise ConfigError(f"{source}: {name}.{f.name} is acyclic but refers to '{f.target}', not '{name}'")
         if not spec.iri or "{id}" not in spec.iri:
             raise ConfigError(f"{source}: record type '{name}' needs an 'iri' template with {{id}}")
     return Schema(prefixes, namespaces, records, objects, source)

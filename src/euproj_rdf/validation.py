@@ -12,9 +12,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+import re
+
+import pyoxigraph as ox
 import rdflib
 from pyshacl import validate as shacl_validate
-from rdflib.namespace import RDF, SH
+from rdflib.namespace import RDF, RDFS, SH
 
 from .errors import ConfigError
 
@@ -96,8 +99,50 @@ class ValidationReport:
 
 
 @dataclass(frozen=True)
+class SparqlConstraint:
+    """A SHACL-SPARQL constraint, rewritten to find every violating focus node in one query."""
+
+    shape: str
+    query: str  # $this as ?this, joined with the shape's targets
+    messages: tuple[str, ...]
+    severity: str
+
+
+@dataclass(frozen=True)
 class Shapes:
+    """The shapes, split in two: core constraints (pySHACL) and SPARQL constraints (pyoxigraph).
+
+    pySHACL evaluates a SPARQL constraint once per focus node with rdflib's query engine, which
+    scans the whole data graph each time (quadratic: 630 s for 300 projects). The same query,
+    with ``$this`` joined to the shape's targets instead of pre-bound, gives the same solutions
+    in one pass, which pyoxigraph answers in milliseconds.
+    """
+
     graph: rdflib.Graph
+    sparql: tuple[SparqlConstraint, ...] = ()
+
+
+_SEVERITY = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
+
+
+def _prefix_declarations(g: rdflib.Graph, node) -> str:
+    lines = []
+    for source in g.objects(node, SH.prefixes):
+        for decl in g.objects(source, SH.declare):
+            prefix, ns = g.value(decl, SH.prefix), g.value(decl, SH.namespace)
+            lines.append(f"PREFIX {prefix}: <{ns}>")
+    return "\n".join(sorted(set(lines)))
+
+
+def _rewrite(select: str, targets: list[str]) -> str:
+    """``$this`` → ``?this``, and the shape's targets joined in at the top of the WHERE clause."""
+    query = select.replace("$this", "?this")
+    where = re.search(r"\bWHERE\s*\{", query, re.IGNORECASE)
+    if where is None:
+        raise ConfigError(f"a SPARQL constraint has no WHERE clause: {select.strip()[:80]}")
+    values = " ".join(f"<{t}>" for t in targets)
+    target = f" VALUES ?__target {{ {values} }} ?this a/<{RDFS.subClassOf}>* ?__target . "
+    return query[: where.end()] + target + query[where.end():]
 
 
 def load_shapes(path) -> Shapes:
@@ -105,7 +150,48 @@ def load_shapes(path) -> Shapes:
         g = rdflib.Graph().parse(str(path), format="turtle")
     except Exception as exc:  # rdflib raises many kinds
         raise ConfigError(f"cannot read the shapes '{path}': {exc}") from None
-    return Shapes(g)
+    constraints = []
+    for shape, constraint in sorted(g.subject_objects(SH.sparql)):
+        targets = sorted(str(t) for t in g.objects(shape, SH.targetClass))
+        if not targets or set(g.objects(shape, SH.targetNode)) or set(g.objects(shape, SH.targetSubjectsOf)):
+            raise ConfigError(f"{path}: SPARQL constraint of {shape} needs sh:targetClass targets only")
+        select = str(g.value(constraint, SH.select))
+        query = _prefix_declarations(g, constraint) + "\n" + _rewrite(select, targets)
+        severity = g.value(constraint, SH.severity) or g.value(shape, SH.severity) or SH.Violation
+        messages = tuple(sorted(str(m) for m in g.objects(constraint, SH.message)))
+        constraints.append(SparqlConstraint(str(shape), query, messages, _SEVERITY[severity]))
+        g.remove((shape, SH.sparql, constraint))
+    return Shapes(g, tuple(constraints))
+
+
+def _fill(template: str, row: dict[str, str]) -> str:
+    return re.sub(r"\{[?$]([A-Za-z_][A-Za-z0-9_]*)\}", lambda m: row.get(m.group(1), m.group(0)), template)
+
+
+def _sparql_results(lines: list[str], shapes: Shapes, locate) -> list[ShaclResult]:
+    if not shapes.sparql:
+        return []
+    store = ox.Store()
+    store.load(input="\n".join(lines) + "\n", format=ox.RdfFormat.N_TRIPLES)
+    out = []
+    for c in shapes.sparql:
+        solutions = store.query(c.query)
+        names = [v.value for v in solutions.variables]
+        for sol in solutions:
+            row = {n: sol[n].value for n in names if sol[n] is not None}
+            focus = row["this"]
+            located = locate(focus)
+            if located is None:
+                continue
+            file, line, label = located
+            value = row.get("value")
+            out.append(ShaclResult(
+                severity=c.severity, file=file, line=line, record=label, focus=focus, path=None,
+                message=_fill(c.messages[0], row) if c.messages else "does not conform",
+                value=None if value in (None, focus) else value, shape=c.shape,
+                component="http://www.w3.org/ns/shacl#SPARQLConstraintComponent",
+            ))
+    return out
 
 
 def _short(iri: str | None) -> str:
@@ -134,12 +220,15 @@ def validate_lines(
     lines: Iterable[str],
     shapes: Shapes,
     *,
-    locate: Callable[[str], tuple[str, int, str]],
+    locate: Callable[[str], tuple[str, int, str] | None],
 ) -> list[ShaclResult]:
     """Validate N-Triples lines against the shapes.
 
-    ``locate(focus_iri) -> (file, line, record label)`` places each result at its record.
+    ``locate(focus_iri) -> (file, line, record label)`` places each result at its record; it
+    returns None for nodes that are only context (the type triple of a record of another
+    batch), whose results are dropped: those records are validated with their own batch.
     """
+    lines = list(lines)
     data = rdflib.Graph()
     data.parse(data="\n".join(lines) + "\n", format="nt")
     _, results_graph, _ = shacl_validate(
@@ -148,16 +237,18 @@ def validate_lines(
         inference="none",
         allow_warnings=True,
         allow_infos=True,
-        advanced=True,
     )
-    out: list[ShaclResult] = []
+    out: list[ShaclResult] = _sparql_results(lines, shapes, locate)
     for res in results_graph.subjects(RDF.type, SH.ValidationResult):
         g = results_graph
         focus = _text(g.value(res, SH.focusNode)) or ""
         severity = str(g.value(res, SH.resultSeverity) or SH.Violation).rsplit("#", 1)[-1]
         path = g.value(res, SH.resultPath)
         messages = sorted(str(m) for m in g.objects(res, SH.resultMessage))
-        file, line, label = locate(focus)
+        located = locate(focus)
+        if located is None:
+            continue  # a node of another batch, present only as context: validated in its own batch
+        file, line, label = located
         value = _text(g.value(res, SH.value))
         out.append(
             ShaclResult(
