@@ -1,0 +1,1 @@
+"""Benchmarks of euproj-rdf: run with ``python -m benchmarks.<name>``; see benchmarks/README.md."""
