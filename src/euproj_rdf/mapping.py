@@ -19,9 +19,8 @@ the emitters trust the normalised values.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from .ntriples import XSD, iri, lang_literal, literal, typed_literal
@@ -35,11 +34,6 @@ _TEMPLATE_FIELD = re.compile(r"\{([^}]+)\}")
 
 # (value, subject IRI, output lines, referenced (type, id) pairs) -> None
 Emitter = Callable[[Any, str, list, set], None]
-
-
-def _decimal_text(d: Decimal) -> str:
-    text = format(d, "f")
-    return text
 
 
 @dataclass
@@ -86,7 +80,7 @@ def compile_mapping(schema: Schema, *, base_iri: str, include_personal_data: boo
             return lambda v: typed_literal(str(v), dt)
         if kind == "decimal":
             dt = f.datatype or XSD + "decimal"
-            return lambda v: typed_literal(_decimal_text(v), dt)
+            return lambda v: typed_literal(format(v, "f"), dt)
         if kind == "boolean":
             dt = XSD + "boolean"
             return lambda v: typed_literal("true" if v else "false", dt)
@@ -206,11 +200,3 @@ def compile_mapping(schema: Schema, *, base_iri: str, include_personal_data: boo
         record_classes={name: spec.classes for name, spec in schema.records.items()},
         _emitters=emitters,
     )
-
-
-def map_records(mapper: Mapper, records: Iterable[dict[str, Any]]) -> list[str]:
-    """All lines of many records (convenience for tests and small inputs)."""
-    out: list[str] = []
-    for r in records:
-        out.extend(mapper.map_record(r))
-    return out

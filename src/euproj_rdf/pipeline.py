@@ -16,14 +16,16 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyoxigraph as ox
+
 from .checks import RecordIndex, check_record, index_records
 from .errors import RecordError, RecordProblem, RecordSyntaxError
-from .export import ChunkWriter, write_dump
+from .export import ChunkWriter, merge_sorted, write_dump
 from .mapping import Mapper, compile_mapping
 from .records import Record, load_csv_mapping, read_records, record_files
 from .resources import CONCEPTS_FILE, SHAPES_FILE, concept_notations, default_schema, resource, resource_dir
 from .schema import Schema
-from .validation import Shapes, ValidationReport, load_shapes, validate_lines
+from .validation import ValidationReport, load_shapes, validate_lines
 
 __all__ = ["DEFAULT_BASE_IRI", "BuildResult", "build", "check"]
 
@@ -225,15 +227,11 @@ def build(
 
 
 def _count_lines(chunks: ChunkWriter) -> int:
-    from .export import merge_sorted
-
     return sum(1 for _ in merge_sorted(chunks.chunks))
 
 
 def _concept_lines() -> list[str]:
     """The concept schemes (roles, kinds, flags…) as N-Triples: they are part of the dump."""
-    import pyoxigraph as ox
-
     triples = ox.parse(path=str(resource(CONCEPTS_FILE)), format=ox.RdfFormat.TURTLE)
     return sorted(str(t) + " ." for t in triples)
 

@@ -231,7 +231,7 @@ def _put(data: dict, dotted: str, value: Any) -> None:
     """Set ``a.b.0.c`` in nested dicts and lists (a digit segment is a list position)."""
     keys = dotted.split(".")
     cur: Any = data
-    for k, nxt in zip(keys, keys[1:]):
+    for k, nxt in zip(keys, keys[1:], strict=False):
         empty: Any = [] if nxt.isdigit() else {}
         if isinstance(cur, list):
             i = int(k)
