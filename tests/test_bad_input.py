@@ -207,3 +207,15 @@ def test_part_of_cycle(tmp_path):
         "records/b.yaml:5: organisation 'org-a', field 'part_of': part_of forms a cycle: "
         "org-a → org-b → org-c → org-a (nothing can be part of itself, or precede itself)"
     ]
+
+
+def test_a_build_that_would_publish_personal_data_fails(tmp_path):
+    """Contacts without consent are left out; if a mapping ever emitted them, the shapes stop the build."""
+    case = Path(__file__).parent / "cases" / "personal-data-omitted" / "records"
+    assert build(case, tmp_path / "public").written
+    result = build(case, tmp_path / "internal", include_personal_data=True)
+    assert not result.written and not (tmp_path / "internal").exists()
+    assert [str(v) for v in result.report.violations] == [
+        "records/records.yaml:12: project 'with-contacts' (contacts.0), ep:publicationConsent: Violation: Personal data (a contact person, "
+        "a phone number) would be published without consent: keep 'publish: false' or record a documented consent."
+    ]
