@@ -105,7 +105,7 @@ def test_cli_reference_is_current():
 
 def test_every_command_is_in_the_readme():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    for name in ("build", "validate", "load"):
+    for name in ("build", "validate", "load", "query"):
         assert f"euproj-rdf {name}" in readme, f"README does not document `euproj-rdf {name}`"
 
 
@@ -115,3 +115,52 @@ def test_piped_build_prints_no_progress_bar(tmp_path):
     proc = subprocess.run([str(exe), "build", "-r", str(CASE), "-o", str(tmp_path)], capture_output=True, text=True)
     assert proc.returncode == 0
     assert proc.stderr == ""
+
+
+@pytest.fixture(scope="module")
+def case_store(tmp_path_factory):
+    out = tmp_path_factory.mktemp("dist")
+    assert run("build", "-r", str(CASE), "-o", str(out)).exit_code == 0
+    assert run("load", "--dump", str(out / "euproj.nt"), "--store", str(out / "store")).exit_code == 0
+    return out / "store"
+
+
+QUERY = ("PREFIX ep: <https://w3id.org/euproj/ontology#> PREFIX dct: <http://purl.org/dc/terms/> "
+         "SELECT ?title ?acronym WHERE { ?p a ep:Project ; dct:title ?title . OPTIONAL { ?p ep:acronym ?acronym } } "
+         "ORDER BY ?title")
+
+
+def test_query_piped_gives_csv(case_store):
+    result = run("query", QUERY, "--store", str(case_store))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == ["title,acronym", "Alfa,ALPHA", "Beta,"]
+
+
+def test_query_table_and_json(case_store, tmp_path):
+    rq = tmp_path / "q.rq"
+    rq.write_text(QUERY, encoding="utf-8")
+    table = run("query", "--file", str(rq), "--store", str(case_store), "--format", "table")
+    assert table.stdout.splitlines() == ["title    acronym", "-------  -------", "Alfa@sv  ALPHA", "Beta@sv", "(2 rows)"]
+    js = run("query", QUERY, "--store", str(case_store), "-f", "json")
+    assert '"vars":["title","acronym"]' in js.stdout.replace(" ", "")
+
+
+def test_query_construct_is_turtle_when_piped(case_store):
+    result = run("query", "CONSTRUCT { ?s a ?c } WHERE { ?s a ?c FILTER(STRENDS(STR(?s), '/alpha')) }",
+                 "--store", str(case_store))
+    assert result.exit_code == 0
+    assert "<https://w3id.org/euproj/id/project/alpha> a ep:Project" in result.stdout
+
+
+def test_query_invalid_sparql_is_one_error_line(case_store):
+    result = run("query", "SELECT * WHERE { ?s ?p }", "--store", str(case_store))
+    assert result.exit_code == 2
+    assert result.stderr.startswith("Error: invalid SPARQL: error at 1:25")
+    assert len(result.stderr.splitlines()) == 1
+
+
+def test_query_without_store_is_a_store_error(tmp_path):
+    result = run("query", "ASK {}", "--store", str(tmp_path / "nope"))
+    assert result.exit_code == 3
+    assert result.stderr == (f"Error: no store at '{tmp_path / 'nope'}': run 'euproj-rdf build' and "
+                             "'euproj-rdf load' first\n")

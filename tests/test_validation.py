@@ -57,8 +57,8 @@ def test_batched_results_equal_whole_graph_results(tmp_path):
     folder = _records_with_violations(tmp_path / "records")
     expected = _whole_graph_results(folder)
     assert {s for s, _, _ in expected} == {"Violation", "Warning"}
-    for batch_size in (7, 1000):
-        result = build(folder, tmp_path / "dist", batch_size=batch_size)
+    for batch_triples in (50, 10**6):
+        result = build(folder, tmp_path / "dist", batch_triples=batch_triples)
         assert not result.written
         actual = {(r.severity, r.focus, r.message) for r in result.report.results}
-        assert actual == expected, f"batch size {batch_size}"
+        assert actual == expected, f"batches of {batch_triples} triples"

@@ -6,6 +6,7 @@ The public surface is small: :func:`build` (records → checked → mapped → v
 
 from .errors import ConfigError, EuprojError, RecordError, RecordProblem, RecordSyntaxError, StoreError
 from .pipeline import DEFAULT_BASE_IRI, BuildResult, build, check
+from .query import ResultFormat, run_query
 from .store import LoadResult, load_store
 from .validation import ShaclResult, ValidationReport
 
@@ -13,6 +14,8 @@ __all__ = [
     "build",
     "check",
     "load_store",
+    "run_query",
+    "ResultFormat",
     "LoadResult",
     "BuildResult",
     "ValidationReport",

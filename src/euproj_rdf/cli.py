@@ -18,7 +18,10 @@ from pathlib import Path
 import typer
 
 from . import pipeline
-from .errors import EuprojError, RecordError
+import pyoxigraph as ox
+
+from .errors import ConfigError, EuprojError, RecordError
+from .query import ResultFormat, format_result, run_query
 from .store import load_store
 
 EXIT_CODES = """Exit codes: 0 conforms and done; 1 does not conform (nothing written); 2 bad input or configuration; 3 store or network failure."""
@@ -158,6 +161,38 @@ def load(
     with _errors():
         result = load_store(dump, store)
     typer.echo(f"Loaded {result.triples} triples into {result.store}.")
+
+
+@app.command()
+def query(
+    sparql: str = typer.Argument(None, help="The SPARQL query (or use --file)."),
+    file: Path = typer.Option(None, "--file", help="Read the query from a .rq file."),
+    store: Path = typer.Option(Path("dist/store"), "--store", help="Folder of the embedded store to ask."),
+    endpoint: str = typer.Option(None, "--endpoint", help="Ask this SPARQL endpoint instead of the local store."),
+    format: ResultFormat = typer.Option(None, "--format", "-f", help="Output format; default: table on a terminal, csv (turtle for graphs) when piped."),
+) -> None:
+    """Answer a SPARQL query from the local store or a remote endpoint.
+
+    Python: euproj_rdf.run_query(query, store=…) or run_query(query, endpoint=…).
+    """
+    with _errors():
+        if (sparql is None) == (file is None):
+            raise ConfigError("give the query as an argument or with --file, not both")
+        text = sparql if file is None else _read_query(file)
+        result = run_query(text, endpoint=endpoint) if endpoint else run_query(text, store=store)
+        if format is None:
+            graph = not isinstance(result, (ox.QuerySolutions, ox.QueryBoolean))
+            format = ResultFormat.table if sys.stdout.isatty() else (ResultFormat.turtle if graph else ResultFormat.csv)
+        data = format_result(result, format)
+    sys.stdout.buffer.write(data)
+    sys.stdout.flush()
+
+
+def _read_query(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read the query file '{path}': {exc.strerror}") from None
 
 
 def main() -> None:

@@ -44,7 +44,7 @@ PREFIXES = {
 class ChunkWriter:
     """Collects N-Triples lines; spills sorted chunks to a temporary folder when full."""
 
-    def __init__(self, workdir: Path, *, chunk_lines: int = 1_000_000):
+    def __init__(self, workdir: Path, *, chunk_lines: int = 200_000):
         self.workdir = workdir
         self.chunk_lines = chunk_lines
         self.buffer: list[str] = []

@@ -1,8 +1,8 @@
 """The one orchestration function: records → checked → mapped → validated → dump.
 
 :func:`build` is what the CLI, the tests and the benchmarks call. It streams: records are
-checked and mapped in batches, each batch validated with SHACL and spilled as sorted N-Triples,
-so memory depends on the batch size, not on the input size. When any record has a problem it
+checked and mapped in batches of about ``batch_triples`` triples, each batch validated with SHACL
+and spilled as sorted N-Triples, so memory depends on the batch size, not on the input size. When any record has a problem it
 raises :class:`~euproj_rdf.errors.RecordError`; when the graph does not conform it returns a
 report with ``written=False``. In both cases nothing is written to the output folder.
 """
@@ -21,7 +21,7 @@ import pyoxigraph as ox
 from .checks import RecordIndex, check_record, index_records
 from .errors import RecordError, RecordProblem, RecordSyntaxError
 from .export import ChunkWriter, merge_sorted, write_dump
-from .mapping import Mapper, compile_mapping
+from .mapping import RDF_TYPE, Mapper, compile_mapping
 from .records import Record, load_csv_mapping, read_records, record_files
 from .resources import CONCEPTS_FILE, SHAPES_FILE, concept_notations, default_schema, resource, resource_dir
 from .schema import Schema
@@ -113,6 +113,34 @@ class _Locator:
         return name
 
 
+class _Batch:
+    """Records mapped but not yet validated: their lines, and what they refer to."""
+
+    def __init__(self, mapper: Mapper, locator: _Locator):
+        self.mapper = mapper
+        self.locator = locator
+        self.records: set[tuple[str, str]] = set()
+        self.refs: set[tuple[str, str]] = set()
+        self.lines: list[str] = []
+
+    def add(self, rec: Record, data: dict) -> None:
+        self.locator.add(rec)
+        self.records.add((rec.type, rec.id))
+        self.lines.extend(self.mapper.map_record(data, self.refs))
+
+    def context(self) -> list[str]:
+        """The type triples of the records referred to from other batches (sh:class needs them)."""
+        return [
+            f"<{self.mapper.record_iri(t, i)}> <{RDF_TYPE}> <{c}> ."
+            for t, i in sorted(self.refs - self.records)
+            for c in self.mapper.record_classes[t]
+        ]
+
+    def clear(self) -> None:
+        self.locator.clear()
+        self.records, self.refs, self.lines = set(), set(), []
+
+
 def _csv_mappings() -> dict:
     folder = resource_dir() / "mappings" / "csv"
     if not folder.is_dir():
@@ -137,7 +165,7 @@ def build(
     *,
     base_iri: str = DEFAULT_BASE_IRI,
     include_personal_data: bool = False,
-    batch_size: int = 2000,
+    batch_triples: int = 50_000,
     progress: Progress | None = None,
 ) -> BuildResult:
     """Check, map and validate the records; write ``euproj.ttl`` and ``euproj.nt`` into ``out_dir``.
@@ -169,30 +197,18 @@ def build(
     report = ValidationReport()
     result = BuildResult(report=report)
     locator = _Locator(mapper, schema)
-    batch: list[tuple[Record, dict]] = []
+    batch = _Batch(mapper, locator)
 
     with tempfile.TemporaryDirectory(prefix="euproj-build-") as work:
         chunks = ChunkWriter(Path(work))
         chunks.add(concept_lines)
 
         def flush() -> None:
-            if not batch:
-                return
-            lines: list[str] = []
-            refs: set = set()
-            for rec, data in batch:
-                locator.add(rec)
-                lines.extend(mapper.map_record(data, refs))
-            in_batch = {(rec.type, rec.id) for rec, _ in batch}
-            context = [
-                f"<{mapper.record_iri(t, i)}> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <{c}> ."
-                for t, i in sorted(refs - in_batch)
-                for c in mapper.record_classes[t]
-            ]
-            report.results.extend(validate_lines(lines + context + concept_lines, shapes, locate=locator))
-            chunks.add(lines)
-            locator.clear()
-            batch.clear()
+            if batch.records:
+                lines = batch.lines
+                report.results.extend(validate_lines(lines + batch.context() + concept_lines, shapes, locate=locator))
+                chunks.add(lines)
+                batch.clear()
 
         done = 0
         for rec in _iter_records(files, root, csv_mappings, broken):
@@ -204,8 +220,8 @@ def build(
             result.records[data["type"]] += 1
             if problems:
                 continue  # keep checking, but map nothing once anything is wrong
-            batch.append((rec, data))
-            if len(batch) >= batch_size:
+            batch.add(rec, data)
+            if len(batch.lines) >= batch_triples:
                 flush()
                 tick("build", done, n_records)
         if broken:
@@ -236,7 +252,7 @@ def _concept_lines() -> list[str]:
     return sorted(str(t) + " ." for t in triples)
 
 
-def check(records: Path | str = "records", *, base_iri: str = DEFAULT_BASE_IRI, batch_size: int = 2000,
+def check(records: Path | str = "records", *, base_iri: str = DEFAULT_BASE_IRI, batch_triples: int = 50_000,
           progress: Progress | None = None) -> BuildResult:
     """Run every check of :func:`build` without writing anything."""
-    return build(records, None, base_iri=base_iri, batch_size=batch_size, progress=progress)
+    return build(records, None, base_iri=base_iri, batch_triples=batch_triples, progress=progress)
