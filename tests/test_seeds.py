@@ -686,11 +686,13 @@ def test_organisations_are_deduplicated(seed_store):
     assert pref_is_alt == []
 
 
-def test_every_organisation_but_baltmet_has_one_country(seed_store):
-    """Each organisation is registered in exactly one country; only the network BaltMet has none."""
+def test_every_organisation_has_one_country_unless_no_source_gives_one(seed_store):
+    """Each organisation is registered in exactly one country; only the network BaltMet and the
+    map credit "© Estate Media" (no country in any source) have none."""
     counts = {r["org"]: int(r["n"]) for r in rows(seed_store, """
         SELECT ?org (COUNT(?c) AS ?n) WHERE { ?org a ep:Organisation OPTIONAL { ?org ep:country ?c } }
         GROUP BY ?org""")}
     assert len(counts) > 150
     assert counts.pop("organisation/baltmet") == 0
+    assert counts.pop("organisation/estate-media") == 0
     assert {org: n for org, n in counts.items() if n != 1} == {}
