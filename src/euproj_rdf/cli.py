@@ -20,7 +20,7 @@ import typer
 from . import pipeline
 import pyoxigraph as ox
 
-from .errors import ConfigError, EuprojError, RecordError
+from .errors import ConfigError, EuprojError, RecordError, StoreError
 from .query import ResultFormat, format_result, run_query
 from .store import load_store
 
@@ -186,6 +186,39 @@ def query(
         data = format_result(result, format)
     sys.stdout.buffer.write(data)
     sys.stdout.flush()
+
+
+@app.command()
+def serve(
+    store: Path = typer.Option(Path("dist/store"), "--store", help="Folder of the embedded store to serve."),
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
+    port: int = typer.Option(8000, "--port", "-p", help="Port to listen on."),
+    base_iri: str = BASE,
+    timeout: float = typer.Option(10.0, "--timeout", help="Seconds a query may run before it is stopped."),
+    max_results: int = typer.Option(10_000, "--max-results", help="Rows (or triples) a query may return."),
+    workers: int = typer.Option(2, "--workers", help="Query worker processes."),
+) -> None:
+    """Serve the store: a read-only SPARQL endpoint at /sparql and Linked Data under /id/.
+
+    Python: euproj_rdf.serve.make_server(ServerSettings(store), port=…).serve_forever().
+    """
+    from .serve import ServerSettings, make_server
+
+    with _errors():
+        settings = ServerSettings(store=store, base_iri=base_iri, timeout=timeout,
+                                  max_results=max_results, workers=workers)
+        try:
+            server = make_server(settings, host=host, port=port)
+        except OSError as exc:
+            raise StoreError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    typer.echo(f"Serving {store} at http://{host}:{server.server_address[1]}/ (SPARQL: /sparql); Ctrl-C stops.")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+        server.pool.close()
 
 
 def _read_query(path: Path) -> str:
