@@ -22,6 +22,8 @@ __all__ = [
     "CONCEPTS_FILE",
     "SHAPES_FILE",
     "MAPPING_FILE",
+    "QUERIES_DIR",
+    "query_catalogue",
 ]
 
 _PACKAGED = Path(__file__).parent / "resources"
@@ -31,6 +33,7 @@ ONTOLOGY_FILE = "ontology/euproj.ttl"
 CONCEPTS_FILE = "ontology/concepts.ttl"
 SHAPES_FILE = "shapes/euproj.ttl"
 MAPPING_FILE = "mappings/records.yaml"
+QUERIES_DIR = "queries"
 
 _SKOS = "http://www.w3.org/2004/02/skos/core#"
 
@@ -85,3 +88,13 @@ def _notations_at(path: Path) -> dict[str, frozenset[str]]:
 def concept_notations() -> dict[str, frozenset[str]]:
     """Allowed values of each controlled field: scheme name → notations (``ontology/concepts.ttl``)."""
     return _notations_at(resource(CONCEPTS_FILE))
+
+
+def query_catalogue() -> list[dict[str, str]]:
+    """The researcher questions of ``queries/*.rq``: name, question (the first comment line), text."""
+    out = []
+    for path in sorted(resource(QUERIES_DIR).glob("*.rq")):
+        text = path.read_text(encoding="utf-8")
+        first = text.splitlines()[0] if text else ""
+        out.append({"name": path.stem, "question": first.lstrip("# ").strip(), "text": text})
+    return out

@@ -266,6 +266,7 @@ def make_server(settings: ServerSettings, *, host: str = "127.0.0.1", port: int 
     """A server ready for ``serve_forever()``; ``server.pool.close()`` stops its workers."""
     pool = QueryPool(settings)
     ontology = resource(ONTOLOGY_FILE).read_bytes()
+    page = _query_page(settings).encode("utf-8")
 
     class Handler(BaseHTTPRequestHandler):
         server_version = "euproj-rdf"
@@ -321,7 +322,11 @@ def make_server(settings: ServerSettings, *, host: str = "127.0.0.1", port: int 
             if url.path.startswith("/id/"):
                 return self._entity(settings.base_iri + url.path[len("/id/"):])
             if url.path == "/":
-                return self._send(200, "text/html", _home_page().encode())
+                return self._send(200, "text/html", page)
+            if url.path.startswith("/static/"):
+                return self._static(url.path[len("/static/"):])
+            if url.path == "/favicon.ico":
+                return self._send(204, "image/x-icon", b"")
             return self._error(404, f"nothing at {url.path}")
 
         def do_POST(self):
@@ -342,6 +347,13 @@ def make_server(settings: ServerSettings, *, host: str = "127.0.0.1", port: int 
                     return self._query(form["query"][0])
                 return self._error(400, "the form has no 'query' field")
             return self._error(415, f"unsupported content type '{ctype}': send application/sparql-query or a form")
+
+        def _static(self, name: str) -> None:
+            path = (_STATIC / name).resolve()
+            if _STATIC.resolve() not in path.parents or not path.is_file():
+                return self._error(404, f"nothing at /static/{name}")
+            ctype = {".js": "text/javascript", ".css": "text/css"}.get(path.suffix, "application/octet-stream")
+            self._send(200, ctype, path.read_bytes(), {"Cache-Control": "max-age=86400"})
 
         def _query(self, text: str) -> None:
             if _UPDATE.match(text):
@@ -454,11 +466,64 @@ def _html_page(iri: str, triples, settings: ServerSettings) -> str:
     return _PAGE.format(title=html.escape(title), body="\n".join(parts))
 
 
-def _home_page() -> str:
-    body = ('<h1>euproj-rdf</h1><p>A SPARQL endpoint at <a href="/sparql">/sparql</a> '
-            '(SPARQL 1.1 Protocol) and Linked Data under <a href="/id/">/id/</a>; the ontology at '
-            '<a href="/ontology">/ontology</a>.</p>')
-    return _PAGE.format(title="euproj-rdf", body=body)
+_STATIC = Path(__file__).parent / "static"
+
+
+def _query_page(settings: ServerSettings) -> str:
+    """The query page: YASGUI (served from /static), prefixes filled in, the catalogue one click away."""
+    from .export import PREFIXES
+    from .resources import query_catalogue
+
+    catalogue = query_catalogue()
+    prefixes = {"id": settings.base_iri, **PREFIXES}
+    prefix_lines = "\n".join(f"PREFIX {p}: <{ns}>" for p, ns in prefixes.items())
+    start = prefix_lines + "\n\nSELECT ?project ?title WHERE {\n  ?project a ep:Project ; dct:title ?title .\n}\nLIMIT 20\n"
+    buttons = "\n".join(
+        f'<li><button type="button" data-query="{html.escape(q["name"])}">{html.escape(q["question"])}</button></li>'
+        for q in catalogue
+    )
+    data = json.dumps({q["name"]: q["text"] for q in catalogue}, ensure_ascii=False).replace("</", "<\\/")
+    return _QUERY_PAGE.format(buttons=buttons, catalogue=data,
+                              start=json.dumps(start, ensure_ascii=False).replace("</", "<\\/"))
+
+
+_QUERY_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>euproj-rdf · SPARQL</title>
+<link rel="stylesheet" href="/static/yasgui/yasgui.min.css">
+<style>body{{font-family:system-ui,sans-serif;margin:0;display:flex;min-height:100vh}}
+nav{{width:22rem;padding:1rem;background:#f4f6f8;border-right:1px solid #ddd;overflow:auto}}
+nav h1{{font-size:1.3rem;margin:.2rem 0}} nav p{{font-size:.9rem;color:#444}}
+nav ul{{list-style:none;padding:0}} nav li{{margin:.3rem 0}}
+nav button{{width:100%;text-align:left;padding:.4rem;border:1px solid #ccd;background:#fff;border-radius:4px;cursor:pointer}}
+nav button:hover{{background:#e8eefc}} main{{flex:1;padding:1rem;min-width:0}}</style></head>
+<body>
+<nav><h1>euproj-rdf</h1>
+<p>EU-funded cooperation projects, their partners, programmes and funds as linked data.
+Endpoint: <code>/sparql</code> (SPARQL 1.1) · <a href="/ontology">ontology</a></p>
+<h2>Example questions</h2><ul id="examples">
+{buttons}
+</ul></nav>
+<main><div id="yasgui"></div></main>
+<script src="/static/yasgui/yasgui.min.js"></script>
+<script id="catalogue" type="application/json">{catalogue}</script>
+<script>
+const catalogue = JSON.parse(document.getElementById("catalogue").textContent);
+Yasgui.Yasqe.defaults.value = {start};
+const yasgui = new Yasgui(document.getElementById("yasgui"), {{
+  requestConfig: {{ endpoint: location.origin + "/sparql", method: "POST" }},
+  copyEndpointOnNewTab: false,
+  persistenceId: null,
+}});
+document.querySelectorAll("#examples button").forEach((button) => {{
+  button.addEventListener("click", () => {{
+    const tab = yasgui.getTab();
+    tab.setQuery(catalogue[button.dataset.query]);
+    tab.query();
+  }});
+}});
+</script>
+</body></html>
+"""
 
 
 _PAGE = """<!doctype html>
