@@ -216,3 +216,27 @@ def test_cli_query_unreachable_endpoint_is_a_network_error():
 def test_json_error_shape_for_unknown_path(url):
     resp = requests.get(url + "/nowhere", timeout=10)
     assert resp.status_code == 404 and json.loads(resp.text) == {"error": {"status": 404, "message": "nothing at /nowhere"}}
+
+
+def test_load_100_concurrent_clients_and_one_pathological_query(store):
+    """Bounded, loopback only: 100 clients ask at once while a cross product runs; every client
+    is answered and the cross product ends at the time limit."""
+    server, base = _start(ServerSettings(store=store, timeout=3, workers=2))
+    session_queries = [FUNDS, "ASK { ?s a <https://w3id.org/euproj/ontology#Project> }",
+                       "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"]
+    try:
+        with ThreadPoolExecutor(max_workers=101) as pool:
+            bad = pool.submit(requests.get, base + "/sparql", params={"query": CROSS}, timeout=60)
+            time.sleep(0.2)
+            futures = [pool.submit(requests.get, base + "/sparql",
+                                   params={"query": session_queries[i % 3]}, timeout=60) for i in range(100)]
+            answers = [f.result() for f in futures]
+            assert [a.status_code for a in answers] == [200] * 100
+            assert not bad.done() or bad.result().status_code == 503  # still running while the others were answered
+            resp = bad.result()
+        assert resp.status_code == 503
+        assert resp.json()["error"]["message"] == "the query ran longer than the time limit of 3 s and was stopped"
+    finally:
+        server.shutdown()
+        server.server_close()
+        server.pool.close()

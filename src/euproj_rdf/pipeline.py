@@ -167,8 +167,12 @@ def build(
     include_personal_data: bool = False,
     batch_triples: int = 50_000,
     progress: Progress | None = None,
+    validate: bool = True,
 ) -> BuildResult:
     """Check, map and validate the records; write ``euproj.ttl`` and ``euproj.nt`` into ``out_dir``.
+
+    ``validate=False`` skips SHACL (records are still checked): for benchmarks that need a large
+    graph quickly, never for a dump that is published.
 
     With ``out_dir=None`` nothing is written (that is ``euproj-rdf validate``). Raises
     :class:`RecordError` listing every record problem; returns a result whose ``report`` holds
@@ -206,7 +210,8 @@ def build(
         def flush() -> None:
             if batch.records:
                 lines = batch.lines
-                report.results.extend(validate_lines(lines + batch.context() + concept_lines, shapes, locate=locator))
+                if validate:
+                    report.results.extend(validate_lines(lines + batch.context() + concept_lines, shapes, locate=locator))
                 chunks.add(lines)
                 batch.clear()
 

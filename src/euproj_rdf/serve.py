@@ -19,6 +19,7 @@ import json
 import multiprocessing as mp
 import queue
 import re
+import socket
 import threading
 import urllib.parse
 from dataclasses import dataclass
@@ -274,6 +275,12 @@ def make_server(settings: ServerSettings, *, host: str = "127.0.0.1", port: int 
 
         def log_message(self, fmt, *args):  # quiet: the CLI prints one line at start
             pass
+
+        def setup(self):
+            super().setup()
+            # headers and body go out in separate writes: without this, Nagle's algorithm and
+            # delayed ACKs add 40 ms to every keep-alive response
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
         # -- plumbing ----------------------------------------------------------------------
         def _send(self, status: int, ctype: str, body: bytes, extra: dict | None = None) -> None:

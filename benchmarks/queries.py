@@ -1,0 +1,85 @@
+"""Latency of the researcher query catalogue (queries/*.rq) through `euproj-rdf serve`.
+
+Builds a graph (the seed records, or N synthetic projects), loads it into the embedded store,
+starts the server on a loopback port and asks every catalogue query R times over HTTP (POST,
+SPARQL JSON results), one client at a time. Prints p50/p95 per query and over all queries.
+
+    python -m benchmarks.queries                      # the seed records
+    python -m benchmarks.queries --projects 100000    # a synthetic graph of 100 000 projects
+
+Synthetic graphs are built without SHACL validation (records are still checked) to keep the
+set-up short; validation does not change the graph.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import requests
+
+from benchmarks.synthetic import write_csv
+from euproj_rdf import build, load_store
+from euproj_rdf.resources import query_catalogue
+from euproj_rdf.serve import ServerSettings, make_server
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    k = max(0, min(len(ordered) - 1, round(q * (len(ordered) - 1))))
+    return ordered[k]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--projects", type=int, default=0, help="synthetic projects (0: the seed records)")
+    ap.add_argument("--repeat", type=int, default=20)
+    ap.add_argument("--timeout", type=float, default=120.0)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        t0 = time.perf_counter()
+        if args.projects:
+            records = write_csv(tmp / "records", args.projects)
+            result = build(records, tmp / "dist", validate=False)
+        else:
+            result = build(ROOT / "records", tmp / "dist")
+        t1 = time.perf_counter()
+        load_store(result.ntriples, tmp / "store")
+        t2 = time.perf_counter()
+        print(f"graph: {result.triples} triples ({'seed records' if not args.projects else f'{args.projects} synthetic projects'}); "
+              f"build {t1 - t0:.1f} s, store load {t2 - t1:.1f} s")
+        server = make_server(ServerSettings(store=tmp / "store", timeout=args.timeout, max_results=10**7), port=0)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        url = f"http://127.0.0.1:{server.server_address[1]}/sparql"
+        session = requests.Session()
+        headers = {"Content-Type": "application/sparql-query", "Accept": "application/sparql-results+json"}
+        everything: list[float] = []
+        print(f"{'query':45} {'rows':>7} {'p50 ms':>9} {'p95 ms':>9}")
+        try:
+            for q in query_catalogue():
+                times, rows = [], 0
+                for _ in range(args.repeat):
+                    start = time.perf_counter()
+                    resp = session.post(url, data=q["text"].encode(), headers=headers, timeout=args.timeout + 10)
+                    times.append((time.perf_counter() - start) * 1000)
+                    resp.raise_for_status()
+                    rows = len(resp.json()["results"]["bindings"])
+                everything += times
+                print(f"{q['name']:45} {rows:>7} {percentile(times, .5):>9.1f} {percentile(times, .95):>9.1f}")
+            print(f"{'all queries':45} {'':>7} {percentile(everything, .5):>9.1f} {percentile(everything, .95):>9.1f}")
+            print(f"(mean {statistics.fmean(everything):.1f} ms over {len(everything)} requests)")
+        finally:
+            server.shutdown()
+            server.server_close()
+            server.pool.close()
+
+
+if __name__ == "__main__":
+    main()
