@@ -240,3 +240,12 @@ def test_load_100_concurrent_clients_and_one_pathological_query(store):
         server.shutdown()
         server.server_close()
         server.pool.close()
+
+
+def test_concepts_dereference(url):
+    page = requests.get(url + "/concept/role/lead-partner", headers={"Accept": "text/html"}, timeout=10)
+    assert page.status_code == 200 and "<h1>lead partner</h1>" in page.text.lower()
+    ttl = requests.get(url + "/concept/role/lead-partner", headers={"Accept": "text/turtle"}, timeout=10)
+    g = rdflib.Graph().parse(data=ttl.text, format="turtle")
+    assert (rdflib.URIRef("https://w3id.org/euproj/concept/role/lead-partner"), rdflib.SKOS.notation,
+            rdflib.Literal("lead-partner")) in g

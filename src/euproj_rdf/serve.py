@@ -6,7 +6,8 @@
   worker killed and replaced) and answered with an error, so one bad query never hangs the
   server for the others.
 - ``/id/…``: every IRI minted under the base IRI dereferences: HTML for a browser, Turtle,
-  JSON-LD or N-Triples by ``Accept``.
+  JSON-LD or N-Triples by ``Accept``; ``/concept/…`` likewise for the concept schemes (roles,
+  organisation kinds…).
 - ``/ontology``: the ontology.
 
 Every error has one shape: ``{"error": {"status": 400, "message": "…"}}`` (JSON).
@@ -328,6 +329,8 @@ def make_server(settings: ServerSettings, *, host: str = "127.0.0.1", port: int 
                 return self._ontology()
             if url.path.startswith("/id/"):
                 return self._entity(settings.base_iri + url.path[len("/id/"):])
+            if url.path.startswith("/concept/"):
+                return self._entity(_CONCEPTS + url.path[len("/concept/"):])
             if url.path == "/":
                 return self._send(200, "text/html", page)
             if url.path.startswith("/static/"):
@@ -411,9 +414,14 @@ def make_server(settings: ServerSettings, *, host: str = "127.0.0.1", port: int 
 # --------------------------------------------------------------------------- pages
 
 
+_CONCEPTS = "https://w3id.org/euproj/concept/"
+
+
 def _local(iri: str, settings: ServerSettings) -> str:
     if iri.startswith(settings.base_iri):
         return "/id/" + iri[len(settings.base_iri):]
+    if iri.startswith(_CONCEPTS):
+        return "/concept/" + iri[len(_CONCEPTS):]
     if iri.startswith("https://w3id.org/euproj/ontology"):
         return "/ontology"
     return iri
