@@ -7,5 +7,7 @@ dest="$(cd "$(dirname "$0")/.." && pwd)/src/euproj_rdf/static/yasgui"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 (cd "$work" && npm pack "@zazuko/yasgui@$version" --silent >/dev/null && tar xzf ./*.tgz)
-cp "$work/package/build/yasgui.min.js" "$work/package/build/yasgui.min.css" "$dest/"
+for f in yasgui.min.js yasgui.min.css; do
+  gzip -9 -n -c "$work/package/build/$f" > "$dest/$f.gz"
+done
 echo "YASGUI $version copied to $dest; update NOTICE.md (version and integrity: npm view @zazuko/yasgui@$version dist.integrity)"

@@ -249,3 +249,11 @@ def test_concepts_dereference(url):
     g = rdflib.Graph().parse(data=ttl.text, format="turtle")
     assert (rdflib.URIRef("https://w3id.org/euproj/concept/role/lead-partner"), rdflib.SKOS.notation,
             rdflib.Literal("lead-partner")) in g
+
+
+def test_static_files_are_served_gzip_or_plain(url):
+    zipped = requests.get(url + "/static/yasgui/yasgui.min.js", timeout=10)  # requests sends Accept-Encoding: gzip
+    assert zipped.headers["Content-Encoding"] == "gzip" and zipped.text.startswith("(function")
+    plain = requests.get(url + "/static/yasgui/yasgui.min.css", headers={"Accept-Encoding": "identity"}, timeout=10)
+    assert "Content-Encoding" not in plain.headers and plain.headers["Content-Type"].startswith("text/css")
+    assert requests.get(url + "/static/../serve.py", timeout=10).status_code == 404

@@ -15,6 +15,7 @@ Every error has one shape: ``{"error": {"status": 400, "message": "…"}}`` (JSO
 
 from __future__ import annotations
 
+import gzip
 import html
 import json
 import multiprocessing as mp
@@ -359,11 +360,18 @@ def make_server(settings: ServerSettings, *, host: str = "127.0.0.1", port: int 
             return self._error(415, f"unsupported content type '{ctype}': send application/sparql-query or a form")
 
         def _static(self, name: str) -> None:
-            path = (_STATIC / name).resolve()
+            """Files of the package's static folder, stored gzip-compressed (``name.gz``)."""
+            path = (_STATIC / (name + ".gz")).resolve()
             if _STATIC.resolve() not in path.parents or not path.is_file():
                 return self._error(404, f"nothing at /static/{name}")
-            ctype = {".js": "text/javascript", ".css": "text/css"}.get(path.suffix, "application/octet-stream")
-            self._send(200, ctype, path.read_bytes(), {"Cache-Control": "max-age=86400"})
+            ctype = {".js": "text/javascript", ".css": "text/css"}.get(Path(name).suffix, "application/octet-stream")
+            data = path.read_bytes()
+            headers = {"Cache-Control": "max-age=86400"}
+            if "gzip" in (self.headers.get("Accept-Encoding") or ""):
+                headers["Content-Encoding"] = "gzip"
+            else:
+                data = gzip.decompress(data)
+            self._send(200, ctype, data, headers)
 
         def _query(self, text: str) -> None:
             if _UPDATE.match(text):
