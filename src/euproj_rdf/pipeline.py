@@ -53,8 +53,9 @@ class BuildResult:
 
 
 def _display(path: Path, root: Path) -> str:
+    """``records/projects/x.yaml``: the path from the records folder's parent."""
     try:
-        return str(path.relative_to(root.parent if root.is_dir() else root.parent))
+        return str(path.relative_to(root.parent))
     except ValueError:
         return str(path)
 

@@ -29,8 +29,11 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import pyoxigraph as ox
+
 from .errors import StoreError
-from .resources import ONTOLOGY_FILE, resource
+from .export import PREFIXES
+from .resources import ONTOLOGY_FILE, query_catalogue, resource
 
 __all__ = ["ServerSettings", "QueryPool", "make_server"]
 
@@ -95,8 +98,6 @@ def negotiate(accept: str | None, offers: list[tuple[str, str]]) -> tuple[str, s
 
 
 def _worker(store_path: str, max_results: int, conn) -> None:  # pragma: no cover - runs in a child
-    import pyoxigraph as ox
-
     store = ox.Store.read_only(store_path)
     while True:
         try:
@@ -106,14 +107,14 @@ def _worker(store_path: str, max_results: int, conn) -> None:  # pragma: no cove
         kind, text, accept = job
         try:
             if kind == "query":
-                conn.send(_answer(ox, store, text, accept, max_results))
+                conn.send(_answer(store, text, accept, max_results))
             else:
-                conn.send(_describe(ox, store, text, max_results))
+                conn.send(_describe(store, text, max_results))
         except Exception as exc:  # noqa: BLE001 - reported to the client, the worker lives on
             conn.send((500, "text/plain", f"{exc.__class__.__name__}: {exc}".encode()))
 
 
-def _answer(ox, store, text: str, accept: str, max_results: int):
+def _answer(store, text: str, accept: str, max_results: int):
     try:
         result = store.query(text)
     except SyntaxError as exc:
@@ -134,7 +135,7 @@ def _answer(ox, store, text: str, accept: str, max_results: int):
             if len(rows) > max_results:
                 return 413, "text/plain", (f"the result has more than {max_results} rows: "
                                            "add a LIMIT, or ask the server's operator for a higher cap").encode()
-        return 200, offer[0], _solutions_bytes(ox, variables, rows, getattr(ox.QueryResultsFormat, offer[1]))
+        return 200, offer[0], _solutions_bytes(variables, rows, getattr(ox.QueryResultsFormat, offer[1]))
     offer = negotiate(accept, _GRAPH_TYPES)
     if offer is None:
         return 406, "text/plain", b"no acceptable media type for a graph"
@@ -146,7 +147,7 @@ def _answer(ox, store, text: str, accept: str, max_results: int):
     return 200, offer[0], ox.serialize(triples, format=getattr(ox.RdfFormat, offer[1]))
 
 
-def _solutions_bytes(ox, variables, rows, fmt) -> bytes:
+def _solutions_bytes(variables, rows, fmt) -> bytes:
     """Serialize collected solutions (a QuerySolutions can be iterated only once): written as
     SPARQL JSON here, and converted by pyoxigraph's own writers for the other formats."""
     names = [v.value for v in variables]
@@ -170,7 +171,7 @@ def _solutions_bytes(ox, variables, rows, fmt) -> bytes:
     return ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON).serialize(format=fmt)
 
 
-def _describe(ox, store, iri: str, max_results: int):
+def _describe(store, iri: str, max_results: int):
     """The triples of an entity: its own, its nested nodes' (``<iri>/…``), and labels of what they name."""
     seen, todo, triples = {iri}, [iri], []
     while todo and len(triples) <= max_results:
@@ -388,14 +389,12 @@ def make_server(settings: ServerSettings, *, host: str = "127.0.0.1", port: int 
                 return self._error(406, "the ontology is served as Turtle, N-Triples, JSON-LD, RDF/XML or HTML")
             if offer[0] == "text/turtle":
                 return self._send(200, "text/turtle", ontology)
-            import pyoxigraph as ox
             triples = list(ox.parse(ontology, format=ox.RdfFormat.TURTLE))
             if offer[0] == "text/html":
                 return self._send(200, "text/html", _html_page("https://w3id.org/euproj/ontology", triples, settings).encode())
             self._send(200, offer[0], ox.serialize(triples, format=getattr(ox.RdfFormat, offer[1])))
 
         def _entity(self, iri: str) -> None:
-            import pyoxigraph as ox
             offer = negotiate(self.headers.get("Accept"), [("text/html", "HTML")] + _GRAPH_TYPES)
             if offer is None:
                 return self._error(406, "entities are served as HTML, Turtle, N-Triples, JSON-LD or RDF/XML")
@@ -407,7 +406,6 @@ def make_server(settings: ServerSettings, *, host: str = "127.0.0.1", port: int 
                 return self._error(404, f"no entity <{iri}>")
             if offer[0] == "text/html":
                 return self._send(200, "text/html", _html_page(iri, triples, settings).encode())
-            from .export import PREFIXES
             fmt = getattr(ox.RdfFormat, offer[1])
             own = [t for t in triples if t.subject.value == iri or t.subject.value.startswith(iri + "/")]
             kwargs = {"prefixes": PREFIXES} if fmt == ox.RdfFormat.TURTLE else {}
@@ -436,10 +434,6 @@ def _local(iri: str, settings: ServerSettings) -> str:
 
 
 def _html_page(iri: str, triples, settings: ServerSettings) -> str:
-    import pyoxigraph as ox
-
-    from .export import PREFIXES
-
     names = {**PREFIXES, "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#", "owl": "http://www.w3.org/2002/07/owl#"}
 
     def short(term) -> str:
@@ -494,8 +488,6 @@ _STATIC = Path(__file__).parent / "static"
 
 def _query_page(settings: ServerSettings) -> str:
     """The query page: YASGUI (served from /static), prefixes filled in, the catalogue one click away."""
-    from .export import PREFIXES
-    from .resources import query_catalogue
 
     catalogue = query_catalogue()
     prefixes = {"id": settings.base_iri, **PREFIXES}
