@@ -41,20 +41,24 @@ def main() -> None:
     ap.add_argument("--projects", type=int, default=0, help="synthetic projects (0: the seed records)")
     ap.add_argument("--repeat", type=int, default=20)
     ap.add_argument("--timeout", type=float, default=60.0, help="the server's time limit per query (s)")
+    ap.add_argument("--workdir", type=Path, help="keep the built graph and store here, and reuse them next time")
     args = ap.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        tmp = Path(tmp)
-        t0 = time.perf_counter()
-        if args.projects:
-            records = write_csv(tmp / "records", args.projects)
-            result = build(records, tmp / "dist", validate=False)
+    with tempfile.TemporaryDirectory() as scratch:
+        tmp = args.workdir or Path(scratch)
+        if (tmp / "store").is_dir():
+            print(f"reusing the store in {tmp}")
         else:
-            result = build(ROOT / "records", tmp / "dist")
-        t1 = time.perf_counter()
-        load_store(result.ntriples, tmp / "store")
-        t2 = time.perf_counter()
-        print(f"graph: {result.triples} triples ({'seed records' if not args.projects else f'{args.projects} synthetic projects'}); "
-              f"build {t1 - t0:.1f} s, store load {t2 - t1:.1f} s")
+            t0 = time.perf_counter()
+            if args.projects:
+                records = write_csv(tmp / "records", args.projects)
+                result = build(records, tmp / "dist", validate=False)
+            else:
+                result = build(ROOT / "records", tmp / "dist")
+            t1 = time.perf_counter()
+            load_store(result.ntriples, tmp / "store")
+            t2 = time.perf_counter()
+            what = "seed records" if not args.projects else f"{args.projects} synthetic projects"
+            print(f"graph: {result.triples} triples ({what}); build {t1 - t0:.1f} s, store load {t2 - t1:.1f} s")
         server = make_server(ServerSettings(store=tmp / "store", timeout=args.timeout, max_results=10**7), port=0)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         url = f"http://127.0.0.1:{server.server_address[1]}/sparql"
