@@ -6,6 +6,7 @@ The public surface is small: :func:`build` (records → checked → mapped → v
 
 from .errors import ConfigError, EuprojError, RecordError, RecordProblem, RecordSyntaxError, StoreError
 from .pipeline import DEFAULT_BASE_IRI, BuildResult, build, check
+from .publish import ReleaseInfo, load_release_info, publish
 from .query import ResultFormat, run_query
 from .store import LoadResult, load_store
 from .validation import ShaclResult, ValidationReport
@@ -15,6 +16,9 @@ __all__ = [
     "check",
     "load_store",
     "run_query",
+    "publish",
+    "ReleaseInfo",
+    "load_release_info",
     "ResultFormat",
     "LoadResult",
     "BuildResult",

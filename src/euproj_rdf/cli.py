@@ -221,6 +221,35 @@ def serve(
         server.pool.close()
 
 
+@app.command()
+def publish(
+    dist: Path = typer.Option(Path("dist"), "--dist", help="Folder of the built dump (euproj.nt, euproj.ttl)."),
+    out: Path = typer.Option(Path("dist/release"), "--out", "-o", help="Release folder to write."),
+    config: Path = typer.Option(Path("release.yaml"), "--config", help="Release metadata (title, publisher, licence, dates…)."),
+    issued: str = typer.Option(None, "--issued", help="Issue date YYYY-MM-DD (default: from the config)."),
+    modified: str = typer.Option(None, "--modified", help="Modification date YYYY-MM-DD (default: from the config)."),
+    today: bool = typer.Option(False, "--today", help="Use today's date as the modification date."),
+) -> None:
+    """Write a release: Turtle, gzipped N-Triples and JSON-LD, described with DCAT-AP 3 and VoID.
+
+    The description is validated against the DCAT-AP 3 shapes first; nothing is written if it
+    does not conform. Python: euproj_rdf.publish(dist, out, info=…, dcat_shapes=…).
+    """
+    import datetime
+
+    from .publish import load_release_info
+    from .publish import publish as run_publish
+    from .resources import DCAT_AP_SHAPES_FILE, resource
+
+    with _errors():
+        if today:
+            modified = datetime.date.today().isoformat()
+        info = load_release_info(config, issued=issued, modified=modified)
+        result = run_publish(dist, out, info=info, dcat_shapes=resource(DCAT_AP_SHAPES_FILE))
+    sizes = ", ".join(f"{name} ({size} bytes)" for name, size in result.files.items())
+    typer.echo(f"Wrote {result.folder}: {sizes}; {result.triples} triples, {result.entities} entities.")
+
+
 def _read_query(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")

@@ -23,6 +23,7 @@ __all__ = [
     "SHAPES_FILE",
     "MAPPING_FILE",
     "QUERIES_DIR",
+    "DCAT_AP_SHAPES_FILE",
     "query_catalogue",
 ]
 
@@ -34,6 +35,7 @@ CONCEPTS_FILE = "ontology/concepts.ttl"
 SHAPES_FILE = "shapes/euproj.ttl"
 MAPPING_FILE = "mappings/records.yaml"
 QUERIES_DIR = "queries"
+DCAT_AP_SHAPES_FILE = "shapes/dcat-ap/dcat-ap-3.0.0-SHACL.ttl"
 
 _SKOS = "http://www.w3.org/2004/02/skos/core#"
 

@@ -1,0 +1,334 @@
+"""A release a data portal accepts: the dumps, described with DCAT-AP 3 and VoID.
+
+:func:`publish` turns a built dump (``dist/euproj.nt`` and ``.ttl``) into a release folder:
+``euproj.ttl``, ``euproj.nt.gz``, ``euproj.jsonld`` and ``description.ttl`` (the dataset and
+each distribution in DCAT-AP 3 — titles in English and Swedish, publisher, licence, dates,
+version, media types, byte sizes, SHA-256 checksums, conformance to our ontology and shapes,
+spatial and temporal coverage — and VoID statistics: triples, entities, class and property
+partitions, linksets to the EU authority tables). The description is validated against the
+DCAT-AP 3 shapes before anything is written. Dates come from ``release.yaml`` or the caller,
+never the clock, so the same dump gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+import shutil
+import tempfile
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+import rdflib
+import yaml
+from pyshacl import validate as shacl_validate
+
+from .errors import ConfigError, EuprojError
+from .values import parse_date
+
+__all__ = ["ReleaseInfo", "ReleaseResult", "load_release_info", "publish", "DescriptionError"]
+
+DCAT = "http://www.w3.org/ns/dcat#"
+DCT = "http://purl.org/dc/terms/"
+FOAF = "http://xmlns.com/foaf/0.1/"
+VOID = "http://rdfs.org/ns/void#"
+SPDX = "http://spdx.org/rdf/terms#"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+EP = "https://w3id.org/euproj/ontology#"
+ONTOLOGY = "https://w3id.org/euproj/ontology"
+SHAPES = "https://w3id.org/euproj/shapes"
+MEDIA = "http://www.iana.org/assignments/media-types/"
+FILE_TYPE = "http://publications.europa.eu/resource/authority/file-type/"
+AUTHORITY = "http://publications.europa.eu/resource/authority/"
+
+#: (file name, title, media type, EU file type, compression media type)
+DISTRIBUTIONS = (
+    ("euproj.ttl", "Turtle", "text/turtle", "RDF_TURTLE", None),
+    ("euproj.nt.gz", "N-Triples, gzip-compressed", "application/n-triples", "RDF_N_TRIPLES", "application/gzip"),
+    ("euproj.jsonld", "JSON-LD", "application/ld+json", "JSON_LD", None),
+)
+
+
+class DescriptionError(EuprojError):
+    """The DCAT-AP description does not conform to the DCAT-AP 3 shapes; nothing was written."""
+
+    exit_code = 1
+
+
+@dataclass(frozen=True)
+class ReleaseInfo:
+    dataset: str
+    title: dict[str, str]
+    description: dict[str, str]
+    keywords: dict[str, list[str]]
+    themes: tuple[tuple[str, tuple[tuple[str, str], ...]], ...]  # (IRI, ((lang, label), …))
+    publisher_iri: str
+    publisher_name: dict[str, str]
+    licence: str
+    version: str
+    issued: str
+    modified: str
+    download_url: str
+
+
+@dataclass(frozen=True)
+class ReleaseResult:
+    folder: Path
+    files: dict[str, int]  # name → bytes
+    triples: int
+    entities: int
+
+
+def load_release_info(path: Path, *, issued: str | None = None, modified: str | None = None) -> ReleaseInfo:
+    """Read ``release.yaml``; ``issued``/``modified`` override its dates."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"cannot read the release metadata '{path}': {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: malformed YAML: {exc}") from None
+    need = ("dataset", "title", "description", "publisher", "licence", "version", "download_url")
+    missing = [k for k in need if not raw.get(k)]
+    if missing:
+        raise ConfigError(f"{path}: missing {', '.join(missing)}")
+    dates = {"issued": issued or raw.get("issued"), "modified": modified or raw.get("modified")}
+    for name, value in dates.items():
+        if not value:
+            raise ConfigError(f"{path}: no '{name}' date: write it in the file or give --{name}")
+        try:
+            if parse_date(value).precision != "day":
+                raise ValueError("a day is needed")
+        except ValueError as exc:
+            raise ConfigError(f"{path}: '{name}' {exc}") from None
+    return ReleaseInfo(
+        dataset=raw["dataset"],
+        title=dict(raw["title"]),
+        description={k: " ".join(v.split()) for k, v in raw["description"].items()},
+        keywords={k: list(v) for k, v in (raw.get("keywords") or {}).items()},
+        themes=tuple((t["iri"], tuple(sorted(t["label"].items()))) for t in raw.get("themes") or ()),
+        publisher_iri=raw["publisher"]["iri"],
+        publisher_name=dict(raw["publisher"]["name"]),
+        licence=raw["licence"],
+        version=str(raw["version"]),
+        issued=str(dates["issued"]),
+        modified=str(dates["modified"]),
+        download_url=raw["download_url"],
+    )
+
+
+@dataclass
+class _Stats:
+    triples: int = 0
+    entities: int = 0
+    classes: Counter = None  # type: ignore[assignment]
+    properties: Counter = None  # type: ignore[assignment]
+    linksets: Counter = None  # type: ignore[assignment]  # (predicate, target table) → triples
+    countries: set = None  # type: ignore[assignment]
+    start_year: int | None = None
+    end_year: int | None = None
+
+
+def _statistics(nt: Path) -> _Stats:
+    """One streaming pass over the sorted dump (subjects are grouped, so no set of them is kept)."""
+    st = _Stats(classes=Counter(), properties=Counter(), linksets=Counter(), countries=set())
+    previous_subject = None
+    with nt.open("rb") as fh:
+        for t in ox.parse(fh, format=ox.RdfFormat.N_TRIPLES):
+            st.triples += 1
+            p = t.predicate.value
+            st.properties[p] += 1
+            if p == RDF_TYPE:
+                st.classes[t.object.value] += 1
+                if t.subject.value != previous_subject:
+                    st.entities += 1
+                    previous_subject = t.subject.value
+            o = t.object
+            if isinstance(o, ox.NamedNode) and o.value.startswith(AUTHORITY):
+                table = o.value[len(AUTHORITY):].split("/", 1)[0]
+                st.linksets[(p, table)] += 1
+                if p == EP + "country":
+                    st.countries.add(o.value)
+            elif p == EP + "startYear":
+                y = int(o.value)
+                st.start_year = y if st.start_year is None else min(st.start_year, y)
+            elif p == EP + "endYear":
+                y = int(o.value)
+                st.end_year = y if st.end_year is None else max(st.end_year, y)
+    return st
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _write_files(dist: Path, folder: Path) -> None:
+    shutil.copyfile(dist / "euproj.ttl", folder / "euproj.ttl")
+    with (dist / "euproj.nt").open("rb") as src, (folder / "euproj.nt.gz").open("wb") as raw:
+        # no file name and mtime 0 in the header: the same dump gives the same bytes
+        with gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=9) as gz:
+            shutil.copyfileobj(src, gz, 1 << 20)
+    with (dist / "euproj.nt").open("rb") as src, (folder / "euproj.jsonld").open("wb") as dst:
+        ox.serialize(ox.parse(src, format=ox.RdfFormat.N_TRIPLES), dst, format=ox.RdfFormat.JSON_LD)
+
+
+def describe(info: ReleaseInfo, folder: Path, st: _Stats) -> list[ox.Triple]:
+    """The DCAT-AP 3 and VoID description of the release in ``folder``."""
+    N, L = ox.NamedNode, ox.Literal
+    ds = N(info.dataset)
+    out: list[ox.Triple] = []
+
+    def add(s, p, o):
+        out.append(ox.Triple(s, N(p), o))
+
+    def date(v):
+        return L(v, datatype=N(XSD + "date"))
+
+    def integer(n):
+        return L(str(n), datatype=N(XSD + "nonNegativeInteger"))
+
+    for cls in (DCAT + "Dataset", VOID + "Dataset"):
+        add(ds, RDF_TYPE, N(cls))
+    for lang, text in sorted(info.title.items()):
+        add(ds, DCT + "title", L(text, language=lang))
+    for lang, text in sorted(info.description.items()):
+        add(ds, DCT + "description", L(text, language=lang))
+    for lang, words in sorted(info.keywords.items()):
+        for w in words:
+            add(ds, DCAT + "keyword", L(w, language=lang))
+    for theme, labels in info.themes:
+        add(ds, DCAT + "theme", N(theme))
+        add(N(theme), RDF_TYPE, N("http://www.w3.org/2004/02/skos/core#Concept"))
+        for lang, label in labels:
+            add(N(theme), "http://www.w3.org/2004/02/skos/core#prefLabel", L(label, language=lang))
+    publisher = N(info.publisher_iri)
+    add(ds, DCT + "publisher", publisher)
+    add(publisher, RDF_TYPE, N(FOAF + "Agent"))
+    for lang, name in sorted(info.publisher_name.items()):
+        add(publisher, FOAF + "name", L(name, language=lang))
+    licence = N(info.licence)
+    add(ds, DCT + "license", licence)
+    add(licence, RDF_TYPE, N(DCT + "LicenseDocument"))
+    add(ds, DCT + "issued", date(info.issued))
+    add(ds, DCT + "modified", date(info.modified))
+    add(ds, DCAT + "version", L(info.version))
+    for standard in (ONTOLOGY, SHAPES):
+        add(ds, DCT + "conformsTo", N(standard))
+        add(N(standard), RDF_TYPE, N(DCT + "Standard"))
+    for country in sorted(st.countries):
+        add(ds, DCT + "spatial", N(country))
+        add(N(country), RDF_TYPE, N(DCT + "Location"))
+    if st.start_year is not None and st.end_year is not None:
+        period = N(info.dataset + "/temporal")
+        add(ds, DCT + "temporal", period)
+        add(period, RDF_TYPE, N(DCT + "PeriodOfTime"))
+        add(period, DCAT + "startDate", L(str(st.start_year), datatype=N(XSD + "gYear")))
+        add(period, DCAT + "endDate", L(str(st.end_year), datatype=N(XSD + "gYear")))
+
+    for name, title, media, file_type, compression in DISTRIBUTIONS:
+        path = folder / name
+        dist = N(f"{info.dataset}/distribution/{name}")
+        url = N(info.download_url + name)
+        add(ds, DCAT + "distribution", dist)
+        add(ds, VOID + "dataDump", url)
+        add(dist, RDF_TYPE, N(DCAT + "Distribution"))
+        add(dist, DCT + "title", L(f"{info.title.get('en', '')} — {title}", language="en"))
+        add(dist, DCAT + "accessURL", url)
+        add(dist, DCAT + "downloadURL", url)
+        add(url, RDF_TYPE, N(RDFS + "Resource"))
+        add(dist, DCAT + "mediaType", N(MEDIA + media))
+        add(N(MEDIA + media), RDF_TYPE, N(DCT + "MediaType"))
+        add(dist, DCT + "format", N(FILE_TYPE + file_type))
+        add(N(FILE_TYPE + file_type), RDF_TYPE, N(DCT + "MediaTypeOrExtent"))
+        if compression:
+            add(dist, DCAT + "compressFormat", N(MEDIA + compression))
+            add(N(MEDIA + compression), RDF_TYPE, N(DCT + "MediaType"))
+        add(dist, DCAT + "byteSize", integer(path.stat().st_size))
+        checksum = N(f"{info.dataset}/distribution/{name}/checksum")
+        add(dist, SPDX + "checksum", checksum)
+        add(checksum, RDF_TYPE, N(SPDX + "Checksum"))
+        add(checksum, SPDX + "algorithm", N(SPDX + "checksumAlgorithm_sha256"))
+        add(N(SPDX + "checksumAlgorithm_sha256"), RDF_TYPE, N(SPDX + "ChecksumAlgorithm"))
+        add(checksum, SPDX + "checksumValue", L(_sha256(path), datatype=N(XSD + "hexBinary")))
+        add(dist, DCT + "license", licence)
+        add(dist, DCT + "conformsTo", N(ONTOLOGY))
+
+    # VoID statistics
+    add(ds, VOID + "triples", integer(st.triples))
+    add(ds, VOID + "entities", integer(st.entities))
+    add(ds, VOID + "classes", integer(len(st.classes)))
+    add(ds, VOID + "properties", integer(len(st.properties)))
+    add(ds, VOID + "vocabulary", N(EP))
+    add(ds, VOID + "uriSpace", L("https://w3id.org/euproj/id/"))
+    for i, (cls, n) in enumerate(sorted(st.classes.items()), 1):
+        part = N(f"{info.dataset}/class-partition/{i}")
+        add(ds, VOID + "classPartition", part)
+        add(part, VOID + "class", N(cls))
+        add(part, VOID + "entities", integer(n))
+    for i, (prop, n) in enumerate(sorted(st.properties.items()), 1):
+        part = N(f"{info.dataset}/property-partition/{i}")
+        add(ds, VOID + "propertyPartition", part)
+        add(part, VOID + "property", N(prop))
+        add(part, VOID + "triples", integer(n))
+    for (prop, table), n in sorted(st.linksets.items()):
+        local = prop.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+        linkset = N(f"{info.dataset}/linkset/{table}-{local}")
+        add(ds, VOID + "subset", linkset)
+        add(linkset, RDF_TYPE, N(VOID + "Linkset"))
+        add(linkset, VOID + "subjectsTarget", ds)
+        add(linkset, VOID + "objectsTarget", N(AUTHORITY + table))
+        add(linkset, VOID + "linkPredicate", N(prop))
+        add(linkset, VOID + "triples", integer(n))
+    return sorted(set(out), key=str)
+
+
+_DESCRIPTION_PREFIXES = {
+    "dcat": DCAT, "dct": DCT, "void": VOID, "spdx": SPDX, "foaf": FOAF, "xsd": XSD, "ep": EP,
+    "skos": "http://www.w3.org/2004/02/skos/core#", "rdfs": RDFS,
+    "country": AUTHORITY + "country/",
+    "licence": AUTHORITY + "licence/", "file-type": FILE_TYPE, "data-theme": AUTHORITY + "data-theme/",
+}
+
+
+def _check_description(triples: list[ox.Triple], shapes: Path) -> None:
+    data = rdflib.Graph().parse(data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode(), format="nt")
+    conforms, _, text = shacl_validate(data, shacl_graph=rdflib.Graph().parse(shapes), inference="none")
+    if not conforms:
+        raise DescriptionError(f"the DCAT-AP description does not conform to {shapes.name}:\n{text}")
+
+
+def publish(dist: Path | str, out: Path | str, *, info: ReleaseInfo, dcat_shapes: Path) -> ReleaseResult:
+    """Write the release folder ``out`` from the build in ``dist``, atomically (all or nothing)."""
+    dist, out = Path(dist), Path(out)
+    for name in ("euproj.nt", "euproj.ttl"):
+        if not (dist / name).is_file():
+            raise ConfigError(f"no {dist / name}: run 'euproj-rdf build' first")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{out.name}-new-", dir=out.parent))
+    try:
+        _write_files(dist, work)
+        st = _statistics(dist / "euproj.nt")
+        triples = describe(info, work, st)
+        _check_description(triples, dcat_shapes)
+        with (work / "description.ttl").open("wb") as fh:
+            ox.serialize(triples, fh, format=ox.RdfFormat.TURTLE, prefixes=_DESCRIPTION_PREFIXES)
+        files = {p.name: p.stat().st_size for p in sorted(work.iterdir())}
+        old = None
+        if out.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{out.name}-old-", dir=out.parent))
+            os.replace(out, old / out.name)
+        os.replace(work, out)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    finally:
+        if work.exists():
+            shutil.rmtree(work, ignore_errors=True)
+    return ReleaseResult(out, files, st.triples, st.entities)
