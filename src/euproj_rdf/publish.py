@@ -14,19 +14,17 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import os
 import shutil
-import tempfile
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
 import rdflib
-import yaml
 from pyshacl import validate as shacl_validate
 
 from .errors import ConfigError, EuprojError
+from .files import fresh_folder, read_yaml
 from .values import parse_date
 
 __all__ = ["ReleaseInfo", "ReleaseResult", "load_release_info", "publish", "DescriptionError"]
@@ -86,12 +84,7 @@ class ReleaseResult:
 
 def load_release_info(path: Path, *, issued: str | None = None, modified: str | None = None) -> ReleaseInfo:
     """Read ``release.yaml``; ``issued``/``modified`` override its dates."""
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"cannot read the release metadata '{path}': {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: malformed YAML: {exc}") from None
+    raw = read_yaml(path, "release metadata")
     need = ("dataset", "title", "description", "publisher", "licence", "version", "download_url")
     missing = [k for k in need if not raw.get(k)]
     if missing:
@@ -311,9 +304,7 @@ def publish(dist: Path | str, out: Path | str, *, info: ReleaseInfo, dcat_shapes
     for name in ("euproj.nt", "euproj.ttl"):
         if not (dist / name).is_file():
             raise ConfigError(f"no {dist / name}: run 'euproj-rdf build' first")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{out.name}-new-", dir=out.parent))
-    try:
+    with fresh_folder(out) as work:
         _write_files(dist, work)
         st = _statistics(dist / "euproj.nt")
         triples = describe(info, work, st)
@@ -321,14 +312,4 @@ def publish(dist: Path | str, out: Path | str, *, info: ReleaseInfo, dcat_shapes
         with (work / "description.ttl").open("wb") as fh:
             ox.serialize(triples, fh, format=ox.RdfFormat.TURTLE, prefixes=_DESCRIPTION_PREFIXES)
         files = {p.name: p.stat().st_size for p in sorted(work.iterdir())}
-        old = None
-        if out.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{out.name}-old-", dir=out.parent))
-            os.replace(out, old / out.name)
-        os.replace(work, out)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    finally:
-        if work.exists():
-            shutil.rmtree(work, ignore_errors=True)
     return ReleaseResult(out, files, st.triples, st.entities)

@@ -10,9 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .errors import ConfigError
+from .files import read_yaml
 
 __all__ = ["FieldSpec", "ObjectSpec", "Schema", "load_schema", "FIELD_KINDS"]
 
@@ -176,10 +175,4 @@ def parse_schema(raw: Any, *, source: str = "mappings/records.yaml") -> Schema:
 
 def load_schema(path: Path) -> Schema:
     """Read and check a mapping file."""
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"cannot read the mapping file '{path}': {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: malformed YAML: {exc}") from None
-    return parse_schema(raw, source=str(path))
+    return parse_schema(read_yaml(path, "mapping file"), source=str(path))

@@ -7,15 +7,13 @@ the graph (never duplicates it); a failure at any step leaves the previous store
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
 
 from .errors import StoreError
+from .files import fresh_folder
 
 __all__ = ["LoadResult", "load_store", "DEFAULT_STORE"]
 
@@ -43,9 +41,7 @@ def load_store(dump: Path | str, store: Path | str = DEFAULT_STORE) -> LoadResul
     if not dump.is_file():
         raise StoreError(f"no dump at '{dump}': run 'euproj-rdf build' first")
     expected = _count_lines(dump)
-    store.parent.mkdir(parents=True, exist_ok=True)
-    fresh = Path(tempfile.mkdtemp(prefix=f".{store.name}-new-", dir=store.parent))
-    try:
+    with fresh_folder(store) as fresh:
         try:
             db = ox.Store(str(fresh))
             db.bulk_load(path=str(dump), format=ox.RdfFormat.N_TRIPLES)
@@ -57,14 +53,4 @@ def load_store(dump: Path | str, store: Path | str = DEFAULT_STORE) -> LoadResul
             raise StoreError(f"cannot load '{dump}' into a new store: {exc}") from None
         if held != expected:
             raise StoreError(f"the new store holds {held} triples, the dump {expected}; the old store is kept")
-        old = None
-        if store.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{store.name}-old-", dir=store.parent))
-            os.replace(store, old / "store")
-        os.replace(fresh, store)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    finally:
-        if fresh.exists():
-            shutil.rmtree(fresh, ignore_errors=True)
     return LoadResult(store, expected)
