@@ -105,7 +105,7 @@ def test_cli_reference_is_current():
 
 def test_every_command_is_in_the_readme():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    for name in ("build", "validate", "load", "query", "serve", "publish"):
+    for name in ("build", "validate", "load", "query", "serve", "publish", "push"):
         assert f"euproj-rdf {name}" in readme, f"README does not document `euproj-rdf {name}`"
 
 

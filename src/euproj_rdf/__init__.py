@@ -7,6 +7,7 @@ The public surface is small: :func:`build` (records → checked → mapped → v
 from .errors import ConfigError, EuprojError, RecordError, RecordProblem, RecordSyntaxError, StoreError
 from .pipeline import DEFAULT_BASE_IRI, BuildResult, build, check
 from .publish import ReleaseInfo, load_release_info, publish
+from .push import PushTarget, push, target_for
 from .query import ResultFormat, run_query
 from .store import LoadResult, load_store
 from .validation import ShaclResult, ValidationReport
@@ -17,6 +18,9 @@ __all__ = [
     "load_store",
     "run_query",
     "publish",
+    "push",
+    "PushTarget",
+    "target_for",
     "ReleaseInfo",
     "load_release_info",
     "ResultFormat",

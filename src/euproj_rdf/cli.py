@@ -250,6 +250,33 @@ def publish(
     typer.echo(f"Wrote {result.folder}: {sizes}; {result.triples} triples, {result.entities} entities.")
 
 
+@app.command()
+def push(
+    endpoint: str = typer.Option(..., "--endpoint", help="Base URL of the store (e.g. http://127.0.0.1:7878/)."),
+    kind: str = typer.Option("oxigraph", "--kind", help="Store kind: oxigraph, fuseki (dataset URL) or virtuoso."),
+    graph: str = typer.Option(None, "--graph", help="Named graph to replace (default: the default graph)."),
+    dump: Path = typer.Option(Path("dist/euproj.nt"), "--dump", help="The N-Triples dump written by `build`."),
+    user: str = typer.Option(None, "--user", help="User name for the store."),
+    password: str = typer.Option(None, "--password", envvar="EUPROJ_STORE_PASSWORD", help="Password (or EUPROJ_STORE_PASSWORD)."),
+    auth: str = typer.Option(None, "--auth", help="basic or digest (default: digest for virtuoso, else basic)."),
+    chunk: int = typer.Option(100_000, "--chunk", help="Triples per upload request."),
+    retries: int = typer.Option(3, "--retries", help="Retries of a failed request, with backoff."),
+) -> None:
+    """Replace a graph in an external store with the dump, atomically (upload, verify, MOVE).
+
+    Python: euproj_rdf.push(dump, target_for(endpoint, kind), graph=…).
+    """
+    from .push import push as run_push
+    from .push import target_for
+
+    with _errors():
+        target = target_for(endpoint, kind, user=user, password=password, auth=auth)
+        result = run_push(dump, target, graph=graph, chunk_triples=chunk, retries=retries)
+    where = f"<{result.graph}>" if result.graph else "the default graph"
+    typer.echo(f"Replaced {where} at {endpoint}: {result.triples} triples in {result.chunks} chunk(s), "
+               f"{result.seconds:.2f} s.")
+
+
 def _read_query(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")

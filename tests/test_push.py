@@ -1,0 +1,153 @@
+"""Pushing into a real Oxigraph server (the `oxigraph` package's binary), started per test on a
+free loopback port: atomic replacement, idempotence, and the old graph kept when the server dies
+mid-upload."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import requests
+from typer.testing import CliRunner
+
+from euproj_rdf import StoreError, push, target_for
+from euproj_rdf.cli import app
+
+OXIGRAPH = shutil.which("oxigraph") or str(Path(sys.executable).with_name("oxigraph"))
+GRAPH = "https://w3id.org/euproj/graph"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class OxigraphServer:
+    def __init__(self, location: Path):
+        self.location = location
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}/"
+        self.proc = None
+
+    def start(self) -> OxigraphServer:
+        self.proc = subprocess.Popen([OXIGRAPH, "serve", "--location", str(self.location),
+                                      "--bind", f"127.0.0.1:{self.port}"],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(100):
+            try:
+                requests.get(self.url + "query", params={"query": "ASK {}"}, timeout=1)
+                return self
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        raise RuntimeError("the Oxigraph server did not start")
+
+    def kill(self) -> None:
+        self.proc.kill()
+        self.proc.wait()
+
+    def count(self, graph: str | None = GRAPH) -> int:
+        pattern = "{ ?s ?p ?o }" if graph is None else f"{{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
+        resp = requests.post(self.url + "query", data={"query": f"SELECT (COUNT(*) AS ?n) WHERE {pattern}"},
+                             headers={"Accept": "application/sparql-results+json"}, timeout=30)
+        return int(resp.json()["results"]["bindings"][0]["n"]["value"])
+
+    def graphs(self) -> set[str]:
+        resp = requests.post(self.url + "query", data={"query": "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"},
+                             headers={"Accept": "application/sparql-results+json"}, timeout=30)
+        return {b["g"]["value"] for b in resp.json()["results"]["bindings"]}
+
+
+@pytest.fixture
+def server(tmp_path):
+    srv = OxigraphServer(tmp_path / "oxigraph").start()
+    yield srv
+    if srv.proc.poll() is None:
+        srv.kill()
+
+
+@pytest.fixture
+def dumps(seed_build, tmp_path):
+    """The seed dump, and a smaller 'previous release' of it."""
+    full = seed_build.ntriples
+    lines = full.read_bytes().splitlines(keepends=True)
+    old = tmp_path / "old.nt"
+    old.write_bytes(b"".join(lines[: len(lines) // 2]))
+    return old, full, len(lines) // 2, len(lines)
+
+
+def test_push_replaces_the_graph_and_cleans_up(server, dumps):
+    old, new, n_old, n_new = dumps
+    target = target_for(server.url, "oxigraph")
+    assert push(old, target, graph=GRAPH, chunk_triples=500).triples == n_old
+    assert server.count() == n_old
+    result = push(new, target, graph=GRAPH, chunk_triples=500)
+    assert (result.triples, result.chunks) == (n_new, -(-n_new // 500))
+    assert server.count() == n_new
+    assert server.graphs() == {GRAPH}  # the staging graph is gone
+
+
+def test_second_push_of_the_same_release_changes_nothing(server, dumps):
+    _, new, _, n_new = dumps
+    target = target_for(server.url, "oxigraph")
+    push(new, target, graph=GRAPH)
+    first = requests.post(server.url + "query", data={"query": f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{GRAPH}> {{ ?s ?p ?o }} }}"},
+                          headers={"Accept": "application/n-triples"}, timeout=30).text
+    push(new, target, graph=GRAPH)
+    second = requests.post(server.url + "query", data={"query": f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{GRAPH}> {{ ?s ?p ?o }} }}"},
+                           headers={"Accept": "application/n-triples"}, timeout=30).text
+    assert sorted(first.splitlines()) == sorted(second.splitlines()) and server.count() == n_new
+
+
+def test_default_graph(server, dumps):
+    _, new, _, n_new = dumps
+    push(new, target_for(server.url, "oxigraph"))
+    assert server.count(None) == n_new and server.graphs() == set()
+
+
+def test_server_killed_mid_upload_leaves_the_old_graph(server, dumps):
+    old, new, n_old, _ = dumps
+    target = target_for(server.url, "oxigraph")
+    push(old, target, graph=GRAPH)
+    errors: list[Exception] = []
+
+    def slow_push():
+        try:
+            push(new, target, graph=GRAPH, chunk_triples=1, retries=1, backoff=0.05)
+        except StoreError as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=slow_push)
+    thread.start()
+    time.sleep(0.5)  # one triple a request: thousands of requests, still uploading
+    server.kill()
+    thread.join(timeout=60)
+    assert len(errors) == 1
+    assert str(errors[0]).startswith("uploading chunk ")
+    assert "cannot reach" in str(errors[0])
+    server.start()  # same data folder, same port
+    assert server.count() == n_old
+    # the next push clears the leftover staging graph and succeeds
+    push(new, target, graph=GRAPH)
+    assert server.graphs() == {GRAPH}
+
+
+def test_unreachable_store_is_a_clear_error_with_exit_3(tmp_path, dumps):
+    _, new, _, _ = dumps
+    result = CliRunner().invoke(app, ["push", "--endpoint", "http://127.0.0.1:9/", "--dump", str(new), "--retries", "1"])
+    assert result.exit_code == 3
+    assert result.stderr == ("Error: clearing the staging graph: cannot reach "
+                             "http://127.0.0.1:9/store?graph=urn%3Aeuproj%3Astaging%3A37a8eec1ce19687d: ConnectionError\n")
+
+
+def test_cli_push(server, dumps):
+    _, new, _, n_new = dumps
+    result = CliRunner().invoke(app, ["push", "--endpoint", server.url, "--graph", GRAPH, "--dump", str(new)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(f"Replaced <{GRAPH}> at {server.url}: {n_new} triples in 1 chunk(s), ")
