@@ -16,7 +16,7 @@ import pytest
 import requests
 from typer.testing import CliRunner
 
-from euproj_rdf import StoreError, push, target_for
+from euproj_rdf import PushTarget, StoreError, push, target_for
 from euproj_rdf.cli import app
 
 OXIGRAPH = shutil.which("oxigraph") or str(Path(sys.executable).with_name("oxigraph"))
@@ -151,3 +151,16 @@ def test_cli_push(server, dumps):
     result = CliRunner().invoke(app, ["push", "--endpoint", server.url, "--graph", GRAPH, "--dump", str(new)])
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith(f"Replaced <{GRAPH}> at {server.url}: {n_new} triples in 1 chunk(s), ")
+
+
+def test_a_refused_swap_leaves_the_old_graph(server, dumps):
+    """The server answers an error to the MOVE (here: an update endpoint it does not have)."""
+    old, new, n_old, _ = dumps
+    good = target_for(server.url, "oxigraph")
+    push(old, good, graph=GRAPH)
+    refusing = PushTarget(gsp=good.gsp, query=good.query, update=server.url + "no-update-here")
+    with pytest.raises(StoreError, match=r"^moving the staging graph onto the target: .*no-update-here answered 404"):
+        push(new, refusing, graph=GRAPH)
+    assert server.count() == n_old
+    push(new, good, graph=GRAPH)  # and the next push still works
+    assert server.graphs() == {GRAPH}
