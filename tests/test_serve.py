@@ -154,11 +154,11 @@ def test_pathological_query_ends_at_the_time_limit_and_others_are_answered(store
     server, base = _start(ServerSettings(store=store, timeout=2, workers=2))
     try:
         with ThreadPoolExecutor(max_workers=2) as pool:
-            started = time.monotonic()
             bad = pool.submit(requests.get, base + "/sparql", params={"query": CROSS}, timeout=30)
             time.sleep(0.3)
             good = requests.get(base + "/sparql", params={"query": FUNDS}, timeout=30)
-            assert good.status_code == 200 and time.monotonic() - started < 2
+            # answered while the cross product was still running
+            assert good.status_code == 200 and not bad.done()
             resp = bad.result()
         assert resp.status_code == 503
         assert resp.json()["error"]["message"] == "the query ran longer than the time limit of 2 s and was stopped"
@@ -232,7 +232,7 @@ def test_load_100_concurrent_clients_and_one_pathological_query(store):
                                    params={"query": session_queries[i % 3]}, timeout=60) for i in range(100)]
             answers = [f.result() for f in futures]
             assert [a.status_code for a in answers] == [200] * 100
-            assert not bad.done() or bad.result().status_code == 503  # still running while the others were answered
+            assert not bad.done()  # all 100 answered while the cross product was still running
             resp = bad.result()
         assert resp.status_code == 503
         assert resp.json()["error"]["message"] == "the query ran longer than the time limit of 3 s and was stopped"
