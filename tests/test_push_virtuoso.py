@@ -29,14 +29,15 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def virtuoso(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("virtuoso")
+def _start(folder: Path, *, after_image_limit: int | None = None):
     sql, http = _free_port(), _free_port()
     ini = INI.read_text()
     ini = ini.replace("/var/lib/virtuoso-opensource-7/db/", f"{folder}/")
+    if after_image_limit is not None:
+        ini = ini.replace("[Parameters]", f"[Parameters]\nTransactionAfterImageLimit = {after_image_limit}", 1)
     ini = re.sub(r"(?m)^ServerPort(\s*)=\s*1111$", rf"ServerPort\g<1>= {sql}", ini)
     ini = re.sub(r"(?m)^ServerPort(\s*)=\s*8890$", rf"ServerPort\g<1>= {http}", ini)
+    folder.mkdir(parents=True, exist_ok=True)
     (folder / "virtuoso.ini").write_text(ini)
     proc = subprocess.Popen([VIRTUOSO, "-f", "-c", str(folder / "virtuoso.ini")], cwd=folder,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -51,6 +52,12 @@ def virtuoso(tmp_path_factory):
     else:
         proc.kill()
         raise RuntimeError("Virtuoso did not start")
+    return proc, url
+
+
+@pytest.fixture(scope="module")
+def virtuoso(tmp_path_factory):
+    proc, url = _start(tmp_path_factory.mktemp("virtuoso"))
     yield url
     proc.kill()
     proc.wait()
@@ -96,3 +103,22 @@ def test_cli_push_to_virtuoso(virtuoso, dumps, monkeypatch):
                                       "--graph", GRAPH + "/c", "--dump", str(new)])
     assert result.exit_code == 0, result.output
     assert _count(virtuoso, GRAPH + "/c") == n_new
+
+
+def test_a_500_on_the_swap_leaves_the_old_graph(tmp_path, dumps):
+    """A Virtuoso whose transaction log limit is smaller than the MOVE of the new graph answers
+    500 on the swap (the small chunks of the upload still pass): the old graph stays."""
+    _, new, _, _ = dumps
+    small = tmp_path / "small.nt"
+    small.write_bytes(b"".join(new.read_bytes().splitlines(keepends=True)[:100]))
+    proc, url = _start(tmp_path / "db", after_image_limit=20_000)
+    try:
+        target = target_for(url, "virtuoso", user="dba", password="dba")
+        push(small, target, graph=GRAPH, chunk_triples=20)
+        with pytest.raises(StoreError, match=r"^moving the staging graph onto the target: .* answered 500: .*"
+                                             r"Transaction aborted"):
+            push(new, target, graph=GRAPH, chunk_triples=20)
+        assert _count(url, GRAPH) == 100
+    finally:
+        proc.kill()
+        proc.wait()
