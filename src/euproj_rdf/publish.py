@@ -16,7 +16,7 @@ import gzip
 import hashlib
 import shutil
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -118,17 +118,17 @@ def load_release_info(path: Path, *, issued: str | None = None, modified: str | 
 class _Stats:
     triples: int = 0
     entities: int = 0
-    classes: Counter = None  # type: ignore[assignment]
-    properties: Counter = None  # type: ignore[assignment]
-    linksets: Counter = None  # type: ignore[assignment]  # (predicate, target table) → triples
-    countries: set = None  # type: ignore[assignment]
+    classes: Counter = field(default_factory=Counter)
+    properties: Counter = field(default_factory=Counter)
+    linksets: Counter = field(default_factory=Counter)  # (predicate, target table) → triples
+    countries: set = field(default_factory=set)
     start_year: int | None = None
     end_year: int | None = None
 
 
 def _statistics(nt: Path) -> _Stats:
     """One streaming pass over the sorted dump (subjects are grouped, so no set of them is kept)."""
-    st = _Stats(classes=Counter(), properties=Counter(), linksets=Counter(), countries=set())
+    st = _Stats()
     previous_subject = None
     with nt.open("rb") as fh:
         for t in ox.parse(fh, format=ox.RdfFormat.N_TRIPLES):
