@@ -54,7 +54,7 @@ def test_every_term_used_by_mapping_and_shapes_is_declared(ontology):
     for spec in list(schema.records.values()) + list(schema.objects.values()):
         used.update(spec.classes)
         for f in spec.fields.values():
-            used.update(x for x in (f.predicate, f.year_predicate) if x)
+            used.update(x for x in (f.predicate, f.year_predicate, f.link_predicate) if x)
     shapes = (ROOT / "shapes" / "euproj.ttl").read_text(encoding="utf-8")
     used.update(str(EP) + local for local in re.findall(r"\bep:([A-Za-z]+)", shapes))
     undeclared = sorted(u for u in used if u.startswith(str(EP)) and rdflib.URIRef(u) not in declared)

@@ -9,6 +9,7 @@ with the problems found. A record with problems is never mapped.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -218,6 +219,11 @@ class _Checker:
                 return V.currency_code(value)
             if kind == "language":
                 return V.language_code(value)
+            if kind == "identifier":
+                text = str(value).strip()
+                if not re.fullmatch(f.pattern, text):
+                    raise _Hinted(f"'{text}' is not a valid {f.name} code", f"write it like '{f.example}'")
+                return text
             if kind == "concept":
                 allowed = self.concepts.get(f.scheme, frozenset())
                 text = str(value)

@@ -73,7 +73,7 @@ def compile_mapping(schema: Schema, *, base_iri: str, include_personal_data: boo
 
     def scalar_emitter(f: FieldSpec) -> Callable[[Any], str]:
         kind = f.kind
-        if kind == "string":
+        if kind in ("string", "identifier"):
             return literal
         if kind == "integer":
             dt = f.datatype or XSD + "integer"
@@ -122,6 +122,13 @@ def compile_mapping(schema: Schema, *, base_iri: str, include_personal_data: boo
             def one(value, subj, out, refs, _p=pred, _make=make, _t=target):
                 refs.add((_t, value))
                 out.append(f"<{subj}> {_p} <{_make(value)}> .")
+        elif f.kind == "identifier" and f.link:
+            link_p = iri(f.link_predicate)
+            template = f.link
+
+            def one(value, subj, out, refs, _p=pred, _l=link_p, _t=template):
+                out.append(f"<{subj}> {_p} {literal(value)} .")
+                out.append(f"<{subj}> {_l} <{_t.replace('{}', value)}> .")
         else:
             term = scalar_emitter(f)
             if f.kind == "date" and f.year_predicate:

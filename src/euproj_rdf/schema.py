@@ -6,6 +6,7 @@ each becomes RDF (compiled by :mod:`euproj_rdf.mapping`): one source, two uses.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,13 +19,14 @@ __all__ = ["FieldSpec", "ObjectSpec", "Schema", "load_schema", "FIELD_KINDS"]
 FIELD_KINDS = frozenset(
     {
         "string", "langmap", "integer", "decimal", "boolean", "date", "duration", "url",
-        "country", "currency", "language", "concept", "ref", "object",
+        "country", "currency", "language", "concept", "ref", "object", "identifier",
     }
 )
 _FIELD_KEYS = frozenset(
     {
         "kind", "required", "many", "predicate", "target", "object", "inline", "iri", "shorthand",
         "scheme", "minimum", "maximum", "datatype", "year_predicate", "default", "acyclic",
+        "pattern", "link", "link_predicate", "example",
     }
 )
 
@@ -48,6 +50,10 @@ class FieldSpec:
     year_predicate: str | None = None
     default: Any = None
     acyclic: bool = False
+    pattern: str | None = None  # identifier: the code's regular expression
+    link: str | None = None  # identifier: IRI template of the linked resource, "{}" is the code
+    link_predicate: str | None = None  # identifier: full IRI of the linking predicate
+    example: str | None = None  # identifier: a valid code, shown in hints
 
 
 @dataclass(frozen=True)
@@ -110,6 +116,17 @@ def _object_spec(name: str, raw: dict, where: str, expand) -> ObjectSpec:
             raise ConfigError(f"{loc}: an object field needs an 'object' type")
         if kind == "concept" and not fraw.get("scheme"):
             raise ConfigError(f"{loc}: a concept field needs a 'scheme'")
+        if kind == "identifier" and not (fraw.get("pattern") and fraw.get("example")):
+            raise ConfigError(f"{loc}: an identifier needs a 'pattern' and an 'example'")
+        if kind == "identifier":
+            try:
+                ok = re.fullmatch(fraw["pattern"], str(fraw["example"]))
+            except re.error as exc:
+                raise ConfigError(f"{loc}: bad pattern: {exc}") from None
+            if not ok:
+                raise ConfigError(f"{loc}: the example '{fraw['example']}' does not match the pattern")
+        if bool(fraw.get("link")) != bool(fraw.get("link_predicate")):
+            raise ConfigError(f"{loc}: 'link' and 'link_predicate' go together")
         if kind == "object" and not fraw.get("inline") and not fraw.get("iri"):
             raise ConfigError(f"{loc}: a non-inline object needs an 'iri' template")
         if kind != "object" or not fraw.get("inline"):
@@ -133,6 +150,10 @@ def _object_spec(name: str, raw: dict, where: str, expand) -> ObjectSpec:
             year_predicate=expand(fraw["year_predicate"]) if fraw.get("year_predicate") else None,
             default=fraw.get("default"),
             acyclic=bool(fraw.get("acyclic", False)),
+            pattern=fraw.get("pattern"),
+            link=fraw.get("link"),
+            link_predicate=expand(fraw["link_predicate"]) if fraw.get("link_predicate") else None,
+            example=fraw.get("example"),
         )
     requires = tuple((k, tuple(v)) for k, v in (raw.get("requires") or {}).items())
     return ObjectSpec(
