@@ -102,6 +102,7 @@ def _print_results(result: pipeline.BuildResult, *, quiet: bool) -> None:
 
 RECORDS = typer.Option(Path("records"), "--records", "-r", help="Folder (or file) of curated records.")
 BASE = typer.Option(pipeline.DEFAULT_BASE_IRI, "--base-iri", help="Base IRI of the identifiers minted.")
+WORKERS = typer.Option(None, "--workers", "-j", min=1, help="Worker processes (default: one per core).")
 
 
 @app.command()
@@ -111,6 +112,7 @@ def build(
     base_iri: str = BASE,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print violations only, no warnings or summary."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Progress bar on a terminal."),
+    workers: int = WORKERS,
 ) -> None:
     """Check, map and validate the records; write OUT/euproj.ttl and OUT/euproj.nt.
 
@@ -118,7 +120,7 @@ def build(
     Python: euproj_rdf.build(records, out).
     """
     with _errors(), _progress(progress) as tick:
-        result = pipeline.build(records, out, base_iri=base_iri, progress=tick)
+        result = pipeline.build(records, out, base_iri=base_iri, progress=tick, workers=workers)
     _print_results(result, quiet=quiet)
     if not result.written:
         _err(f"Error: the graph does not conform to the shapes ({len(result.report.violations)} violation(s)); nothing was written.")
@@ -135,13 +137,14 @@ def validate(
     base_iri: str = BASE,
     format: ReportFormat = typer.Option(ReportFormat.text, "--format", "-f", help="Report as text or as a SHACL report in Turtle."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Progress bar on a terminal."),
+    workers: int = WORKERS,
 ) -> None:
     """Run every check of `build` without writing anything; print the report.
 
     Python: euproj_rdf.check(records).
     """
     with _errors(), _progress(progress) as tick:
-        result = pipeline.check(records, base_iri=base_iri, progress=tick)
+        result = pipeline.check(records, base_iri=base_iri, progress=tick, workers=workers)
     if format is ReportFormat.turtle:
         typer.echo(result.report.turtle(), nl=False)
     else:

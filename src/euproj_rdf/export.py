@@ -1,7 +1,7 @@
 """Writing the dump: sorted N-Triples by external merge sort, Turtle by pyoxigraph.
 
 Memory stays bounded whatever the input size: mapped lines are sorted and written in chunks
-(:class:`ChunkWriter`), merged into one sorted, de-duplicated N-Triples file, and the Turtle file
+(:func:`write_chunk`, by each batch), merged into one sorted, de-duplicated N-Triples file, and the Turtle file
 is streamed from it through pyoxigraph's serializer (rdflib's is orders of magnitude slower on
 large graphs). Files are written under temporary names and renamed into place only when
 complete, so a failed run never leaves a half-written dump.
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-__all__ = ["ChunkWriter", "PREFIXES", "write_dump", "merge_sorted"]
+__all__ = ["PREFIXES", "merge_files", "merge_sorted", "write_chunk", "write_dump"]
 
 PREFIXES = {
     "ep": "https://w3id.org/euproj/ontology#",
@@ -41,34 +41,17 @@ PREFIXES = {
 }
 
 
-class ChunkWriter:
-    """Collects N-Triples lines; spills sorted chunks to a temporary folder when full."""
-
-    def __init__(self, workdir: Path, *, chunk_lines: int = 200_000):
-        self.workdir = workdir
-        self.chunk_lines = chunk_lines
-        self.buffer: list[str] = []
-        self.chunks: list[Path] = []
-
-    def add(self, lines: list[str]) -> None:
-        self.buffer.extend(lines)
-        if len(self.buffer) >= self.chunk_lines:
-            self.flush()
-
-    def flush(self) -> None:
-        if not self.buffer:
-            return
-        self.buffer.sort()
-        path = self.workdir / f"chunk-{len(self.chunks):05d}.nt"
-        with path.open("w", encoding="utf-8", newline="\n") as fh:
-            previous = None
-            for line in self.buffer:
-                if line != previous:
-                    fh.write(line)
-                    fh.write("\n")
-                    previous = line
-        self.chunks.append(path)
-        self.buffer = []
+def write_chunk(lines: list[str], path: Path) -> Path:
+    """Sort and de-duplicate N-Triples lines (without newlines) into a chunk file."""
+    lines.sort()
+    with path.open("w", encoding="utf-8", newline="\n") as fh:
+        previous = None
+        for line in lines:
+            if line != previous:
+                fh.write(line)
+                fh.write("\n")
+                previous = line
+    return path
 
 
 def merge_sorted(chunks: list[Path]) -> Iterator[str]:
@@ -82,9 +65,34 @@ def merge_sorted(chunks: list[Path]) -> Iterator[str]:
                 previous = line
 
 
-def write_dump(chunks: ChunkWriter, out_dir: Path, *, stem: str = "euproj") -> tuple[Path, Path, int]:
+def merge_files(chunks: list[Path], target: Path) -> int:
+    """Merge sorted chunk files into one (removing them); return its line count."""
+    count = 0
+    with target.open("w", encoding="utf-8", newline="\n") as fh:
+        for line in merge_sorted(chunks):
+            fh.write(line)
+            count += 1
+    for p in chunks:
+        p.unlink()
+    return count
+
+
+#: The most chunk files merged at once (open files stay well under the usual limit of 1024).
+MERGE_FAN_IN = 128
+
+
+def write_dump(chunks: list[Path], out_dir: Path, *, stem: str = "euproj") -> tuple[Path, Path, int]:
     """Write ``<stem>.nt`` (sorted, canonical) and ``<stem>.ttl`` atomically; return paths and triple count."""
-    chunks.flush()
+    chunks = list(chunks)
+    level = 0
+    while len(chunks) > MERGE_FAN_IN:  # only with very many chunks: merge runs of them first
+        level += 1
+        runs = [chunks[i:i + MERGE_FAN_IN] for i in range(0, len(chunks), MERGE_FAN_IN)]
+        chunks = []
+        for n, run in enumerate(runs):
+            target = run[0].with_name(f"level{level}-{n:05d}.nt")
+            merge_files(run, target)
+            chunks.append(target)
     out_dir.mkdir(parents=True, exist_ok=True)
     nt_path = out_dir / f"{stem}.nt"
     ttl_path = out_dir / f"{stem}.ttl"
@@ -94,7 +102,7 @@ def write_dump(chunks: ChunkWriter, out_dir: Path, *, stem: str = "euproj") -> t
         tmp_ttl = tmp_dir / ttl_path.name
         count = 0
         with tmp_nt.open("w", encoding="utf-8", newline="\n") as fh:
-            for line in merge_sorted(chunks.chunks):
+            for line in merge_sorted(chunks):
                 fh.write(line)
                 count += 1
         with tmp_nt.open("rb") as src, tmp_ttl.open("wb") as dst:

@@ -9,9 +9,12 @@ report with ``written=False``. In both cases nothing is written to the output fo
 
 from __future__ import annotations
 
+import itertools
+import multiprocessing
+import os
 import tempfile
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,9 +23,9 @@ import pyoxigraph as ox
 
 from .checks import RecordIndex, check_record, index_records
 from .errors import RecordError, RecordProblem, RecordSyntaxError
-from .export import ChunkWriter, merge_sorted, write_dump
+from .export import MERGE_FAN_IN, merge_files, merge_sorted, write_chunk, write_dump
 from .mapping import RDF_TYPE, Mapper, compile_mapping
-from .records import Record, load_csv_mapping, read_records, record_files
+from .records import Record, csv_record, csv_rows, load_csv_mapping, read_records, record_files
 from .resources import CONCEPTS_FILE, SHAPES_FILE, concept_notations, default_schema, resource, resource_dir
 from .schema import Schema
 from .validation import ValidationReport, load_shapes, validate_lines
@@ -149,15 +152,132 @@ def _csv_mappings() -> dict:
     return {p.stem: load_csv_mapping(p) for p in sorted(folder.glob("*.yaml"))}
 
 
-def _iter_records(files: list[Path], root: Path, csv_mappings: dict, broken: dict[Path, list]) -> Iterator[Record]:
+def _iter_records(files: list[Path], root: Path, csv_mappings: dict, broken: dict[Path, list],
+                  fields: frozenset[str] | None = None) -> Iterator[Record]:
     """The records of every file; a file that is not well-formed goes into ``broken`` instead."""
     for path in files:
         if path in broken:
             continue
         try:
-            yield from read_records(path, display=_display(path, root), csv_mappings=csv_mappings)
+            yield from read_records(path, display=_display(path, root), csv_mappings=csv_mappings, fields=fields)
         except RecordSyntaxError as exc:
             broken[path] = exc.problems
+
+
+@dataclass(frozen=True)
+class _CsvRow:
+    """A CSV row not yet turned into a record (that is done in the worker processes)."""
+
+    display: str
+    mapping: str
+    header: list[str]
+    line: int
+    row: list[str]
+
+
+def _iter_items(files: list[Path], root: Path, csv_mappings: dict, broken: dict[Path, list]) -> Iterator[Record | _CsvRow]:
+    """Records of YAML files, raw rows of CSV files; an unreadable file goes into ``broken``."""
+    for path in files:
+        if path in broken:
+            continue
+        display = _display(path, root)
+        try:
+            if path.suffix == ".csv" and path.stem in csv_mappings:
+                rows = csv_rows(path, display, csv_mappings[path.stem])
+                _, header = next(rows)
+                for line, row in rows:
+                    yield _CsvRow(display, path.stem, header, line, row)
+            else:
+                yield from read_records(path, display=display, csv_mappings=csv_mappings)
+        except RecordSyntaxError as exc:
+            broken[path] = exc.problems
+
+
+@dataclass
+class _Context:
+    """What every batch needs, built once (and inherited by forked worker processes)."""
+
+    schema: Schema
+    index: RecordIndex
+    concepts: dict
+    mapper: Mapper
+    shapes: object
+    csv_mappings: dict
+    concept_lines: list[str]
+    validate: bool
+    workdir: Path
+
+
+@dataclass
+class _BatchResult:
+    chunk: Path | None
+    results: list
+    problems: list[RecordProblem]
+    counts: Counter
+    triples: int
+    records: int
+    syntax: list[RecordProblem]  # rows of CSV that could not be read
+
+
+_CONTEXT: _Context | None = None  # set in the parent before the worker processes fork
+_BATCH_IDS = itertools.count()
+
+
+def _run_batch(items: list[Record | _CsvRow]) -> _BatchResult:
+    """Check, map and validate one batch of records; spill its sorted lines to a chunk file."""
+    ctx = _CONTEXT
+    assert ctx is not None
+    locator = _Locator(ctx.mapper, ctx.schema)
+    batch = _Batch(ctx.mapper, locator)
+    problems: list[RecordProblem] = []
+    syntax: list[RecordProblem] = []
+    counts: Counter = Counter()
+    for item in items:
+        if isinstance(item, _CsvRow):
+            try:
+                rec = csv_record(item.display, ctx.csv_mappings[item.mapping], item.header, item.line, item.row)
+            except RecordSyntaxError as exc:
+                syntax.extend(exc.problems)
+                continue
+        else:
+            rec = item
+        data, found = check_record(rec, ctx.schema, ctx.index, ctx.concepts)
+        if found or data is None:
+            problems.extend(found)
+            continue
+        counts[data["type"]] += 1
+        if not problems and not syntax:
+            batch.add(rec, data)
+    if problems or syntax:
+        return _BatchResult(None, [], problems, counts, 0, len(items), syntax)
+    results = []
+    if ctx.validate and batch.records:
+        results = validate_lines(batch.lines + batch.context() + ctx.concept_lines, ctx.shapes, locate=locator)
+    chunk = write_chunk(batch.lines, ctx.workdir / f"batch-{os.getpid()}-{next(_BATCH_IDS):06d}.nt")
+    return _BatchResult(chunk, results, [], counts, len(batch.lines), len(items), [])
+
+
+def _merge_task(chunks: list[Path], target: Path) -> Path:
+    merge_files(chunks, target)
+    return target
+
+
+def _weight(item: Record | _CsvRow) -> int:
+    return 1 + (len(item.row) if isinstance(item, _CsvRow) else len(item.lines))
+
+
+def _groups(items: Iterator[Record | _CsvRow], budget: Callable[[], float]) -> Iterator[tuple[list, int]]:
+    """Items in groups of about ``budget()`` weight (a record weighs as many fields as it has)."""
+    group: list = []
+    weight = 0
+    for item in items:
+        group.append(item)
+        weight += _weight(item)
+        if weight >= budget():
+            yield group, weight
+            group, weight = [], 0
+    if group:
+        yield group, weight
 
 
 def build(
@@ -169,8 +289,14 @@ def build(
     batch_triples: int = 50_000,
     progress: Progress | None = None,
     validate: bool = True,
+    workers: int | None = None,
 ) -> BuildResult:
     """Check, map and validate the records; write ``euproj.ttl`` and ``euproj.nt`` into ``out_dir``.
+
+    Records are handled in batches of about ``batch_triples`` triples by ``workers`` processes
+    (default: one per core; 1 runs everything in this process): each batch is checked, mapped,
+    validated with every shape and spilled as a sorted chunk, and the chunks are merged into
+    the dump. Memory depends on the batch size and the number of records, not on the triples.
 
     ``validate=False`` skips SHACL (records are still checked): for benchmarks that need a large
     graph quickly, never for a dump that is published.
@@ -180,6 +306,7 @@ def build(
     the SHACL results and whose ``written`` says whether the dump was written (only when the
     graph conforms).
     """
+    global _CONTEXT
     started = time.perf_counter()
     root = Path(records)
     schema = default_schema()
@@ -189,67 +316,86 @@ def build(
     csv_mappings = _csv_mappings()
     files = record_files(root)
     tick = progress or (lambda stage, done, total: None)
+    workers = max(1, workers if workers is not None else (os.cpu_count() or 1))
 
     # Pass 1: every id, so references can be checked in one streaming pass.
     broken: dict[Path, list[RecordProblem]] = {}
     index = RecordIndex()
-    problems = index_records(_iter_records(files, root, csv_mappings, broken), index, schema)
-    if broken:
-        problems += [p for found in broken.values() for p in found]
+    pass1_fields = frozenset({"id"} | {f.name for spec in schema.records.values()
+                                       for f in spec.fields.values() if f.acyclic})
+    problems = index_records(_iter_records(files, root, csv_mappings, broken, pass1_fields), index, schema)
     n_records = sum(len(v) for v in index.ids.values())
 
-    concept_lines = _concept_lines()
     report = ValidationReport()
     result = BuildResult(report=report)
-    locator = _Locator(mapper, schema)
-    batch = _Batch(mapper, locator)
 
     with tempfile.TemporaryDirectory(prefix="euproj-build-") as work:
-        chunks = ChunkWriter(Path(work))
-        chunks.add(concept_lines)
+        workdir = Path(work)
+        concept_lines = _concept_lines()
+        chunks = [write_chunk(list(concept_lines), workdir / "concepts.nt")]
+        _CONTEXT = _Context(schema, index, concepts, mapper, shapes, csv_mappings, concept_lines, validate, workdir)
+        pool = multiprocessing.get_context("fork").Pool(workers) if workers > 1 else None
+        try:
+            # batch weight for about batch_triples triples: the most triples a unit of weight
+            # gave in a batch so far (a batch of organisations gives fewer than one of projects)
+            per_unit = [4.0]
 
-        def flush() -> None:
-            if batch.records:
-                lines = batch.lines
-                if validate:
-                    report.results.extend(validate_lines(lines + batch.context() + concept_lines, shapes, locate=locator))
-                chunks.add(lines)
-                batch.clear()
+            def budget() -> float:
+                return max(1.0, batch_triples / per_unit[0])
 
-        done = 0
-        for rec in _iter_records(files, root, csv_mappings, broken):
-            data, found = check_record(rec, schema, index, concepts)
-            done += 1
-            if found or data is None:
-                problems.extend(found)
-                continue
-            result.records[data["type"]] += 1
-            if problems:
-                continue  # keep checking, but map nothing once anything is wrong
-            batch.add(rec, data)
-            if len(batch.lines) >= batch_triples:
-                flush()
+            done = 0
+            merges: list = []
+
+            def collect(res: _BatchResult, weight: int) -> None:
+                nonlocal done
+                done += res.records
+                per_unit[0] = max(per_unit[0], res.triples / weight)
+                problems.extend(res.problems)
+                syntax.extend(res.syntax)
+                for rtype, n in res.counts.items():
+                    result.records[rtype] += n
+                report.results.extend(res.results)
+                if res.chunk is not None:
+                    chunks.append(res.chunk)
+                if pool is not None and len(chunks) >= MERGE_FAN_IN + 1:
+                    # merge runs of chunks in the background, keeping open files and the final merge small
+                    run, chunks[:] = chunks[:MERGE_FAN_IN], chunks[MERGE_FAN_IN:]
+                    target = workdir / f"merged-{len(merges):05d}.nt"
+                    merges.append(pool.apply_async(_merge_task, (run, target)))
                 tick("build", done, n_records)
-        if broken:
-            raise RecordSyntaxError(problems)
+
+            pending: deque = deque()
+            syntax: list[RecordProblem] = []
+            for group, weight in _groups(_iter_items(files, root, csv_mappings, broken), budget):
+                if pool is None:
+                    collect(_run_batch(group), weight)
+                    continue
+                pending.append((pool.apply_async(_run_batch, (group,)), weight))
+                while len(pending) > 2 * workers or (pending and pending[0][0].ready()):
+                    future, w = pending.popleft()
+                    collect(future.get(), w)
+            while pending:
+                future, w = pending.popleft()
+                collect(future.get(), w)
+            chunks.extend(m.get() for m in merges)
+        finally:
+            if pool is not None:
+                pool.close()
+                pool.join()
+            _CONTEXT = None
+        if broken or syntax:
+            raise RecordSyntaxError(problems + syntax + [p for found in broken.values() for p in found])
         if problems:
             raise RecordError(problems)
-        flush()
-        tick("build", done, n_records)
         report.results.sort()
         if report.conforms and out_dir is not None:
             tick("write", 0, None)
             result.turtle, result.ntriples, result.triples = write_dump(chunks, Path(out_dir))
             result.written = True
         else:
-            chunks.flush()
-            result.triples = _count_lines(chunks)
+            result.triples = sum(1 for _ in merge_sorted(chunks))
     result.seconds = time.perf_counter() - started
     return result
-
-
-def _count_lines(chunks: ChunkWriter) -> int:
-    return sum(1 for _ in merge_sorted(chunks.chunks))
 
 
 def _concept_lines() -> list[str]:
@@ -259,6 +405,6 @@ def _concept_lines() -> list[str]:
 
 
 def check(records: Path | str = "records", *, base_iri: str = DEFAULT_BASE_IRI, batch_triples: int = 50_000,
-          progress: Progress | None = None) -> BuildResult:
+          progress: Progress | None = None, workers: int | None = None) -> BuildResult:
     """Run every check of :func:`build` without writing anything."""
-    return build(records, None, base_iri=base_iri, batch_triples=batch_triples, progress=progress)
+    return build(records, None, base_iri=base_iri, batch_triples=batch_triples, progress=progress, workers=workers)

@@ -20,7 +20,7 @@ import yaml
 
 from .errors import ConfigError, RecordProblem, RecordSyntaxError
 
-__all__ = ["Record", "CsvMapping", "read_records", "record_files", "load_csv_mapping"]
+__all__ = ["Record", "CsvMapping", "csv_record", "csv_rows", "read_records", "record_files", "load_csv_mapping"]
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -250,10 +250,15 @@ def _put(data: dict, dotted: str, value: Any) -> None:
         cur[last] = value
 
 
-def _read_csv(path: Path, display: str, mapping: CsvMapping) -> Iterator[Record]:
+def csv_rows(path: Path, display: str, mapping: CsvMapping) -> Iterator[tuple[int, list[str]]]:
+    """The rows of a CSV record file as ``(line, cells)``, after checking its header.
+
+    Cheap (the C csv reader): turning rows into records (:func:`csv_record`) is the costly
+    part, which a parallel build does in its worker processes.
+    """
     with path.open(newline="", encoding="utf-8") as fh:
-        reader = csv.DictReader(fh)
-        header = reader.fieldnames or []
+        reader = csv.reader(fh)
+        header = next(reader, [])
         unknown = [c for c in header if c not in mapping.scalars and c not in mapping.lists]
         if unknown:
             raise RecordSyntaxError(
@@ -261,52 +266,69 @@ def _read_csv(path: Path, display: str, mapping: CsvMapping) -> Iterator[Record]
                                f"unknown column '{unknown[0]}'",
                                f"map it in mappings/csv/{mapping.name}.yaml")]
             )
-        start = 2
+        yield 0, header
+        start = reader.line_num + 1
         for row in reader:
-            line = start
+            if row:  # a blank line is no record
+                yield start, row
             start = reader.line_num + 1
-            data: dict[str, Any] = {"type": mapping.record_type}
-            lines: dict[str, int] = {"": line}
-            for column, value in row.items():
-                if column is None:
-                    raise RecordSyntaxError(
-                        [RecordProblem(display, line, mapping.record_type, None, None,
-                                       "more cells than columns in this row")]
-                    )
-                if value is None or value == "":
+
+
+def csv_record(display: str, mapping: CsvMapping, header: list[str], line: int, row: list[str],
+               fields: frozenset[str] | None = None) -> Record:
+    """One CSV row as a record (list columns split and parsed); bad cells raise RecordSyntaxError."""
+    data: dict[str, Any] = {"type": mapping.record_type}
+    lines: dict[str, int] = {"": line}
+    if len(row) > len(header):
+        raise RecordSyntaxError(
+            [RecordProblem(display, line, mapping.record_type, None, None, "more cells than columns in this row")]
+        )
+    for column, value in zip(header, row, strict=False):
+        if not value:
+            continue
+        if column in mapping.scalars:
+            target = mapping.scalars[column]
+            if fields is not None and target.split(".", 1)[0] not in fields:
+                continue
+            _put(data, target, _coerce(mapping.typed.get(target), value))
+            lines[target] = line
+            continue
+        spec = mapping.lists[column]
+        if fields is not None and spec.field.split(".", 1)[0] not in fields:
+            continue
+        items: list[Any] = []
+        for raw in value.split(spec.split):
+            raw = raw.strip()
+            if not raw:
+                continue
+            if spec.pattern is None:
+                items.append(raw)
+                continue
+            m = spec.pattern.fullmatch(raw)
+            if not m:
+                raise RecordSyntaxError(
+                    [RecordProblem(display, line, mapping.record_type, data.get("id"), spec.field,
+                                   f"cannot read '{raw}' in column '{column}'",
+                                   f"expected the pattern {spec.pattern.pattern}")]
+                )
+            obj: dict[str, Any] = {spec.item_text: raw} if spec.item_text else {}
+            for k, v in m.groupdict().items():
+                if v is None:
                     continue
-                if column in mapping.scalars:
-                    target = mapping.scalars[column]
-                    _put(data, target, _coerce(mapping.typed.get(target), value))
-                    lines[target] = line
-                    continue
-                spec = mapping.lists[column]
-                items: list[Any] = []
-                for raw in value.split(spec.split):
-                    raw = raw.strip()
-                    if not raw:
-                        continue
-                    if spec.pattern is None:
-                        items.append(raw)
-                        continue
-                    m = spec.pattern.fullmatch(raw)
-                    if not m:
-                        raise RecordSyntaxError(
-                            [RecordProblem(display, line, mapping.record_type, data.get("id"), spec.field,
-                                           f"cannot read '{raw}' in column '{column}'",
-                                           f"expected the pattern {spec.pattern.pattern}")]
-                        )
-                    obj: dict[str, Any] = {spec.item_text: raw} if spec.item_text else {}
-                    for k, v in m.groupdict().items():
-                        if v is None:
-                            continue
-                        if k in spec.item_splits:
-                            v = [x for x in v.split(spec.item_splits[k]) if x]
-                        _put(obj, k, _coerce(mapping.typed.get(f"{spec.field}.{k}"), v) if isinstance(v, str) else v)
-                    items.append(obj)
-                _put(data, spec.field, items)
-                lines[spec.field] = line
-            yield Record(display, data, lines)
+                if k in spec.item_splits:
+                    v = [x for x in v.split(spec.item_splits[k]) if x]
+                _put(obj, k, _coerce(mapping.typed.get(f"{spec.field}.{k}"), v) if isinstance(v, str) else v)
+            items.append(obj)
+        _put(data, spec.field, items)
+        lines[spec.field] = line
+    return Record(display, data, lines)
+
+
+def _read_csv(path: Path, display: str, mapping: CsvMapping, fields: frozenset[str] | None = None) -> Iterator[Record]:
+    rows = csv_rows(path, display, mapping)
+    _, header = next(rows)
+    for line, row in rows:
+        yield csv_record(display, mapping, header, line, row, fields)
 
 
 # --------------------------------------------------------------------------- files
@@ -326,8 +348,13 @@ def read_records(
     *,
     display: str | None = None,
     csv_mappings: dict[str, CsvMapping] | None = None,
+    fields: frozenset[str] | None = None,
 ) -> Iterator[Record]:
-    """Yield the records of one file. Malformed files raise :class:`RecordSyntaxError`."""
+    """Yield the records of one file. Malformed files raise :class:`RecordSyntaxError`.
+
+    ``fields`` limits what is read from CSV files to those top-level fields (a record of YAML
+    is parsed whole anyway): the first pass of a build needs only ids and acyclic references.
+    """
     shown = display or str(path)
     if path.suffix == ".csv":
         mapping = (csv_mappings or {}).get(path.stem)
@@ -337,6 +364,6 @@ def read_records(
                                f"no column mapping for CSV file '{path.name}'",
                                f"add mappings/csv/{path.stem}.yaml")]
             )
-        yield from _read_csv(path, shown, mapping)
+        yield from _read_csv(path, shown, mapping, fields)
     else:
         yield from _read_yaml(path, shown)

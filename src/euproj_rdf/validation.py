@@ -174,7 +174,7 @@ def _fill(template: str, row: dict[str, str]) -> str:
 
 def _store(lines: list[str]) -> ox.Store:
     store = ox.Store()
-    store.bulk_load(input=preserve_datatypes("\n".join(lines) + "\n"), format=ox.RdfFormat.N_TRIPLES)
+    store.load(input=preserve_datatypes("\n".join(lines) + "\n"), format=ox.RdfFormat.N_TRIPLES)
     return store
 
 
