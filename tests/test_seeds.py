@@ -686,13 +686,17 @@ def test_organisations_are_deduplicated(seed_store):
     assert pref_is_alt == []
 
 
-def test_every_organisation_has_one_country_unless_no_source_gives_one(seed_store):
-    """Each organisation is registered in exactly one country; only the network BaltMet and the
-    map credit "© Estate Media" (no country in any source) have none."""
+def test_every_organisation_has_a_country_link(seed_store):
+    """Each organisation is registered in exactly one country, except the network BaltMet,
+    whose members' countries the memo lists; Estate Media's country is flagged as outside
+    knowledge (the source gives only a map credit)."""
     counts = {r["org"]: int(r["n"]) for r in rows(seed_store, """
         SELECT ?org (COUNT(?c) AS ?n) WHERE { ?org a ep:Organisation OPTIONAL { ?org ep:country ?c } }
         GROUP BY ?org""")}
     assert len(counts) > 150
     assert counts.pop("organisation/baltmet") == 0
-    assert counts.pop("organisation/estate-media") == 0
+    members = rows(seed_store, """SELECT ?c WHERE { <https://w3id.org/euproj/id/organisation/baltmet> ep:memberCountry ?c }""")
+    assert sorted(r["c"].rsplit("/", 1)[-1] for r in members) == ["DEU", "DNK", "EST", "LTU", "LVA", "NOR", "POL", "RUS", "SWE"]
+    flagged = rows(seed_store, """SELECT ?org WHERE { ?org ep:qualityFlag <https://w3id.org/euproj/concept/quality-flag/outside-knowledge> }""")
+    assert [r["org"] for r in flagged] == ["organisation/estate-media"]
     assert {org: n for org, n in counts.items() if n != 1} == {}
