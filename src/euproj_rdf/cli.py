@@ -35,6 +35,11 @@ app = typer.Typer(
 )
 
 
+class Profile(str, enum.Enum):
+    base = "base"
+    aligned = "aligned"
+
+
 class ReportFormat(str, enum.Enum):
     text = "text"
     turtle = "turtle"
@@ -113,6 +118,7 @@ def build(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print violations only, no warnings or summary."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Progress bar on a terminal."),
     workers: int = WORKERS,
+    profile: Profile = typer.Option(Profile.base, "--profile", help="aligned: also write the EURIO, schema.org and W3C ORG terms of ontology/alignment.ttl."),
 ) -> None:
     """Check, map and validate the records; write OUT/euproj.ttl and OUT/euproj.nt.
 
@@ -120,7 +126,7 @@ def build(
     Python: euproj_rdf.build(records, out).
     """
     with _errors(), _progress(progress) as tick:
-        result = pipeline.build(records, out, base_iri=base_iri, progress=tick, workers=workers)
+        result = pipeline.build(records, out, base_iri=base_iri, progress=tick, workers=workers, profile=profile.value)
     _print_results(result, quiet=quiet)
     if not result.written:
         _err(f"Error: the graph does not conform to the shapes ({len(result.report.violations)} violation(s)); nothing was written.")

@@ -26,9 +26,10 @@ from .errors import RecordError, RecordProblem, RecordSyntaxError
 from .export import MERGE_FAN_IN, merge_files, merge_sorted, write_chunk, write_dump
 from .mapping import RDF_TYPE, Mapper, compile_mapping
 from .records import Record, csv_record, csv_rows, load_csv_mapping, read_records, record_files
-from .resources import CONCEPTS_FILE, SHAPES_FILE, concept_notations, default_schema, resource, resource_dir
+from .profile import Profile, load_profile
+from .resources import ALIGNMENT_FILE, CONCEPTS_FILE, SHAPES_FILE, concept_notations, default_schema, resource, resource_dir
 from .schema import Schema
-from .validation import ValidationReport, load_shapes, validate_lines
+from .validation import ValidationReport, batch_store, load_shapes, validate_store
 
 __all__ = ["DEFAULT_BASE_IRI", "BuildResult", "build", "check"]
 
@@ -202,6 +203,7 @@ class _Context:
     concepts: dict
     mapper: Mapper
     shapes: object
+    profile: Profile | None
     csv_mappings: dict
     concept_lines: list[str]
     validate: bool
@@ -251,10 +253,15 @@ def _run_batch(items: list[Record | _CsvRow]) -> _BatchResult:
     if problems or syntax:
         return _BatchResult(None, [], problems, counts, 0, len(items), syntax)
     results = []
-    if ctx.validate and batch.records:
-        results = validate_lines(batch.lines + batch.context() + ctx.concept_lines, ctx.shapes, locate=locator)
-    chunk = write_chunk(batch.lines, ctx.workdir / f"batch-{os.getpid()}-{next(_BATCH_IDS):06d}.nt")
-    return _BatchResult(chunk, results, [], counts, len(batch.lines), len(items), [])
+    lines = batch.lines
+    if batch.records and (ctx.validate or ctx.profile is not None):
+        store = batch_store(lines + batch.context() + ctx.concept_lines)
+        if ctx.validate:
+            results = validate_store(store, ctx.shapes, locate=locator)
+        if ctx.profile is not None:
+            lines = lines + ctx.profile.entailed(lines) + ctx.profile.constructed(store)
+    chunk = write_chunk(lines, ctx.workdir / f"batch-{os.getpid()}-{next(_BATCH_IDS):06d}.nt")
+    return _BatchResult(chunk, results, [], counts, len(lines), len(items), [])
 
 
 def _merge_task(chunks: list[Path], target: Path) -> Path:
@@ -290,6 +297,7 @@ def build(
     progress: Progress | None = None,
     validate: bool = True,
     workers: int | None = None,
+    profile: str = "base",
 ) -> BuildResult:
     """Check, map and validate the records; write ``euproj.ttl`` and ``euproj.nt`` into ``out_dir``.
 
@@ -297,6 +305,9 @@ def build(
     (default: one per core; 1 runs everything in this process): each batch is checked, mapped,
     validated with every shape and spilled as a sorted chunk, and the chunks are merged into
     the dump. Memory depends on the batch size and the number of records, not on the triples.
+
+    ``profile="aligned"`` also writes the EURIO, schema.org and W3C ORG types and properties
+    that ``ontology/alignment.ttl`` derives from ours (:mod:`euproj_rdf.profile`).
 
     ``validate=False`` skips SHACL (records are still checked): for benchmarks that need a large
     graph quickly, never for a dump that is published.
@@ -312,6 +323,7 @@ def build(
     schema = default_schema()
     concepts = concept_notations()
     shapes = load_shapes(resource(SHAPES_FILE))
+    aligned = load_profile(profile, resource(ALIGNMENT_FILE))
     mapper = compile_mapping(schema, base_iri=base_iri, include_personal_data=include_personal_data)
     csv_mappings = _csv_mappings()
     files = record_files(root)
@@ -333,7 +345,7 @@ def build(
         workdir = Path(work)
         concept_lines = _concept_lines()
         chunks = [write_chunk(list(concept_lines), workdir / "concepts.nt")]
-        _CONTEXT = _Context(schema, index, concepts, mapper, shapes, csv_mappings, concept_lines, validate, workdir)
+        _CONTEXT = _Context(schema, index, concepts, mapper, shapes, aligned, csv_mappings, concept_lines, validate, workdir)
         pool = multiprocessing.get_context("fork").Pool(workers) if workers > 1 else None
         try:
             # batch weight for about batch_triples triples: the most triples a unit of weight

@@ -21,6 +21,7 @@ __all__ = [
     "ONTOLOGY_FILE",
     "CONCEPTS_FILE",
     "SHAPES_FILE",
+    "ALIGNMENT_FILE",
     "MAPPING_FILE",
     "QUERIES_DIR",
     "DCAT_AP_SHAPES_FILE",
@@ -33,6 +34,7 @@ _CHECKOUT = Path(__file__).resolve().parents[2]
 ONTOLOGY_FILE = "ontology/euproj.ttl"
 CONCEPTS_FILE = "ontology/concepts.ttl"
 SHAPES_FILE = "shapes/euproj.ttl"
+ALIGNMENT_FILE = "ontology/alignment.ttl"
 MAPPING_FILE = "mappings/records.yaml"
 QUERIES_DIR = "queries"
 DCAT_AP_SHAPES_FILE = "shapes/dcat-ap/dcat-ap-3.0.0-SHACL.ttl"

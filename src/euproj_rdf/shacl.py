@@ -37,7 +37,7 @@ XSD = rdflib.Namespace("http://www.w3.org/2001/XMLSchema#")
 
 from .errors import ConfigError
 
-__all__ = ["CompiledConstraint", "compile_shapes", "preserve_datatypes"]
+__all__ = ["CompiledConstraint", "compile_shapes", "preserve_datatypes", "restore_datatypes"]
 
 #: Datatypes the store replaces by their primitive type on load (38 as xsd:nonNegativeInteger
 #: becomes 38 as xsd:integer), with the range each allows. Validation must see the datatype as
@@ -64,6 +64,17 @@ def preserve_datatypes(ntriples: str) -> str:
     for dt in _NORMALISED:
         if dt in ntriples:
             ntriples = ntriples.replace(f"^^<{dt}>", f"^^<{_KEPT}{dt[len(str(XSD)):]}>")
+    return ntriples
+
+
+def restore_datatypes(ntriples: str) -> str:
+    """The inverse of :func:`preserve_datatypes`, for triples read back from such a store.
+
+    >>> restore_datatypes('<a:s> <a:p> "3"^^<urn:euproj:xsd:int> .')
+    '<a:s> <a:p> "3"^^<http://www.w3.org/2001/XMLSchema#int> .'
+    """
+    if _KEPT in ntriples:
+        ntriples = ntriples.replace(f"^^<{_KEPT}", f"^^<{XSD}")
     return ntriples
 
 

@@ -22,7 +22,7 @@ from rdflib.namespace import RDF, RDFS, SH
 from .errors import ConfigError
 from .shacl import CompiledConstraint, compile_shapes, preserve_datatypes
 
-__all__ = ["ShaclResult", "ValidationReport", "Shapes", "load_shapes", "validate_lines"]
+__all__ = ["ShaclResult", "ValidationReport", "Shapes", "batch_store", "load_shapes", "validate_lines", "validate_store"]
 
 
 @dataclass(frozen=True, order=True)
@@ -172,7 +172,8 @@ def _fill(template: str, row: dict[str, str]) -> str:
     return re.sub(r"\{[?$]([A-Za-z_][A-Za-z0-9_]*)\}", lambda m: row.get(m.group(1), m.group(0)), template)
 
 
-def _store(lines: list[str]) -> ox.Store:
+def batch_store(lines: list[str]) -> ox.Store:
+    """An in-memory store of N-Triples lines, with the datatypes validation needs kept as written."""
     store = ox.Store()
     store.load(input=preserve_datatypes("\n".join(lines) + "\n"), format=ox.RdfFormat.N_TRIPLES)
     return store
@@ -253,6 +254,11 @@ def _text(node) -> str | None:
     return str(node)
 
 
+def validate_store(store: ox.Store, shapes: Shapes, *, locate) -> list[ShaclResult]:
+    """Validate what a :func:`batch_store` holds (see :func:`validate_lines`)."""
+    return _sparql_results(store, shapes, locate) + _core_results(store, shapes, locate)
+
+
 def validate_lines(
     lines: Iterable[str],
     shapes: Shapes,
@@ -271,12 +277,12 @@ def validate_lines(
     pipeline of the benchmarks. The SPARQL constraints always run in pyoxigraph.
     """
     lines = list(lines)
-    store = _store(lines)
-    out: list[ShaclResult] = _sparql_results(store, shapes, locate)
+    store = batch_store(lines)
     if engine == "oxigraph":
-        return out + _core_results(store, shapes, locate)
+        return validate_store(store, shapes, locate=locate)
     if engine != "pyshacl":
         raise ValueError(f"unknown validation engine {engine!r}")
+    out: list[ShaclResult] = _sparql_results(store, shapes, locate)
     data = rdflib.Graph()
     data.parse(data="\n".join(lines) + "\n", format="nt")
     _, results_graph, _ = shacl_validate(
