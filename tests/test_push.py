@@ -4,13 +4,8 @@ mid-upload."""
 
 from __future__ import annotations
 
-import shutil
-import socket
-import subprocess
-import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 import requests
@@ -19,49 +14,7 @@ from typer.testing import CliRunner
 from euproj_rdf import PushTarget, StoreError, push, target_for
 from euproj_rdf.cli import app
 
-OXIGRAPH = shutil.which("oxigraph") or str(Path(sys.executable).with_name("oxigraph"))
-GRAPH = "https://w3id.org/euproj/graph"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class OxigraphServer:
-    def __init__(self, location: Path):
-        self.location = location
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}/"
-        self.proc = None
-
-    def start(self) -> OxigraphServer:
-        self.proc = subprocess.Popen([OXIGRAPH, "serve", "--location", str(self.location),
-                                      "--bind", f"127.0.0.1:{self.port}"],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        for _ in range(100):
-            try:
-                requests.get(self.url + "query", params={"query": "ASK {}"}, timeout=1)
-                return self
-            except requests.ConnectionError:
-                time.sleep(0.1)
-        raise RuntimeError("the Oxigraph server did not start")
-
-    def kill(self) -> None:
-        self.proc.kill()
-        self.proc.wait()
-
-    def count(self, graph: str | None = GRAPH) -> int:
-        pattern = "{ ?s ?p ?o }" if graph is None else f"{{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
-        resp = requests.post(self.url + "query", data={"query": f"SELECT (COUNT(*) AS ?n) WHERE {pattern}"},
-                             headers={"Accept": "application/sparql-results+json"}, timeout=30)
-        return int(resp.json()["results"]["bindings"][0]["n"]["value"])
-
-    def graphs(self) -> set[str]:
-        resp = requests.post(self.url + "query", data={"query": "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"},
-                             headers={"Accept": "application/sparql-results+json"}, timeout=30)
-        return {b["g"]["value"] for b in resp.json()["results"]["bindings"]}
+from tests.servers import GRAPH, OxigraphServer
 
 
 @pytest.fixture

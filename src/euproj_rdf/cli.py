@@ -21,6 +21,7 @@ from . import pipeline
 import pyoxigraph as ox
 
 from .errors import ConfigError, EuprojError, RecordError, StoreError
+from .link import WIKIDATA, SparqlClient, apply_sssom, propose, write_sssom
 from .query import ResultFormat, format_result, run_query
 from .store import load_store
 
@@ -284,6 +285,38 @@ def push(
     where = f"<{result.graph}>" if result.graph else "the default graph"
     typer.echo(f"Replaced {where} at {endpoint}: {result.triples} triples in {result.chunks} chunk(s), "
                f"{result.seconds:.2f} s.")
+
+
+@app.command()
+def link(
+    records: Path = RECORDS,
+    endpoint: str = typer.Option(WIKIDATA, "--endpoint", help="SPARQL endpoint with rdfs:label/skos:altLabel (Wikidata's by default)."),
+    types: list[str] = typer.Option(["organisation", "programme", "fund"], "--type", "-t", help="Record types to find links for (repeatable)."),
+    out: Path = typer.Option(Path("links/wikidata.sssom.tsv"), "--out", "-o", help="The SSSOM mapping table to write."),
+    cache: Path = typer.Option(Path(".cache/link"), "--cache", help="Folder of cached answers (asked again only when the query changes)."),
+    batch_size: int = typer.Option(20, "--batch-size", min=1, help="Records asked for in one query."),
+    min_interval: float = typer.Option(1.0, "--min-interval", min=0.0, help="Seconds between two requests."),
+    timeout: float = typer.Option(60.0, "--timeout", min=1.0, help="Seconds to wait for an answer."),
+    min_confidence: float = typer.Option(0.3, "--min-confidence", min=0.0, max=1.0, help="Leave out weaker candidates."),
+    apply: Path = typer.Option(None, "--apply", help="Write the accepted rows (mapping_justification semapv:ManualMappingCuration) of this table into the records."),
+) -> None:
+    """Propose Wikidata ids for records without one, as an SSSOM table a curator reviews.
+
+    Matches by label, language and country; batched, cached, rate-limited. Offline, it says so
+    and writes nothing. With --apply, accepted rows go into the record files.
+    Python: euproj_rdf.link.propose(records, SparqlClient(endpoint)).
+    """
+    with _errors():
+        if apply is not None:
+            done = apply_sssom(apply, records)
+            typer.echo(f"Wrote {len(done)} Wikidata id(s) into the records.")
+            return
+        client = SparqlClient(endpoint, cache=cache, min_interval=min_interval, timeout=timeout)
+        proposals = propose(records, client, types=types, batch_size=batch_size, min_confidence=min_confidence)
+        write_sssom(proposals, out, endpoint=endpoint)
+    subjects = len({p.subject for p in proposals})
+    typer.echo(f"Wrote {out}: {len(proposals)} candidate(s) for {subjects} record(s) "
+               f"({client.requests_made} request(s), {client.cache_hits} from the cache).")
 
 
 def _read_query(path: Path) -> str:
