@@ -101,6 +101,27 @@ def test_void_statistics_match_the_graph(release, description, seed_build):
     assert linksets == {"country": int(countries)}
 
 
+def test_every_link_target_has_a_linkset_with_its_count(description, seed_build):
+    """Linksets name the target dataset (NUTS with its version) and count the links exactly."""
+    store = ox.Store()
+    store.bulk_load(path=str(seed_build.ntriples), format=ox.RdfFormat.N_TRIPLES)
+    found = {(str(description.value(ls, VOID.linkPredicate)), str(description.value(ls, VOID.objectsTarget))):
+             int(description.value(ls, VOID.triples)) for ls in description.objects(DATASET, VOID.subset)}
+
+    def count(pred, prefix):
+        return int(next(iter(store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s <{pred}> ?o "
+                                         f"FILTER STRSTARTS(STR(?o), \"{prefix}\") }}")))["n"].value)
+
+    ep, owl = "https://w3id.org/euproj/ontology#", "http://www.w3.org/2002/07/owl#"
+    nuts = "http://data.europa.eu/nuts/scheme/2021"
+    assert found[(ep + "nutsRegion", nuts)] == count(ep + "nutsRegion", "http://data.europa.eu/nuts/code/") > 100
+    assert found[(ep + "coversRegion", nuts)] == count(ep + "coversRegion", "http://data.europa.eu/nuts/code/") > 20
+    assert found[(owl + "sameAs", "http://www.wikidata.org/")] == count(owl + "sameAs", "http://www.wikidata.org/") >= 15
+    authority = "http://publications.europa.eu/resource/authority/"
+    assert found[(ep + "memberCountry", authority + "country")] == 9
+    assert found[(ep + "currency", authority + "currency")] == count(ep + "currency", authority + "currency/")
+
+
 def test_release_is_deterministic(release, seed_build, tmp_path):
     info = load_release_info(ROOT / "release.yaml")
     again = publish(seed_build.ntriples.parent, tmp_path / "again", info=info, dcat_shapes=resource(DCAT_AP_SHAPES_FILE))

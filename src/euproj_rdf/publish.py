@@ -43,6 +43,15 @@ SHAPES = "https://w3id.org/euproj/shapes"
 MEDIA = "http://www.iana.org/assignments/media-types/"
 FILE_TYPE = "http://publications.europa.eu/resource/authority/file-type/"
 AUTHORITY = "http://publications.europa.eu/resource/authority/"
+NUTS_VERSION = "2021"
+#: other datasets our IRIs link into: (IRI prefix, the dataset as VoID's objectsTarget, short name)
+LINK_TARGETS = (
+    ("http://data.europa.eu/nuts/code/", f"http://data.europa.eu/nuts/scheme/{NUTS_VERSION}", f"nuts-{NUTS_VERSION}"),
+    ("http://www.wikidata.org/entity/", "http://www.wikidata.org/", "wikidata"),
+    ("https://linkedopendata.eu/entity/", "https://linkedopendata.eu/", "kohesio"),
+    ("https://keep.eu/", "https://keep.eu/", "keep-eu"),
+    ("https://cordis.europa.eu/", "https://cordis.europa.eu/", "cordis"),
+)
 
 #: (file name, title, media type, EU file type, compression media type)
 DISTRIBUTIONS = (
@@ -120,7 +129,7 @@ class _Stats:
     entities: int = 0
     classes: Counter = field(default_factory=Counter)
     properties: Counter = field(default_factory=Counter)
-    linksets: Counter = field(default_factory=Counter)  # (predicate, target table) → triples
+    linksets: Counter = field(default_factory=Counter)  # (predicate, target dataset, name) → triples
     countries: set = field(default_factory=set)
     start_year: int | None = None
     end_year: int | None = None
@@ -143,9 +152,14 @@ def _statistics(nt: Path) -> _Stats:
             o = t.object
             if isinstance(o, ox.NamedNode) and o.value.startswith(AUTHORITY):
                 table = o.value[len(AUTHORITY):].split("/", 1)[0]
-                st.linksets[(p, table)] += 1
+                st.linksets[(p, AUTHORITY + table, table)] += 1
                 if p == EP + "country":
                     st.countries.add(o.value)
+            elif isinstance(o, ox.NamedNode) and p != RDF_TYPE:
+                for prefix, target, name in LINK_TARGETS:
+                    if o.value.startswith(prefix):
+                        st.linksets[(p, target, name)] += 1
+                        break
             elif p == EP + "startYear":
                 y = int(o.value)
                 st.start_year = y if st.start_year is None else min(st.start_year, y)
@@ -271,13 +285,13 @@ def describe(info: ReleaseInfo, folder: Path, st: _Stats) -> list[ox.Triple]:
         add(ds, VOID + "propertyPartition", part)
         add(part, VOID + "property", N(prop))
         add(part, VOID + "triples", integer(n))
-    for (prop, table), n in sorted(st.linksets.items()):
+    for (prop, target, name), n in sorted(st.linksets.items()):
         local = prop.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
-        linkset = N(f"{info.dataset}/linkset/{table}-{local}")
+        linkset = N(f"{info.dataset}/linkset/{name}-{local}")
         add(ds, VOID + "subset", linkset)
         add(linkset, RDF_TYPE, N(VOID + "Linkset"))
         add(linkset, VOID + "subjectsTarget", ds)
-        add(linkset, VOID + "objectsTarget", N(AUTHORITY + table))
+        add(linkset, VOID + "objectsTarget", N(target))
         add(linkset, VOID + "linkPredicate", N(prop))
         add(linkset, VOID + "triples", integer(n))
     return sorted(set(out), key=str)
