@@ -80,6 +80,8 @@ def test_dataset_metadata(description):
         rdflib.URIRef("https://w3id.org/euproj/ontology"), rdflib.URIRef("https://w3id.org/euproj/shapes")}
     spatial = {str(c).rsplit("/", 1)[1] for c in description.objects(DATASET, DCT.spatial)}
     assert {"SWE", "DNK", "NOR", "FIN", "DEU", "POL"} <= spatial
+    languages = {str(c).rsplit("/", 1)[1] for c in description.objects(DATASET, DCT.language)}
+    assert {"SWE", "DAN", "ENG"} <= languages  # one for every language tag of the dump
     period = description.value(DATASET, DCT.temporal)
     assert (str(description.value(period, DCAT.startDate)), str(description.value(period, DCAT.endDate))) == ("2007", "2022")
 

@@ -25,7 +25,7 @@ from pyshacl import validate as shacl_validate
 
 from .errors import ConfigError, EuprojError
 from .files import fresh_folder, read_yaml
-from .values import parse_date
+from .values import authority_language, parse_date
 
 __all__ = ["ReleaseInfo", "ReleaseResult", "load_release_info", "publish", "DescriptionError"]
 
@@ -131,6 +131,7 @@ class _Stats:
     properties: Counter = field(default_factory=Counter)
     linksets: Counter = field(default_factory=Counter)  # (predicate, target dataset, name) → triples
     countries: set = field(default_factory=set)
+    languages: set = field(default_factory=set)  # language tags of the literals
     start_year: int | None = None
     end_year: int | None = None
 
@@ -160,6 +161,8 @@ def _statistics(nt: Path) -> _Stats:
                     if o.value.startswith(prefix):
                         st.linksets[(p, target, name)] += 1
                         break
+            elif isinstance(o, ox.Literal) and o.language:
+                st.languages.add(o.language.split("-", 1)[0].lower())
             elif p == EP + "startYear":
                 y = int(o.value)
                 st.start_year = y if st.start_year is None else min(st.start_year, y)
@@ -233,6 +236,10 @@ def describe(info: ReleaseInfo, folder: Path, st: _Stats) -> list[ox.Triple]:
     for country in sorted(st.countries):
         add(ds, DCT + "spatial", N(country))
         add(N(country), RDF_TYPE, N(DCT + "Location"))
+    for tag in sorted(st.languages):  # every language tag of the dump, as the EU language table has it
+        language = N(AUTHORITY + "language/" + authority_language(tag))
+        add(ds, DCT + "language", language)
+        add(language, RDF_TYPE, N(DCT + "LinguisticSystem"))
     if st.start_year is not None and st.end_year is not None:
         period = N(info.dataset + "/temporal")
         add(ds, DCT + "temporal", period)
