@@ -641,3 +641,16 @@ def test_active_in_year_rule():
     """)
     _, rows = run(store, "projects-active-in-year.rq")
     assert [r[1] for r in rows] == ["Both", "Since 2017"]  # only an end or a start: that year alone
+
+
+@answers("link-coverage.rq")
+def test_link_coverage(seed_store):
+    header, rows = run(seed_store, "link-coverage.rq")
+    assert header == ("kind", "records", "country", "nuts", "wikidata", "otherIds")
+    by_kind = {r[0]: r[1:] for r in rows}
+    # every organisation links to a country (BaltMet through its members' countries)
+    assert by_kind["organisation"][:2] == (181, 181)
+    assert by_kind["organisation"][2] > 100  # a NUTS region of its seat, where a source places it
+    assert by_kind["organisation"][3] >= 15  # Wikidata items
+    assert by_kind["fund"] == (4, 0, 0, 0, 2)  # ERDF and ESF in the EU programme table
+    assert by_kind["project"][0] == 33 and by_kind["programme"][0] == 11
