@@ -9,6 +9,7 @@ report with ``written=False``. In both cases nothing is written to the output fo
 
 from __future__ import annotations
 
+import gc
 import itertools
 import multiprocessing
 import os
@@ -346,7 +347,13 @@ def build(
         concept_lines = _concept_lines()
         chunks = [write_chunk(list(concept_lines), workdir / "concepts.nt")]
         _CONTEXT = _Context(schema, index, concepts, mapper, shapes, aligned, csv_mappings, concept_lines, validate, workdir)
-        pool = multiprocessing.get_context("fork").Pool(workers) if workers > 1 else None
+        pool = None
+        if workers > 1:
+            # the index and the compiled mapping are shared with the workers copy-on-write; freezing
+            # them keeps the collector of each worker from writing to (and so copying) every page
+            gc.collect()
+            gc.freeze()
+            pool = multiprocessing.get_context("fork").Pool(workers)
         try:
             # batch weight for about batch_triples triples: the most triples a unit of weight
             # gave in a batch so far (a batch of organisations gives fewer than one of projects)
@@ -394,6 +401,7 @@ def build(
             if pool is not None:
                 pool.close()
                 pool.join()
+                gc.unfreeze()
             _CONTEXT = None
         if broken or syntax:
             raise RecordSyntaxError(problems + syntax + [p for found in broken.values() for p in found])
