@@ -8,6 +8,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import requests
@@ -68,3 +70,15 @@ class OxigraphServer:
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
             self.kill()
+
+
+@contextmanager
+def oxigraph_with(location: Path, *files: Path) -> Iterator[OxigraphServer]:
+    """A running Oxigraph server holding the given Turtle files (in its default graph)."""
+    srv = OxigraphServer(location).start()
+    try:
+        for f in files:
+            srv.load(f)
+        yield srv
+    finally:
+        srv.stop()

@@ -14,7 +14,7 @@ from euproj_rdf.query import run_query
 from euproj_rdf.serve import ServerSettings, make_server
 from euproj_rdf.store import load_store
 from tests.conftest import ROOT
-from tests.servers import OxigraphServer
+from tests.servers import oxigraph_with
 
 AUTHORITY = ROOT / "tests" / "data" / "authority-country.ttl"
 LANGUAGES = set("bg cs da de el en es et fi fr ga hr hu it lt lv mt nl pl pt ro sk sl sv".split())
@@ -42,10 +42,8 @@ EXPECTED = [("DNK", "Danmark"), ("FIN", "Finland"), ("NOR", "Norge"), ("SWE", "S
 
 @pytest.fixture(scope="module")
 def authority(tmp_path_factory):
-    srv = OxigraphServer(tmp_path_factory.mktemp("authority") / "store").start()
-    srv.load(AUTHORITY)
-    yield srv
-    srv.stop()
+    with oxigraph_with(tmp_path_factory.mktemp("authority") / "store", AUTHORITY) as srv:
+        yield srv
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ from euproj_rdf.cli import app
 from euproj_rdf.errors import ConfigError
 from euproj_rdf.link import ACCEPTED, LinkError, SparqlClient, apply_sssom, propose, write_sssom
 from tests.conftest import ROOT
-from tests.servers import OxigraphServer, free_port
+from tests.servers import free_port, oxigraph_with
 
 EXCERPT = ROOT / "tests" / "data" / "wikidata-excerpt.ttl"
 
@@ -37,10 +37,8 @@ EXPECTED = {
 
 @pytest.fixture(scope="module")
 def wikidata(tmp_path_factory):
-    srv = OxigraphServer(tmp_path_factory.mktemp("wikidata") / "store").start()
-    srv.load(EXCERPT)
-    yield srv
-    srv.stop()
+    with oxigraph_with(tmp_path_factory.mktemp("wikidata") / "store", EXCERPT) as srv:
+        yield srv
 
 
 @pytest.fixture
@@ -93,13 +91,9 @@ def test_the_table_is_sssom(wikidata, unlinked, tmp_path):
 
 
 def test_answers_are_cached_on_disk(unlinked, tmp_path):
-    srv = OxigraphServer(tmp_path / "store").start()
-    try:
-        srv.load(EXCERPT)
+    with oxigraph_with(tmp_path / "store", EXCERPT) as srv:
         first = _client(srv, tmp_path)
         a = propose(unlinked, first, batch_size=10)
-    finally:
-        srv.stop()
     assert first.requests_made > 1 and first.cache_hits == 0
     again = _client(srv, tmp_path)  # the server is gone: only the cache can answer
     b = propose(unlinked, again, batch_size=10)

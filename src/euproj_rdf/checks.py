@@ -113,6 +113,19 @@ def _suggest(name: str, options: Iterable[str]) -> str | None:
     return f"did you mean '{close[0]}'?" if close else None
 
 
+_SPEC_CACHE: dict[int, tuple[ObjectSpec, tuple]] = {}
+
+
+def _defaults_and_required(spec: ObjectSpec) -> tuple[tuple[tuple[str, Any], ...], tuple[str, ...]]:
+    """The fields of an object type with a default, and the required ones (computed once)."""
+    found = _SPEC_CACHE.get(id(spec))
+    if found is None or found[0] is not spec:
+        defaults = tuple((n, f.default) for n, f in spec.fields.items() if f.default is not None)
+        required = tuple(n for n, f in spec.fields.items() if f.required)
+        found = _SPEC_CACHE[id(spec)] = (spec, (defaults, required))
+    return found[1]
+
+
 class _Checker:
     def __init__(self, schema: Schema, index: RecordIndex, concepts: Mapping[str, frozenset[str]], record: Record):
         self.schema = schema
@@ -144,10 +157,12 @@ class _Checker:
             norm = self.field(fspec, value, sub)
             if norm is not None:
                 out[key] = norm
-        for fname, fspec in spec.fields.items():
-            if fname not in out and fspec.default is not None:
-                out[fname] = fspec.default
-            if fspec.required and fname not in out and data.get(fname) is None:
+        defaults, required = _defaults_and_required(spec)
+        for fname, default in defaults:
+            if fname not in out:
+                out[fname] = default
+        for fname in required:
+            if fname not in out and data.get(fname) is None:
                 self.fail(f"{path}.{fname}" if path else fname, "missing required field")
         present = [f for f in spec.exactly_one_of if data.get(f) is not None]
         if spec.exactly_one_of and len(present) != 1:

@@ -227,9 +227,17 @@ def _coerce(kind: str | None, text: str) -> Any:
     return text
 
 
+_PATHS: dict[str, list[str]] = {}
+
+
 def _put(data: dict, dotted: str, value: Any) -> None:
     """Set ``a.b.0.c`` in nested dicts and lists (a digit segment is a list position)."""
-    keys = dotted.split(".")
+    keys = _PATHS.get(dotted)
+    if keys is None:
+        keys = _PATHS.setdefault(dotted, dotted.split("."))
+    if len(keys) == 1:
+        data[dotted] = value
+        return
     cur: Any = data
     for k, nxt in zip(keys, keys[1:], strict=False):
         empty: Any = [] if nxt.isdigit() else {}
