@@ -348,11 +348,14 @@ def build(
         chunks = [write_chunk(list(concept_lines), workdir / "concepts.nt")]
         _CONTEXT = _Context(schema, index, concepts, mapper, shapes, aligned, csv_mappings, concept_lines, validate, workdir)
         pool = None
+        # The index and the compiled mapping live to the end: frozen, the collector no longer
+        # scans them (nor, in a forked worker, writes to and so copies their pages); records
+        # and lines hold no reference cycles, so a collection every 100 000 allocations is plenty.
+        gc.collect()
+        gc.freeze()
+        thresholds = gc.get_threshold()
+        gc.set_threshold(100_000, 50, 100)
         if workers > 1:
-            # the index and the compiled mapping are shared with the workers copy-on-write; freezing
-            # them keeps the collector of each worker from writing to (and so copying) every page
-            gc.collect()
-            gc.freeze()
             pool = multiprocessing.get_context("fork").Pool(workers)
         try:
             # batch weight for about batch_triples triples: the most triples a unit of weight
@@ -401,7 +404,8 @@ def build(
             if pool is not None:
                 pool.close()
                 pool.join()
-                gc.unfreeze()
+            gc.set_threshold(*thresholds)
+            gc.unfreeze()
             _CONTEXT = None
         if broken or syntax:
             raise RecordSyntaxError(problems + syntax + [p for found in broken.values() for p in found])
