@@ -113,6 +113,11 @@ def _suggest(name: str, options: Iterable[str]) -> str | None:
     return f"did you mean '{close[0]}'?" if close else None
 
 
+def _at(path: str, key: str | int) -> str:
+    """The dotted path of a field or list item below ``path``."""
+    return f"{path}.{key}" if path else str(key)
+
+
 _SPEC_CACHE: dict[int, tuple[ObjectSpec, tuple]] = {}
 
 
@@ -146,15 +151,14 @@ class _Checker:
         for key, value in data.items():
             if key in skip:
                 continue
-            sub = f"{path}.{key}" if path else key
             fspec = spec.fields.get(key)
             if fspec is None:
-                self.fail(sub, f"unknown field '{key}'", _suggest(key, spec.fields) or
+                self.fail(_at(path, key), f"unknown field '{key}'", _suggest(key, spec.fields) or
                           f"allowed: {', '.join(spec.fields)}")
                 continue
             if value is None:
                 continue
-            norm = self.field(fspec, value, sub)
+            norm = self.field(fspec, value, path, key)
             if norm is not None:
                 out[key] = norm
         defaults, required = _defaults_and_required(spec)
@@ -178,29 +182,32 @@ class _Checker:
         return out
 
     # -- fields ----------------------------------------------------------------------------
-    def field(self, f: FieldSpec, value: Any, path: str) -> Any:
+    # A field's path ("participants.2.roles") is only made when needed (a problem, a nested
+    # object): ``path`` is the parent's, ``key`` the field's name or the item's position.
+    def field(self, f: FieldSpec, value: Any, path: str, key: str) -> Any:
         if f.many:
+            sub = _at(path, key)
             if not isinstance(value, list):
-                self.fail(path, f"expected a list, got {_show(value)}", f"write it as [{_show(value)}]")
+                self.fail(sub, f"expected a list, got {_show(value)}", f"write it as [{_show(value)}]")
                 return None
             out = []
             for i, item in enumerate(value):
-                norm = self.one(f, item, f"{path}.{i}")
+                norm = self.one(f, item, sub, i)
                 if norm is not None:
                     out.append(norm)
             return out
-        return self.one(f, value, path)
+        return self.one(f, value, path, key)
 
-    def one(self, f: FieldSpec, value: Any, path: str) -> Any:
+    def one(self, f: FieldSpec, value: Any, path: str, key: str | int) -> Any:
         kind = f.kind
         try:
             if kind == "object":
                 spec = self.schema.objects[f.object]
                 if f.shorthand and not isinstance(value, dict):
                     value = {f.shorthand: value}
-                return self.obj(spec, value, path)
+                return self.obj(spec, value, _at(path, key))
             if kind == "langmap":
-                return self.langmap(value, path)
+                return self.langmap(value, _at(path, key))
             if isinstance(value, (dict, list)):
                 raise ValueError(f"expected a single value, got {_show(value)}")
             if kind == "string":
@@ -254,10 +261,10 @@ class _Checker:
                     raise _Hinted(f"unknown {f.target} '{text}'", hint)
                 return text
         except _Hinted as exc:
-            self.fail(path, exc.message, exc.hint)
+            self.fail(_at(path, key), exc.message, exc.hint)
             return None
         except ValueError as exc:
-            self.fail(path, str(exc))
+            self.fail(_at(path, key), str(exc))
             return None
         raise AssertionError(f"unhandled kind {kind}")  # schema.parse_schema rules this out
 

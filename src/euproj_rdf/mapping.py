@@ -32,6 +32,33 @@ RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 _TYPE = iri(RDF_TYPE)
 _TEMPLATE_FIELD = re.compile(r"\{([^}]+)\}")
 
+_PARENT, _POSITION = object(), object()
+
+
+def _compile_template(template: str) -> tuple[tuple[str, ...], tuple]:
+    """An IRI template as (the fields it needs, its parts): text, the parent IRI, the position,
+    or a field's value (a 1-tuple of its name).
+
+    >>> needed, parts = _compile_template("{parent}/participation/{organisation}")
+    >>> needed, parts[1:]
+    (('organisation',), ('/participation/', ('organisation',)))
+    """
+    parts: list = []
+    needed: list[str] = []
+    for i, piece in enumerate(_TEMPLATE_FIELD.split(template)):
+        if i % 2 == 0:
+            if piece:
+                parts.append(piece)
+        elif piece == "parent":
+            parts.append(_PARENT)
+        elif piece == "#":
+            parts.append(_POSITION)
+        else:
+            parts.append((piece,))
+            needed.append(piece)
+    return tuple(needed), tuple(parts)
+
+
 # (value, subject IRI, output lines, referenced (type, id) pairs) -> None
 Emitter = Callable[[Any, str, list, set], None]
 
@@ -159,15 +186,17 @@ def compile_mapping(schema: Schema, *, base_iri: str, include_personal_data: boo
         """Emit an object's classes, constants and fields on a given subject."""
         head = [f"{_TYPE} {iri(c)}" for c in spec.classes]
         head += [f"{iri(p)} {iri(o)}" for p, o in spec.constants]
-        fields = [(name, field_emitter(f)) for name, f in spec.fields.items()]
+        fields = {name: field_emitter(f) for name, f in spec.fields.items()}
 
         def emit(data, subj, out, refs, _head=head, _fields=fields):
             for h in _head:
                 out.append(f"<{subj}> {h} .")
-            for name, em in _fields:
-                value = data.get(name)
+            # the fields the record has (a record has few of the many its type allows)
+            for name, value in data.items():
                 if value is not None:
-                    em(value, subj, out, refs)
+                    em = _fields.get(name)
+                    if em is not None:
+                        em(value, subj, out, refs)
         return emit
 
     def object_emitter(f: FieldSpec):
@@ -181,18 +210,16 @@ def compile_mapping(schema: Schema, *, base_iri: str, include_personal_data: boo
                 _b(value, subj, out, refs)
             return inline
         pred = iri(f.predicate)
-        templates = [(t, _TEMPLATE_FIELD.findall(t)) for t in f.iri]
+        templates = [_compile_template(t) for t in f.iri]
 
         def node(value, subj, out, refs, index=None, _b=body, _p=pred, _ts=templates, _c=consent):
             if _c is not None and value.get(_c) is not True:
                 return
             child = None
-            for template, names in _ts:
-                if all(n in ("parent", "#") or value.get(n) is not None for n in names):
-                    child = template.replace("{parent}", subj).replace("{#}", str(index or 1))
-                    for n in names:
-                        if n not in ("parent", "#"):
-                            child = child.replace("{" + n + "}", str(value[n]))
+            for needed, parts in _ts:
+                if all(value.get(n) is not None for n in needed):
+                    child = "".join(subj if p is _PARENT else str(index or 1) if p is _POSITION
+                                    else p if isinstance(p, str) else str(value[p[0]]) for p in parts)
                     break
             if child is None:
                 raise AssertionError(f"no IRI template of {f.name} applies")

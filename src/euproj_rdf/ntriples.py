@@ -17,6 +17,14 @@ _ESCAPES.update({ord('"'): '\\"', ord("\\"): "\\\\"})
 _TABLE = str.maketrans(_ESCAPES)
 
 
+def _escape(text: str) -> str:
+    """The text with N-Triples escapes; most texts need none, which is checked cheaply first
+    (a printable text has no control character, so only quotes and backslashes are left)."""
+    if text.isprintable() and '"' not in text and "\\" not in text:
+        return text
+    return text.translate(_TABLE)
+
+
 def iri(value: str) -> str:
     """``<value>``; the caller has made sure the IRI is valid.
 
@@ -32,7 +40,7 @@ def literal(text: str) -> str:
     >>> literal('say "hej"\\n')
     '"say \\\\"hej\\\\"\\\\n"'
     """
-    return f'"{text.translate(_TABLE)}"'
+    return f'"{_escape(text)}"'
 
 
 def lang_literal(text: str, lang: str) -> str:
@@ -41,7 +49,7 @@ def lang_literal(text: str, lang: str) -> str:
     >>> lang_literal("Miljö och klimat", "sv")
     '"Miljö och klimat"@sv'
     """
-    return f'"{text.translate(_TABLE)}"@{lang}'
+    return f'"{_escape(text)}"@{lang}'
 
 
 def typed_literal(text: str, datatype: str) -> str:
@@ -50,4 +58,4 @@ def typed_literal(text: str, datatype: str) -> str:
     >>> typed_literal("2015", XSD + "gYear")
     '"2015"^^<http://www.w3.org/2001/XMLSchema#gYear>'
     """
-    return f'"{text.translate(_TABLE)}"^^<{datatype}>'
+    return f'"{_escape(text)}"^^<{datatype}>'

@@ -172,6 +172,7 @@ class ListColumn:
     pattern: re.Pattern[str] | None
     item_splits: dict[str, str]
     item_text: str | None = None
+    item_types: dict[str, str] = field(default_factory=dict)  # group → kind, from the layout's `types`
 
 
 @dataclass(frozen=True)
@@ -208,7 +209,12 @@ def load_csv_mapping(path: Path) -> CsvMapping:
             )
         else:
             raise ConfigError(f"{path}: column '{column}' must map to a field path or {{field: …}}")
-    return CsvMapping(path.stem, spec["type"], scalars, lists, dict(spec.get("types", {})))
+    typed = dict(spec.get("types", {}))
+    for column, lc in lists.items():
+        prefix = lc.field + "."
+        lists[column] = ListColumn(lc.field, lc.split, lc.pattern, lc.item_splits, lc.item_text,
+                                   {k[len(prefix):]: v for k, v in typed.items() if k.startswith(prefix)})
+    return CsvMapping(path.stem, spec["type"], scalars, lists, typed)
 
 
 def _coerce(kind: str | None, text: str) -> Any:
@@ -325,7 +331,7 @@ def csv_record(display: str, mapping: CsvMapping, header: list[str], line: int, 
                     continue
                 if k in spec.item_splits:
                     v = [x for x in v.split(spec.item_splits[k]) if x]
-                _put(obj, k, _coerce(mapping.typed.get(f"{spec.field}.{k}"), v) if isinstance(v, str) else v)
+                _put(obj, k, _coerce(spec.item_types.get(k), v) if isinstance(v, str) else v)
             items.append(obj)
         _put(data, spec.field, items)
         lines[spec.field] = line
