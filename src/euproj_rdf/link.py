@@ -323,7 +323,8 @@ def write_sssom(proposals: list[Proposal], path: Path, *, endpoint: str, today: 
     return path
 
 
-def _read_sssom(path: Path) -> list[dict[str, str]]:
+def _read_sssom(path: Path) -> tuple[int, list[dict[str, str]]]:
+    """The line of the table's first row, and its rows."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
@@ -333,7 +334,7 @@ def _read_sssom(path: Path) -> list[dict[str, str]]:
     missing = {"subject_id", "object_id", "mapping_justification"} - set(rows[0] if rows else _COLUMNS)
     if missing:
         raise ConfigError(f"{path}: not an SSSOM table of links, it lacks {', '.join(sorted(missing))}")
-    return rows
+    return len(lines) - len(body) + 2, rows
 
 
 _ID_LINE = re.compile(r"^(\s*-\s+|\s+)id:\s*\S")
@@ -348,8 +349,8 @@ def apply_sssom(path: Path | str, records: Path | str = "records") -> list[tuple
     path, root = Path(path), Path(records)
     accepted: dict[str, tuple[str, int]] = {}
     problems = []
-    header_lines = sum(1 for line in path.read_text(encoding="utf-8").splitlines() if line.startswith("#")) + 1
-    for n, row in enumerate(_read_sssom(path), header_lines + 1):
+    first, rows = _read_sssom(path)
+    for n, row in enumerate(rows, first):
         if row.get("mapping_justification") != ACCEPTED:
             continue
         subject, obj = row["subject_id"], row["object_id"]

@@ -363,14 +363,12 @@ def build(
     report = ValidationReport()
     result = BuildResult(report=report)
 
-    with tempfile.TemporaryDirectory(prefix="euproj-build-") as work:
+    with tempfile.TemporaryDirectory(prefix="euproj-build-") as work, tuned_collector():
         workdir = Path(work)
         concept_lines = _concept_lines()
         chunks = [write_chunk(list(concept_lines), workdir / "concepts.nt")]
         _CONTEXT = _Context(schema, index, concepts, mapper, shapes, aligned, csv_mappings, concept_lines, validate, workdir)
         pool = None
-        quiet = tuned_collector()
-        quiet.__enter__()
         if workers > 1:
             pool = multiprocessing.get_context("fork").Pool(workers)
         try:
@@ -420,7 +418,6 @@ def build(
             if pool is not None:
                 pool.close()
                 pool.join()
-            quiet.__exit__(None, None, None)
             _CONTEXT = None
         if broken or syntax:
             raise RecordSyntaxError(problems + syntax + [p for found in broken.values() for p in found])
