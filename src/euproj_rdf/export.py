@@ -19,26 +19,10 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-__all__ = ["PREFIXES", "merge_files", "merge_sorted", "write_chunk", "write_dump"]
+from .vocab import PREFIXES
 
-PREFIXES = {
-    "ep": "https://w3id.org/euproj/ontology#",
-    "role": "https://w3id.org/euproj/concept/role/",
-    "organisation-kind": "https://w3id.org/euproj/concept/organisation-kind/",
-    "programme-kind": "https://w3id.org/euproj/concept/programme-kind/",
-    "funding-kind": "https://w3id.org/euproj/concept/funding-kind/",
-    "period-qualifier": "https://w3id.org/euproj/concept/period-qualifier/",
-    "quality-flag": "https://w3id.org/euproj/concept/quality-flag/",
-    "dct": "http://purl.org/dc/terms/",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "prov": "http://www.w3.org/ns/prov#",
-    "foaf": "http://xmlns.com/foaf/0.1/",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-    "country": "http://publications.europa.eu/resource/authority/country/",
-    "currency": "http://publications.europa.eu/resource/authority/currency/",
-    "language": "http://publications.europa.eu/resource/authority/language/",
-}
+__all__ = ["merge_files", "merge_sorted", "write_chunk", "write_dump"]
+
 
 
 def write_chunk(lines: list[str], path: Path) -> Path:

@@ -41,11 +41,12 @@ from . import __version__
 from .errors import ConfigError, EuprojError
 from .pipeline import DEFAULT_BASE_IRI, _csv_mappings, _display
 from .records import Record, read_records, record_files
+from .vocab import LINKS, OWL, RDFS, SCHEMA, SEMAPV, SKOS, WIKIDATA_DIRECT, WIKIDATA_ENTITY, WIKIDATA_SPARQL
 
 __all__ = ["WIKIDATA", "LinkError", "Proposal", "SparqlClient", "apply_sssom", "propose", "write_sssom"]
 
-WIKIDATA = "https://query.wikidata.org/sparql"
-ITEM_NS = "http://www.wikidata.org/entity/"
+WIKIDATA = WIKIDATA_SPARQL
+ITEM_NS = WIKIDATA_ENTITY
 ACCEPTED = "semapv:ManualMappingCuration"
 PROPOSED = "semapv:LexicalMatching"
 
@@ -60,9 +61,9 @@ _PREDICATES = {
 _CURIES = {
     "euproj": DEFAULT_BASE_IRI,
     "wikidata": ITEM_NS,
-    "owl": "http://www.w3.org/2002/07/owl#",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "semapv": "https://w3id.org/semapv/vocab/",
+    "owl": OWL,
+    "skos": SKOS,
+    "semapv": SEMAPV,
 }
 _COLUMNS = ["subject_id", "subject_label", "predicate_id", "object_id", "object_label",
             "mapping_justification", "confidence", "match_string", "subject_source", "object_source",
@@ -202,10 +203,10 @@ def _literal(text: str, lang: str) -> str:
 
 def _query(batch: list[Target]) -> str:
     values = "\n".join(f'    ("{t.type}/{t.id}" {_literal(text, lang)})' for t in batch for text, lang in t.names)
-    return f"""PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX wdt: <http://www.wikidata.org/prop/direct/>
-PREFIX schema: <http://schema.org/>
+    return f"""PREFIX rdfs: <{RDFS}>
+PREFIX skos: <{SKOS}>
+PREFIX wdt: <{WIKIDATA_DIRECT}>
+PREFIX schema: <{SCHEMA}>
 SELECT ?key ?item ?label ?via ?iso ?description WHERE {{
   VALUES (?key ?label) {{
 {values}
@@ -297,7 +298,7 @@ def write_sssom(proposals: list[Proposal], path: Path, *, endpoint: str, today: 
     today = today or dt.date.today()
     header = ["# curie_map:"] + [f"#   {k}: {v}" for k, v in _CURIES.items()]
     header += [
-        f"# mapping_set_id: https://w3id.org/euproj/links/wikidata/{today.isoformat()}",
+        f"# mapping_set_id: {LINKS}wikidata/{today.isoformat()}",
         "# mapping_set_description: Wikidata items proposed for euproj records without one, matched by"
         " label, language and country. Accept a row by setting mapping_justification to"
         f" {ACCEPTED}; euproj-rdf link --apply writes accepted rows into the records.",

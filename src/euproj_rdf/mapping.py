@@ -23,12 +23,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .ntriples import XSD, iri, lang_literal, literal, typed_literal
+from .ntriples import iri, lang_literal, literal, typed_literal
 from .schema import FieldSpec, ObjectSpec, Schema
+from .vocab import RDF_TYPE, XSD
 
-__all__ = ["Mapper", "compile_mapping", "RDF_TYPE"]
+__all__ = ["Mapper", "compile_mapping"]
 
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 _TYPE = iri(RDF_TYPE)
 _TEMPLATE_FIELD = re.compile(r"\{([^}]+)\}")
 

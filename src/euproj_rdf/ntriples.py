@@ -7,9 +7,9 @@ of RDF 1.2 N-Triples, byte-identical to pyoxigraph's serializer (a property test
 
 from __future__ import annotations
 
-__all__ = ["iri", "literal", "lang_literal", "typed_literal", "XSD"]
+from .vocab import XSD
 
-XSD = "http://www.w3.org/2001/XMLSchema#"
+__all__ = ["iri", "literal", "lang_literal", "typed_literal"]
 
 _ESCAPES = {i: f"\\u{i:04X}" for i in list(range(0x20)) + [0x7F]}
 _ESCAPES.update({0x08: "\\b", 0x09: "\\t", 0x0A: "\\n", 0x0C: "\\f", 0x0D: "\\r"})

@@ -26,16 +26,17 @@ import pyoxigraph as ox
 from .checks import RecordIndex, check_record, index_records
 from .errors import RecordError, RecordProblem, RecordSyntaxError
 from .export import MERGE_FAN_IN, merge_files, merge_sorted, write_chunk, write_dump
-from .mapping import RDF_TYPE, Mapper, compile_mapping
+from .mapping import Mapper, compile_mapping
 from .records import Record, csv_record, csv_rows, load_csv_mapping, read_records, record_files
 from .profile import Profile, load_profile
 from .resources import ALIGNMENT_FILE, CONCEPTS_FILE, SHAPES_FILE, concept_notations, default_schema, resource, resource_dir
 from .schema import Schema
 from .validation import ValidationReport, batch_store, load_shapes, validate_store
+from .vocab import DATA, RDF_TYPE
 
 __all__ = ["DEFAULT_BASE_IRI", "BuildResult", "build", "check", "tuned_collector"]
 
-DEFAULT_BASE_IRI = "https://w3id.org/euproj/id/"
+DEFAULT_BASE_IRI = DATA
 
 #: progress(stage, done, total) — total is None when unknown
 Progress = Callable[[str, int, "int | None"], None]

@@ -26,31 +26,21 @@ from pyshacl import validate as shacl_validate
 from .errors import ConfigError, EuprojError
 from .files import fresh_folder, read_yaml
 from .values import authority_language, parse_date
+from .vocab import (
+    AUTHORITY, CORDIS, DATA, DCAT, DCT, EP, FILE_TYPE, FOAF, KEEP_EU, KOHESIO, KOHESIO_ENTITY, MEDIA, NUTS_CODE, NUTS_SCHEME,
+    ONTOLOGY, RDF_TYPE, RDFS, SHAPES, SKOS, SPDX, VOID, WIKIDATA, WIKIDATA_ENTITY, XSD,
+)
 
 __all__ = ["ReleaseInfo", "ReleaseResult", "load_release_info", "publish", "DescriptionError"]
 
-DCAT = "http://www.w3.org/ns/dcat#"
-DCT = "http://purl.org/dc/terms/"
-FOAF = "http://xmlns.com/foaf/0.1/"
-VOID = "http://rdfs.org/ns/void#"
-SPDX = "http://spdx.org/rdf/terms#"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-XSD = "http://www.w3.org/2001/XMLSchema#"
-EP = "https://w3id.org/euproj/ontology#"
-ONTOLOGY = "https://w3id.org/euproj/ontology"
-SHAPES = "https://w3id.org/euproj/shapes"
-MEDIA = "http://www.iana.org/assignments/media-types/"
-FILE_TYPE = "http://publications.europa.eu/resource/authority/file-type/"
-AUTHORITY = "http://publications.europa.eu/resource/authority/"
 NUTS_VERSION = "2021"
 #: other datasets our IRIs link into: (IRI prefix, the dataset as VoID's objectsTarget, short name)
 LINK_TARGETS = (
-    ("http://data.europa.eu/nuts/code/", f"http://data.europa.eu/nuts/scheme/{NUTS_VERSION}", f"nuts-{NUTS_VERSION}"),
-    ("http://www.wikidata.org/entity/", "http://www.wikidata.org/", "wikidata"),
-    ("https://linkedopendata.eu/entity/", "https://linkedopendata.eu/", "kohesio"),
-    ("https://keep.eu/", "https://keep.eu/", "keep-eu"),
-    ("https://cordis.europa.eu/", "https://cordis.europa.eu/", "cordis"),
+    (NUTS_CODE, NUTS_SCHEME + NUTS_VERSION, f"nuts-{NUTS_VERSION}"),
+    (WIKIDATA_ENTITY, WIKIDATA, "wikidata"),
+    (KOHESIO_ENTITY, KOHESIO, "kohesio"),
+    (KEEP_EU, KEEP_EU, "keep-eu"),
+    (CORDIS, CORDIS, "cordis"),
 )
 
 #: (file name, title, media type, EU file type, compression media type)
@@ -216,9 +206,9 @@ def describe(info: ReleaseInfo, folder: Path, st: _Stats) -> list[ox.Triple]:
             add(ds, DCAT + "keyword", L(w, language=lang))
     for theme, labels in info.themes:
         add(ds, DCAT + "theme", N(theme))
-        add(N(theme), RDF_TYPE, N("http://www.w3.org/2004/02/skos/core#Concept"))
+        add(N(theme), RDF_TYPE, N(SKOS + "Concept"))
         for lang, label in labels:
-            add(N(theme), "http://www.w3.org/2004/02/skos/core#prefLabel", L(label, language=lang))
+            add(N(theme), SKOS + "prefLabel", L(label, language=lang))
     publisher = N(info.publisher_iri)
     add(ds, DCT + "publisher", publisher)
     add(publisher, RDF_TYPE, N(FOAF + "Agent"))
@@ -281,7 +271,7 @@ def describe(info: ReleaseInfo, folder: Path, st: _Stats) -> list[ox.Triple]:
     add(ds, VOID + "classes", integer(len(st.classes)))
     add(ds, VOID + "properties", integer(len(st.properties)))
     add(ds, VOID + "vocabulary", N(EP))
-    add(ds, VOID + "uriSpace", L("https://w3id.org/euproj/id/"))
+    add(ds, VOID + "uriSpace", L(DATA))
     for i, (cls, n) in enumerate(sorted(st.classes.items()), 1):
         part = N(f"{info.dataset}/class-partition/{i}")
         add(ds, VOID + "classPartition", part)
@@ -306,7 +296,7 @@ def describe(info: ReleaseInfo, folder: Path, st: _Stats) -> list[ox.Triple]:
 
 _DESCRIPTION_PREFIXES = {
     "dcat": DCAT, "dct": DCT, "void": VOID, "spdx": SPDX, "foaf": FOAF, "xsd": XSD, "ep": EP,
-    "skos": "http://www.w3.org/2004/02/skos/core#", "rdfs": RDFS,
+    "skos": SKOS, "rdfs": RDFS,
     "country": AUTHORITY + "country/",
     "licence": AUTHORITY + "licence/", "file-type": FILE_TYPE, "data-theme": AUTHORITY + "data-theme/",
 }

@@ -15,7 +15,7 @@ import pyoxigraph as ox
 import requests
 
 from .errors import ConfigError, StoreError
-from .export import PREFIXES
+from .vocab import PREFIXES
 
 __all__ = ["ResultFormat", "run_query", "format_result", "QueryError"]
 

@@ -13,6 +13,7 @@ import pyoxigraph as ox
 
 from .errors import ConfigError
 from .schema import Schema, load_schema
+from .vocab import SKOS
 
 __all__ = [
     "resource_dir",
@@ -38,8 +39,6 @@ ALIGNMENT_FILE = "ontology/alignment.ttl"
 MAPPING_FILE = "mappings/records.yaml"
 QUERIES_DIR = "queries"
 DCAT_AP_SHAPES_FILE = "shapes/dcat-ap/dcat-ap-3.0.0-SHACL.ttl"
-
-_SKOS = "http://www.w3.org/2004/02/skos/core#"
 
 
 def resource_dir() -> Path:
@@ -78,9 +77,9 @@ def _notations_at(path: Path) -> dict[str, frozenset[str]]:
     notation: dict[str, str] = {}
     for t in triples:
         p = t.predicate.value
-        if p == _SKOS + "inScheme":
+        if p == SKOS + "inScheme":
             in_scheme[t.subject.value] = t.object.value
-        elif p == _SKOS + "notation":
+        elif p == SKOS + "notation":
             notation[t.subject.value] = t.object.value
     schemes: dict[str, set[str]] = {}
     for concept, scheme in in_scheme.items():

@@ -31,7 +31,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from .errors import StoreError
-from .export import PREFIXES
+from .vocab import CONCEPT, DATA, DCT, FORMATS, ONTOLOGY, OWL, PREFIXES, RDF, RDFS, SD, SKOS, XSD_STRING
 from .resources import ONTOLOGY_FILE, query_catalogue, resource
 
 __all__ = ["ServerSettings", "QueryPool", "make_server"]
@@ -59,7 +59,7 @@ _GRAPH_TYPES = [
 @dataclass(frozen=True)
 class ServerSettings:
     store: Path
-    base_iri: str = "https://w3id.org/euproj/id/"
+    base_iri: str = DATA
     timeout: float = 10.0  # seconds a query may run
     max_results: int = 10_000  # rows (or triples) a query may return
     workers: int = 2
@@ -159,7 +159,7 @@ def _solutions_bytes(variables, rows, fmt) -> bytes:
         d = {"type": "literal", "value": t.value}
         if t.language:
             d["xml:lang"] = t.language
-        elif t.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
+        elif t.datatype.value != XSD_STRING:
             d["datatype"] = t.datatype.value
         return d
 
@@ -194,8 +194,7 @@ def _describe(store, iri: str, max_results: int):
     return 200, "application/n-triples", ox.serialize(triples + incoming + labels, format=ox.RdfFormat.N_TRIPLES)
 
 
-_LABELS = ("http://www.w3.org/2004/02/skos/core#prefLabel", "http://purl.org/dc/terms/title",
-           "http://www.w3.org/2000/01/rdf-schema#label")
+_LABELS = (SKOS + "prefLabel", DCT + "title", RDFS + "label")
 
 
 class QueryPool:
@@ -254,8 +253,8 @@ class QueryPool:
 
 
 def _service_description(endpoint: str) -> str:
-    return f"""@prefix sd: <http://www.w3.org/ns/sparql-service-description#> .
-@prefix fmt: <http://www.w3.org/ns/formats/> .
+    return f"""@prefix sd: <{SD}> .
+@prefix fmt: <{FORMATS}> .
 <{endpoint}> a sd:Service ;
     sd:endpoint <{endpoint}> ;
     sd:supportedLanguage sd:SPARQL11Query ;
@@ -390,7 +389,7 @@ def make_server(settings: ServerSettings, *, host: str = "127.0.0.1", port: int 
                 return self._send(200, "text/turtle", ontology)
             triples = list(ox.parse(ontology, format=ox.RdfFormat.TURTLE))
             if offer[0] == "text/html":
-                return self._send(200, "text/html", _html_page("https://w3id.org/euproj/ontology", triples, settings).encode())
+                return self._send(200, "text/html", _html_page(ONTOLOGY, triples, settings).encode())
             self._send(200, offer[0], ox.serialize(triples, format=getattr(ox.RdfFormat, offer[1])))
 
         def _entity(self, iri: str) -> None:
@@ -419,7 +418,7 @@ def make_server(settings: ServerSettings, *, host: str = "127.0.0.1", port: int 
 # --------------------------------------------------------------------------- pages
 
 
-_CONCEPTS = "https://w3id.org/euproj/concept/"
+_CONCEPTS = CONCEPT
 
 
 def _local(iri: str, settings: ServerSettings) -> str:
@@ -427,13 +426,13 @@ def _local(iri: str, settings: ServerSettings) -> str:
         return "/id/" + iri[len(settings.base_iri):]
     if iri.startswith(_CONCEPTS):
         return "/concept/" + iri[len(_CONCEPTS):]
-    if iri.startswith("https://w3id.org/euproj/ontology"):
+    if iri.startswith(ONTOLOGY):
         return "/ontology"
     return iri
 
 
 def _html_page(iri: str, triples, settings: ServerSettings) -> str:
-    names = {**PREFIXES, "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#", "owl": "http://www.w3.org/2002/07/owl#"}
+    names = {**PREFIXES, "rdf": RDF, "owl": OWL}
 
     def short(term) -> str:
         if isinstance(term, ox.NamedNode):

@@ -33,9 +33,10 @@ import rdflib
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS, SH
 
-XSD = rdflib.Namespace("http://www.w3.org/2001/XMLSchema#")
-
 from .errors import ConfigError
+from .vocab import XSD as XSD_NS
+
+XSD = rdflib.Namespace(XSD_NS)
 
 __all__ = ["CompiledConstraint", "compile_shapes", "preserve_datatypes", "restore_datatypes"]
 

@@ -21,6 +21,8 @@ from rdflib.namespace import RDF, RDFS, SH
 
 from .errors import ConfigError
 from .shacl import CompiledConstraint, compile_shapes, preserve_datatypes
+from .vocab import DCT, EP, PROV, SKOS
+from .vocab import SH as SH_NS
 
 __all__ = ["ShaclResult", "ValidationReport", "Shapes", "batch_store", "load_shapes", "validate_lines", "validate_store"]
 
@@ -227,7 +229,7 @@ def _sparql_results(store: ox.Store, shapes: Shapes, locate) -> list[ShaclResult
                 severity=c.severity, file=file, line=line, record=label, focus=focus, path=None,
                 message=_fill(c.messages[0], row) if c.messages else "does not conform",
                 value=None if value in (None, focus) else value, shape=c.shape,
-                component="http://www.w3.org/ns/shacl#SPARQLConstraintComponent",
+                component=SH_NS + "SPARQLConstraintComponent",
             ))
     return out
 
@@ -236,10 +238,10 @@ def _short(iri: str | None) -> str:
     if not iri:
         return ""
     for ns, prefix in (
-        ("https://w3id.org/euproj/ontology#", "ep:"),
-        ("http://purl.org/dc/terms/", "dct:"),
-        ("http://www.w3.org/2004/02/skos/core#", "skos:"),
-        ("http://www.w3.org/ns/prov#", "prov:"),
+        (EP, "ep:"),
+        (DCT, "dct:"),
+        (SKOS, "skos:"),
+        (PROV, "prov:"),
     ):
         if iri.startswith(ns):
             return prefix + iri[len(ns):]
