@@ -11,6 +11,7 @@ from .push import PushTarget, push, target_for
 from .query import ResultFormat, run_query
 from .store import LoadResult, load_store
 from .validation import ShaclResult, ValidationReport
+from .version import __version__
 
 __all__ = [
     "build",
@@ -36,5 +37,3 @@ __all__ = [
     "RecordSyntaxError",
     "StoreError",
 ]
-
-__version__ = "0.1.0"

@@ -16,6 +16,9 @@ __all__ = [
     "RecordError",
     "RecordSyntaxError",
     "StoreError",
+    "LinkError",
+    "QueryError",
+    "DescriptionError",
 ]
 
 
@@ -86,3 +89,19 @@ class StoreError(EuprojError):
     """A store could not be opened, loaded or swapped; the previous state is untouched."""
 
     exit_code = 3
+
+
+class LinkError(EuprojError):
+    """A SPARQL endpoint asked for link proposals could not be asked; nothing was written."""
+
+    exit_code = 3
+
+
+class QueryError(ConfigError):
+    """The query is not valid SPARQL, or the endpoint refused it."""
+
+
+class DescriptionError(EuprojError):
+    """The DCAT-AP description does not conform to the DCAT-AP 3 shapes; nothing was written."""
+
+    exit_code = 1

@@ -17,7 +17,7 @@ record files (``wikidata: Q…``), where the mapping turns them into ``owl:sameA
 
 Requests are batched (``batch_size`` records a query), cached on disk (a file per query,
 keyed by endpoint and query text), rate-limited (at least ``min_interval`` seconds between
-requests; ``Retry-After`` is obeyed on 429 and 503) and fail soft: an unreachable endpoint
+requests; retried on connection errors, 429 and 5xx, obeying ``Retry-After``) and fail soft: an unreachable endpoint
 raises :class:`LinkError` before anything is written, so records and dumps stay as they were.
 """
 
@@ -35,10 +35,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import requests
-
-from . import __version__
-from .errors import ConfigError, EuprojError
+from .http import HttpClient, reply_text
+from .version import __version__
+from .errors import ConfigError, LinkError
 from .pipeline import DEFAULT_BASE_IRI, _csv_mappings, _display
 from .records import Record, read_records, record_files
 from .vocab import LINKS, OWL, RDFS, SCHEMA, SEMAPV, SKOS, WIKIDATA_DIRECT, WIKIDATA_ENTITY, WIKIDATA_SPARQL
@@ -70,18 +69,16 @@ _COLUMNS = ["subject_id", "subject_label", "predicate_id", "object_id", "object_
             "mapping_tool", "comment"]
 
 
-class LinkError(EuprojError):
-    """The endpoint could not be asked; nothing was written."""
-
-    exit_code = 3
-
-
 # --------------------------------------------------------------------------- the endpoint
 
 
 @dataclass
 class SparqlClient:
-    """SELECT queries over HTTP with a disk cache, a minimum interval and polite retries."""
+    """SELECT queries over HTTP with a disk cache and a minimum interval between requests.
+
+    Retries (connection errors, 429 and 5xx answers, ``Retry-After``) are the shared HTTP
+    client's (:mod:`euproj_rdf.http`).
+    """
 
     endpoint: str = WIKIDATA
     cache: Path | None = None
@@ -93,6 +90,7 @@ class SparqlClient:
     requests_made: int = 0
     cache_hits: int = 0
     _last: float | None = field(default=None, repr=False)
+    _http: HttpClient | None = field(default=None, repr=False)
 
     def _cache_file(self, query: str) -> Path | None:
         if self.cache is None:
@@ -113,36 +111,31 @@ class SparqlClient:
         if cached is not None and cached.is_file():
             self.cache_hits += 1
             return json.loads(cached.read_text(encoding="utf-8"))["results"]["bindings"]
-        headers = {"Accept": "application/sparql-results+json",
-                   "User-Agent": f"euproj-rdf/{__version__} (link proposals for curated records)"}
-        for attempt in range(self.retries + 1):
-            self._wait()
-            try:
-                resp = requests.post(self.endpoint, data={"query": query}, headers=headers, timeout=self.timeout)
-            except requests.RequestException as exc:
-                raise LinkError(f"cannot reach the SPARQL endpoint {self.endpoint}: {type(exc).__name__}; "
-                                "no links were proposed and nothing was written") from None
-            self.requests_made += 1
-            if resp.status_code in (429, 500, 502, 503, 504) and attempt < self.retries:
-                retry_after = resp.headers.get("Retry-After", "")
-                self.sleep(float(retry_after) if retry_after.isdigit() else 2.0 * 2 ** attempt)
-                continue
-            if resp.status_code != 200:
-                raise LinkError(f"the SPARQL endpoint {self.endpoint} answered {resp.status_code}: "
-                                f"{resp.text[:200].strip()}; nothing was written")
-            try:
-                body = resp.json()
-                bindings = body["results"]["bindings"]
-            except (ValueError, KeyError):
-                raise LinkError(f"the SPARQL endpoint {self.endpoint} did not answer with SPARQL JSON results; "
-                                "nothing was written") from None
-            if cached is not None:
-                cached.parent.mkdir(parents=True, exist_ok=True)
-                tmp = cached.with_suffix(".tmp")
-                tmp.write_text(json.dumps(body), encoding="utf-8")
-                os.replace(tmp, cached)
-            return bindings
-        raise AssertionError("unreachable")
+        if self._http is None:
+            self._http = HttpClient(
+                error=LinkError, retries=self.retries, backoff=0.5, timeout=self.timeout,
+                unreachable="cannot reach the SPARQL endpoint {url}: {error}; "
+                            "no links were proposed and nothing was written",
+            )
+        self._wait()
+        resp = self._http.request("POST", self.endpoint, data={"query": query},
+                                  headers={"Accept": "application/sparql-results+json"})
+        self.requests_made += 1
+        if resp.status_code != 200:
+            raise LinkError(f"the SPARQL endpoint {self.endpoint} answered {resp.status_code}: "
+                            f"{reply_text(resp)}; nothing was written")
+        try:
+            body = resp.json()
+            bindings = body["results"]["bindings"]
+        except (ValueError, KeyError):
+            raise LinkError(f"the SPARQL endpoint {self.endpoint} did not answer with SPARQL JSON results; "
+                            "nothing was written") from None
+        if cached is not None:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cached.with_suffix(".tmp")
+            tmp.write_text(json.dumps(body), encoding="utf-8")
+            os.replace(tmp, cached)
+        return bindings
 
 
 # --------------------------------------------------------------------------- proposals

@@ -23,7 +23,7 @@ import pyoxigraph as ox
 import rdflib
 from pyshacl import validate as shacl_validate
 
-from .errors import ConfigError, EuprojError
+from .errors import ConfigError, DescriptionError
 from .files import fresh_folder, read_yaml
 from .values import authority_language, parse_date
 from .vocab import (
@@ -49,12 +49,6 @@ DISTRIBUTIONS = (
     ("euproj.nt.gz", "N-Triples, gzip-compressed", "application/n-triples", "RDF_N_TRIPLES", "application/gzip"),
     ("euproj.jsonld", "JSON-LD", "application/ld+json", "JSON_LD", None),
 )
-
-
-class DescriptionError(EuprojError):
-    """The DCAT-AP description does not conform to the DCAT-AP 3 shapes; nothing was written."""
-
-    exit_code = 1
 
 
 @dataclass(frozen=True)

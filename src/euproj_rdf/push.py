@@ -1,7 +1,7 @@
 """Pushing the graph into an external triple store, replacing a graph atomically.
 
 The graph is uploaded with the SPARQL 1.1 Graph Store HTTP Protocol into a staging graph (in
-chunks, each retried with backoff), the staging graph is counted, and only then moved onto the
+chunks, each retried with backoff by :mod:`euproj_rdf.http`), the staging graph is counted, and only then moved onto the
 target graph with SPARQL Update ``MOVE`` (one operation, so readers see the old graph or the new
 one). A failure at any step leaves the target graph untouched and is reported with the step
 that failed; the staging graph is dropped when the upload fails, and cleared by the next push
@@ -20,11 +20,13 @@ import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import requests
 from requests.auth import HTTPBasicAuth, HTTPDigestAuth
 
 from .errors import ConfigError, StoreError
+from .http import HttpClient, reply_text
 
 __all__ = ["PushTarget", "PushResult", "STORE_KINDS", "push", "target_for"]
 
@@ -73,33 +75,21 @@ def target_for(endpoint: str, kind: str, *, user: str | None = None, password: s
 class _Client:
     def __init__(self, target: PushTarget, retries: int, backoff: float):
         self.t = target
-        self.retries = retries
-        self.backoff = backoff
-        self.session = requests.Session()
+        auth = None
         if target.user is not None:
             cls = HTTPDigestAuth if target.auth == "digest" else HTTPBasicAuth
-            self.session.auth = cls(target.user, target.password or "")
+            auth = cls(target.user, target.password or "")
+        self.http = HttpClient(error=StoreError, retries=retries, backoff=backoff, timeout=target.timeout, auth=auth)
 
-    def request(self, step: str, method: str, url: str, *, ok=(200, 201, 204), retries: int | None = None,
-                timeout: float | None = None, **kw) -> requests.Response:
-        """A request retried with exponential backoff on connection errors and 5xx answers."""
-        last = ""
-        for attempt in range((self.retries if retries is None else retries) + 1):
-            if attempt:
-                time.sleep(self.backoff * 2 ** (attempt - 1))
-            try:
-                resp = self.session.request(method, url, timeout=timeout or self.t.timeout, **kw)
-            except requests.RequestException as exc:
-                last = f"cannot reach {url}: {exc.__class__.__name__}"
-                continue
-            if resp.status_code in ok:
-                return resp
-            last = f"{url} answered {resp.status_code}: {resp.text.strip()[:200] or resp.reason}"
-            if resp.status_code in (401, 403):
-                raise StoreError(f"{step}: {url} refused the credentials ({resp.status_code})")
-            if resp.status_code < 500:
-                break
-        raise StoreError(f"{step}: {last}")
+    def request(self, step: str, method: str, url: str, *, ok: tuple[int, ...] = (200, 201, 204), retry: bool = True,
+                timeout: float | None = None, **kw: Any) -> requests.Response:
+        """A request (retried by the client unless ``retry=False``) whose answer must be one of ``ok``."""
+        resp = self.http.request(method, url, step=step, retry=retry, timeout=timeout, **kw)
+        if resp.status_code in ok:
+            return resp
+        if resp.status_code in (401, 403):
+            raise StoreError(f"{step}: {url} refused the credentials ({resp.status_code})")
+        raise StoreError(f"{step}: {url} answered {resp.status_code}: {reply_text(resp)}")
 
     def graph_url(self, graph: str | None) -> str:
         if graph is None:
@@ -118,7 +108,7 @@ class _Client:
     def swap(self, step: str, text: str) -> None:
         """The one update that changes the target graph: never retried (MOVE is not idempotent:
         a retry after a timeout would move an emptied staging graph onto the target)."""
-        self.request(step, "POST", self.t.update, data={"update": text}, retries=0, timeout=self.t.swap_timeout)
+        self.request(step, "POST", self.t.update, data={"update": text}, retry=False, timeout=self.t.swap_timeout)
 
 
 def _chunks(dump: Path, size: int) -> Iterator[bytes]:

@@ -12,16 +12,12 @@ import io
 from pathlib import Path
 
 import pyoxigraph as ox
-import requests
 
-from .errors import ConfigError, StoreError
+from .errors import ConfigError, QueryError, StoreError
+from .http import HttpClient, reply_text
 from .vocab import PREFIXES
 
 __all__ = ["ResultFormat", "run_query", "format_result", "QueryError"]
-
-
-class QueryError(ConfigError):
-    """The query is not valid SPARQL, or the endpoint refused it."""
 
 
 class ResultFormat(str, enum.Enum):
@@ -72,17 +68,14 @@ def run_query(query: str, *, store: Path | str | None = None, endpoint: str | No
 
 def _remote(query: str, endpoint: str, timeout: float):
     accept = "application/sparql-results+json, application/n-triples;q=0.9, text/turtle;q=0.8"
+    http = HttpClient(error=StoreError, timeout=timeout, unreachable="cannot reach the endpoint {url}: {error}")
     try:
-        resp = requests.post(
-            endpoint,
-            data=query.encode("utf-8"),
-            headers={"Content-Type": "application/sparql-query", "Accept": accept},
-            timeout=timeout,
-        )
-    except requests.RequestException as exc:
-        raise StoreError(f"cannot reach the endpoint {endpoint}: {exc.__class__.__name__}") from None
+        resp = http.request("POST", endpoint, data=query.encode("utf-8"),
+                            headers={"Content-Type": "application/sparql-query", "Accept": accept})
+    finally:
+        http.close()
     if resp.status_code >= 400:
-        text = resp.text.strip().splitlines()[0][:200] if resp.text.strip() else resp.reason
+        text = reply_text(resp)
         if resp.status_code == 400:
             raise QueryError(f"the endpoint rejected the query: {text}")
         raise StoreError(f"the endpoint {endpoint} answered {resp.status_code}: {text}")
