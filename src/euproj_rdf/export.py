@@ -10,15 +10,13 @@ complete, so a failed run never leaves a half-written dump.
 from __future__ import annotations
 
 import heapq
-import os
-import shutil
-import tempfile
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
 
 import pyoxigraph as ox
 
+from .files import atomic_write
 from .vocab import PREFIXES
 
 __all__ = ["merge_files", "merge_sorted", "write_chunk", "write_dump"]
@@ -77,27 +75,16 @@ def write_dump(chunks: list[Path], out_dir: Path, *, stem: str = "euproj") -> tu
             target = run[0].with_name(f"level{level}-{n:05d}.nt")
             merge_files(run, target)
             chunks.append(target)
-    out_dir.mkdir(parents=True, exist_ok=True)
     nt_path = out_dir / f"{stem}.nt"
     ttl_path = out_dir / f"{stem}.ttl"
-    tmp_dir = Path(tempfile.mkdtemp(prefix=f".{stem}-", dir=out_dir))
-    try:
-        tmp_nt = tmp_dir / nt_path.name
-        tmp_ttl = tmp_dir / ttl_path.name
-        count = 0
-        with tmp_nt.open("w", encoding="utf-8", newline="\n") as fh:
-            for line in merge_sorted(chunks):
-                fh.write(line)
-                count += 1
-        with tmp_nt.open("rb") as src, tmp_ttl.open("wb") as dst:
-            ox.serialize(
-                ox.parse(src, format=ox.RdfFormat.N_TRIPLES),
-                dst,
-                format=ox.RdfFormat.TURTLE,
-                prefixes=PREFIXES,
-            )
-        os.replace(tmp_nt, nt_path)
-        os.replace(tmp_ttl, ttl_path)
-    finally:
-        shutil.rmtree(tmp_dir, ignore_errors=True)
+    count = 0
+    # both files are renamed into place only when both are complete
+    with atomic_write(nt_path) as nt, atomic_write(ttl_path, "wb") as ttl:
+        for line in merge_sorted(chunks):
+            nt.write(line)
+            count += 1
+        nt.flush()
+        with open(nt.name, "rb") as src:
+            ox.serialize(ox.parse(src, format=ox.RdfFormat.N_TRIPLES), ttl, format=ox.RdfFormat.TURTLE,
+                         prefixes=PREFIXES)
     return ttl_path, nt_path, count

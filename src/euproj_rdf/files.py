@@ -1,20 +1,21 @@
-"""Small file helpers shared by the stages that write folders or read configuration."""
+"""Small file helpers shared by the stages that write files or folders or read configuration."""
 
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import yaml
 
 from .errors import ConfigError
 
-__all__ = ["read_yaml", "fresh_folder"]
+__all__ = ["read_yaml", "fresh_folder", "atomic_write"]
 
 
 def read_yaml(path: Path, what: str) -> Any:
@@ -49,3 +50,36 @@ def fresh_folder(target: Path) -> Iterator[Path]:
     finally:
         if work.exists():
             shutil.rmtree(work, ignore_errors=True)
+
+
+@contextmanager
+def atomic_write(path: Path, mode: str = "w", *, encoding: str | None = "utf-8",
+                 newline: str | None = "\n") -> Iterator[IO[Any]]:
+    r"""A file opened under a temporary name beside ``path``, renamed onto it when the block ends.
+
+    Readers see the old file or the new one, never a half-written one; when the block raises,
+    the temporary file is deleted and ``path`` is left as it was. A file replaced keeps its
+    permissions. ``mode`` is ``"w"`` (text, ``encoding`` and ``newline`` as for :func:`open`)
+    or ``"wb"``; the handle's ``name`` is the temporary file, to read back what was written.
+
+    >>> import tempfile
+    >>> target = Path(tempfile.mkdtemp()) / "a.txt"
+    >>> with atomic_write(target) as fh:
+    ...     _ = fh.write("one\n")
+    >>> target.read_text()
+    'one\n'
+    """
+    if mode not in ("w", "wb"):
+        raise ValueError(f"atomic_write opens files for writing ('w' or 'wb'), not '{mode}'")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    binary = mode == "wb"
+    try:
+        with open(tmp, mode.replace("w", "x"), encoding=None if binary else encoding,
+                  newline=None if binary else newline) as fh:
+            yield fh
+        if path.exists():
+            shutil.copymode(path, tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)

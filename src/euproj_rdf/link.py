@@ -27,9 +27,7 @@ import csv
 import datetime as dt
 import hashlib
 import json
-import os
 import re
-import tempfile
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -38,6 +36,7 @@ from pathlib import Path
 from .http import HttpClient, reply_text
 from .version import __version__
 from .errors import ConfigError, LinkError
+from .files import atomic_write
 from .pipeline import DEFAULT_BASE_IRI, _csv_mappings, _display
 from .records import Record, read_records, record_files
 from .vocab import LINKS, OWL, RDFS, SCHEMA, SEMAPV, SKOS, WIKIDATA_DIRECT, WIKIDATA_ENTITY, WIKIDATA_SPARQL
@@ -131,10 +130,8 @@ class SparqlClient:
             raise LinkError(f"the SPARQL endpoint {self.endpoint} did not answer with SPARQL JSON results; "
                             "nothing was written") from None
         if cached is not None:
-            cached.parent.mkdir(parents=True, exist_ok=True)
-            tmp = cached.with_suffix(".tmp")
-            tmp.write_text(json.dumps(body), encoding="utf-8")
-            os.replace(tmp, cached)
+            with atomic_write(cached) as fh:
+                fh.write(json.dumps(body))
         return bindings
 
 
@@ -299,21 +296,14 @@ def write_sssom(proposals: list[Proposal], path: Path, *, endpoint: str, today: 
         f"# mapping_date: {today.isoformat()}",
         f"# mapping_provider: {endpoint}",
     ]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write("\n".join(header) + "\n")
-            w = csv.writer(fh, delimiter="\t", lineterminator="\n")
-            w.writerow(_COLUMNS)
-            for p in proposals:
-                w.writerow([f"euproj:{p.subject}", p.subject_label, p.predicate, f"wikidata:{p.item}",
-                            p.object_label, PROPOSED, f"{p.confidence:.3f}", p.match_string,
-                            "euproj:", "wikidata:", f"euproj-rdf link {__version__}", p.comment])
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_write(path, newline="") as fh:
+        fh.write("\n".join(header) + "\n")
+        w = csv.writer(fh, delimiter="\t", lineterminator="\n")
+        w.writerow(_COLUMNS)
+        for p in proposals:
+            w.writerow([f"euproj:{p.subject}", p.subject_label, p.predicate, f"wikidata:{p.item}",
+                        p.object_label, PROPOSED, f"{p.confidence:.3f}", p.match_string,
+                        "euproj:", "wikidata:", f"euproj-rdf link {__version__}", p.comment])
     return path
 
 
@@ -387,8 +377,6 @@ def apply_sssom(path: Path | str, records: Path | str = "records") -> list[tuple
             m = _ID_LINE.match(lines[i]) if i < len(lines) else None
             indent = " " * len(m.group(1)) if m else "  "
             lines.insert(i + 1, f"{indent}wikidata: {qid}")
-        fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", dir=p.parent)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+        with atomic_write(p, newline="") as fh:
             fh.write("\n".join(lines))
-        os.replace(tmp, p)
     return done
