@@ -23,9 +23,9 @@ import rdflib
 
 from euproj_rdf.checks import RecordIndex, check_record, index_records
 from euproj_rdf.mapping import compile_mapping
-from euproj_rdf.pipeline import DEFAULT_BASE_IRI, _concept_lines, _csv_mappings
-from euproj_rdf.records import read_records, record_files
-from euproj_rdf.resources import SHAPES_FILE, concept_notations, default_schema, resource
+from euproj_rdf.pipeline import DEFAULT_BASE_IRI
+from euproj_rdf.records import csv_layouts, read_records, record_files
+from euproj_rdf.resources import SHAPES_FILE, concept_lines, concept_notations, default_schema, resource
 from euproj_rdf.validation import load_shapes
 
 
@@ -36,13 +36,13 @@ def main() -> None:
     args = ap.parse_args()
     t0 = time.perf_counter()
     schema, concepts = default_schema(), concept_notations()
-    csv_mappings = _csv_mappings()
+    csv_mappings = csv_layouts()
     files = record_files(args.records)
     records = [r for p in files for r in read_records(p, display=str(p), csv_mappings=csv_mappings)]
     index = RecordIndex()
     problems = index_records(records, index, schema)
     mapper = compile_mapping(schema, base_iri=DEFAULT_BASE_IRI)
-    lines = list(_concept_lines())
+    lines = list(concept_lines())
     for rec in records:
         data, found = check_record(rec, schema, index, concepts)
         problems += found

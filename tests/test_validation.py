@@ -13,7 +13,8 @@ from benchmarks.synthetic import generate
 from euproj_rdf import build
 from euproj_rdf.checks import RecordIndex, check_record, index_records
 from euproj_rdf.mapping import compile_mapping
-from euproj_rdf.pipeline import DEFAULT_BASE_IRI, _concept_lines
+from euproj_rdf.pipeline import DEFAULT_BASE_IRI
+from euproj_rdf.resources import concept_lines
 from euproj_rdf.records import read_records
 from euproj_rdf.resources import SHAPES_FILE, concept_notations, default_schema, resource
 
@@ -38,7 +39,7 @@ def _whole_graph_results(folder: Path) -> set[tuple[str, str, str]]:
     index = RecordIndex()
     assert index_records(records, index, schema) == []
     mapper = compile_mapping(schema, base_iri=DEFAULT_BASE_IRI)
-    lines = list(_concept_lines())
+    lines = list(concept_lines())
     for rec in records:
         data, problems = check_record(rec, schema, index, concepts)
         assert not problems

@@ -37,9 +37,8 @@ from .http import HttpClient, reply_text
 from .version import __version__
 from .errors import ConfigError, LinkError
 from .files import atomic_write
-from .pipeline import DEFAULT_BASE_IRI, _csv_mappings, _display
-from .records import Record, read_records, record_files
-from .vocab import LINKS, OWL, RDFS, SCHEMA, SEMAPV, SKOS, WIKIDATA_DIRECT, WIKIDATA_ENTITY, WIKIDATA_SPARQL
+from .records import Record, RecordFolder
+from .vocab import DATA, LINKS, OWL, RDFS, SCHEMA, SEMAPV, SKOS, WIKIDATA_DIRECT, WIKIDATA_ENTITY, WIKIDATA_SPARQL
 
 __all__ = ["WIKIDATA", "LinkError", "Proposal", "SparqlClient", "apply_sssom", "propose", "write_sssom"]
 
@@ -57,7 +56,7 @@ _PREDICATES = {
     "theme": "skos:exactMatch",
 }
 _CURIES = {
-    "euproj": DEFAULT_BASE_IRI,
+    "euproj": DATA,
     "wikidata": ITEM_NS,
     "owl": OWL,
     "skos": SKOS,
@@ -238,10 +237,8 @@ def propose(records: Path | str, client: SparqlClient, *, types: Iterable[str] =
     if unknown:
         raise ConfigError(f"cannot link records of type {', '.join(sorted(unknown))}: "
                           f"choose from {', '.join(sorted(_PREDICATES))}")
-    root = Path(records)
-    csv_mappings = _csv_mappings()
-    recs = (r for p in record_files(root) for r in read_records(p, display=_display(p, root), csv_mappings=csv_mappings))
-    targets = _targets(recs, set(types))
+    folder = RecordFolder(records)
+    targets = _targets((r for p in folder.files for r in folder.read(p)), set(types))
     by_key = {f"{t.type}/{t.id}": t for t in targets}
     found: dict[str, dict[str, dict]] = {}  # key → item → best {score, …}
     for start in range(0, len(targets), batch_size):
@@ -346,11 +343,11 @@ def apply_sssom(path: Path | str, records: Path | str = "records") -> list[tuple
             problems.append(f"{path}:{n}: {key} is accepted twice (also line {accepted[key][1]})")
             continue
         accepted[key] = (obj[len("wikidata:"):], n)
-    csv_mappings = _csv_mappings()
+    folder = RecordFolder(root)
     edits: dict[Path, list[tuple[int, str]]] = {}
     done = []
-    for p in record_files(root):
-        for rec in read_records(p, display=_display(p, root), csv_mappings=csv_mappings):
+    for p in folder.files:
+        for rec in folder.read(p):
             key = f"{rec.type}/{rec.id}"
             if key not in accepted:
                 continue

@@ -8,69 +8,24 @@ problem can be reported at ``file:line``. Dates are kept as the text the curator
 
 from __future__ import annotations
 
-import csv
-import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from .csv_records import CsvMapping, CsvRow, csv_record, csv_rows, load_csv_mapping, read_csv_records
 from .errors import ConfigError, RecordProblem, RecordSyntaxError
+from .record import Record
+from .resources import resource_dir
 
-__all__ = ["Record", "CsvMapping", "csv_record", "csv_rows", "read_records", "record_files", "load_csv_mapping"]
+__all__ = [
+    "Record", "RecordFolder", "CsvMapping", "CsvRow", "csv_layouts", "csv_record", "csv_rows", "read_records",
+    "record_files", "load_csv_mapping",
+]
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-@dataclass
-class Record:
-    """One curated record: its data and where each of its fields stands.
-
-    ``lines`` maps a dotted field path (``"period.end"``, ``"participants.2.roles"``) to a
-    1-based line; ``""`` is the record's own first line.
-    """
-
-    file: str
-    data: dict[str, Any]
-    lines: dict[str, int] = field(default_factory=dict)
-    #: problems found while reading (duplicate keys), reported with the record's checks
-    read_problems: list[RecordProblem] = field(default_factory=list)
-
-    @property
-    def type(self) -> str | None:
-        t = self.data.get("type")
-        return t if isinstance(t, str) else None
-
-    @property
-    def id(self) -> str | None:
-        i = self.data.get("id")
-        return str(i) if i is not None else None
-
-    @property
-    def line(self) -> int:
-        return self.lines.get("", 1)
-
-    def line_of(self, path: str) -> int:
-        """The line of a field, or of its nearest enclosing field that has one."""
-        while path:
-            if path in self.lines:
-                return self.lines[path]
-            path = path.rpartition(".")[0]
-        return self.line
-
-    def problem(self, path: str | None, message: str, hint: str | None = None) -> RecordProblem:
-        return RecordProblem(
-            self.file,
-            self.line_of(path or ""),
-            self.type,
-            self.id,
-            path or None,
-            message,
-            hint,
-        )
 
 
 # --------------------------------------------------------------------------- YAML
@@ -158,193 +113,6 @@ def _read_yaml(path: Path, display: str) -> Iterator[Record]:
         yield record
 
 
-# --------------------------------------------------------------------------- CSV
-
-
-@dataclass(frozen=True)
-class ListColumn:
-    """A column holding a list: split on ``split``; each item parsed by ``pattern`` into an
-    object (named groups are its fields; ``item_split`` splits a group into a list; ``item_text``
-    names the field that receives the item's own text, as its original wording)."""
-
-    field: str
-    split: str
-    pattern: re.Pattern[str] | None
-    item_splits: dict[str, str]
-    item_text: str | None = None
-    item_types: dict[str, str] = field(default_factory=dict)  # group → kind, from the layout's `types`
-
-
-@dataclass(frozen=True)
-class CsvMapping:
-    """How the columns of one CSV layout become record fields (``mappings/csv/*.yaml``)."""
-
-    name: str
-    record_type: str
-    scalars: dict[str, str]
-    lists: dict[str, ListColumn]
-    typed: dict[str, str]
-
-
-def load_csv_mapping(path: Path) -> CsvMapping:
-    try:
-        spec = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{path}: cannot read the CSV column mapping: {exc}") from None
-    if not isinstance(spec, dict) or "type" not in spec or "columns" not in spec:
-        raise ConfigError(f"{path}: a CSV column mapping needs 'type' and 'columns'")
-    scalars: dict[str, str] = {}
-    lists: dict[str, ListColumn] = {}
-    for column, target in spec["columns"].items():
-        if isinstance(target, str):
-            scalars[column] = target
-        elif isinstance(target, dict) and "field" in target:
-            pattern = target.get("pattern")
-            lists[column] = ListColumn(
-                target["field"],
-                target.get("split", ";"),
-                re.compile(pattern) if pattern else None,
-                dict(target.get("item_split", {})),
-                target.get("item_text"),
-            )
-        else:
-            raise ConfigError(f"{path}: column '{column}' must map to a field path or {{field: …}}")
-    typed = dict(spec.get("types", {}))
-    for column, lc in lists.items():
-        prefix = lc.field + "."
-        lists[column] = ListColumn(lc.field, lc.split, lc.pattern, lc.item_splits, lc.item_text,
-                                   {k[len(prefix):]: v for k, v in typed.items() if k.startswith(prefix)})
-    return CsvMapping(path.stem, spec["type"], scalars, lists, typed)
-
-
-def _coerce(kind: str | None, text: str) -> Any:
-    if kind == "integer":
-        try:
-            return int(text)
-        except ValueError:
-            return text  # the checker reports it with its field
-    if kind == "decimal":
-        try:
-            return Decimal(text)
-        except Exception:
-            return text
-    if kind == "boolean":
-        return {"true": True, "false": False}.get(text.lower(), text)
-    return text
-
-
-_PATHS: dict[str, list[str]] = {}
-
-
-def _put(data: dict, dotted: str, value: Any) -> None:
-    """Set ``a.b.0.c`` in nested dicts and lists (a digit segment is a list position)."""
-    keys = _PATHS.get(dotted)
-    if keys is None:
-        keys = _PATHS.setdefault(dotted, dotted.split("."))
-    if len(keys) == 1:
-        data[dotted] = value
-        return
-    cur: Any = data
-    for k, nxt in zip(keys, keys[1:], strict=False):
-        empty: Any = [] if nxt.isdigit() else {}
-        if isinstance(cur, list):
-            i = int(k)
-            while len(cur) <= i:
-                cur.append([] if nxt.isdigit() else {})
-            cur = cur[i]
-        else:
-            cur = cur.setdefault(k, empty)
-    last = keys[-1]
-    if isinstance(cur, list):
-        i = int(last)
-        while len(cur) <= i:
-            cur.append(None)
-        cur[i] = value
-    else:
-        cur[last] = value
-
-
-def csv_rows(path: Path, display: str, mapping: CsvMapping) -> Iterator[tuple[int, list[str]]]:
-    """The rows of a CSV record file as ``(line, cells)``, after checking its header.
-
-    Cheap (the C csv reader): turning rows into records (:func:`csv_record`) is the costly
-    part, which a parallel build does in its worker processes.
-    """
-    with path.open(newline="", encoding="utf-8") as fh:
-        reader = csv.reader(fh)
-        header = next(reader, [])
-        unknown = [c for c in header if c not in mapping.scalars and c not in mapping.lists]
-        if unknown:
-            raise RecordSyntaxError(
-                [RecordProblem(display, 1, mapping.record_type, None, unknown[0],
-                               f"unknown column '{unknown[0]}'",
-                               f"map it in mappings/csv/{mapping.name}.yaml")]
-            )
-        yield 0, header
-        start = reader.line_num + 1
-        for row in reader:
-            if row:  # a blank line is no record
-                yield start, row
-            start = reader.line_num + 1
-
-
-def csv_record(display: str, mapping: CsvMapping, header: list[str], line: int, row: list[str],
-               fields: frozenset[str] | None = None) -> Record:
-    """One CSV row as a record (list columns split and parsed); bad cells raise RecordSyntaxError."""
-    data: dict[str, Any] = {"type": mapping.record_type}
-    lines: dict[str, int] = {"": line}
-    if len(row) > len(header):
-        raise RecordSyntaxError(
-            [RecordProblem(display, line, mapping.record_type, None, None, "more cells than columns in this row")]
-        )
-    for column, value in zip(header, row, strict=False):
-        if not value:
-            continue
-        if column in mapping.scalars:
-            target = mapping.scalars[column]
-            if fields is not None and target.split(".", 1)[0] not in fields:
-                continue
-            _put(data, target, _coerce(mapping.typed.get(target), value))
-            lines[target] = line
-            continue
-        spec = mapping.lists[column]
-        if fields is not None and spec.field.split(".", 1)[0] not in fields:
-            continue
-        items: list[Any] = []
-        for raw in value.split(spec.split):
-            raw = raw.strip()
-            if not raw:
-                continue
-            if spec.pattern is None:
-                items.append(raw)
-                continue
-            m = spec.pattern.fullmatch(raw)
-            if not m:
-                raise RecordSyntaxError(
-                    [RecordProblem(display, line, mapping.record_type, data.get("id"), spec.field,
-                                   f"cannot read '{raw}' in column '{column}'",
-                                   f"expected the pattern {spec.pattern.pattern}")]
-                )
-            obj: dict[str, Any] = {spec.item_text: raw} if spec.item_text else {}
-            for k, v in m.groupdict().items():
-                if v is None:
-                    continue
-                if k in spec.item_splits:
-                    v = [x for x in v.split(spec.item_splits[k]) if x]
-                _put(obj, k, _coerce(spec.item_types.get(k), v) if isinstance(v, str) else v)
-            items.append(obj)
-        _put(data, spec.field, items)
-        lines[spec.field] = line
-    return Record(display, data, lines)
-
-
-def _read_csv(path: Path, display: str, mapping: CsvMapping, fields: frozenset[str] | None = None) -> Iterator[Record]:
-    rows = csv_rows(path, display, mapping)
-    _, header = next(rows)
-    for line, row in rows:
-        yield csv_record(display, mapping, header, line, row, fields)
-
-
 # --------------------------------------------------------------------------- files
 
 
@@ -378,6 +146,74 @@ def read_records(
                                f"no column mapping for CSV file '{path.name}'",
                                f"add mappings/csv/{path.stem}.yaml")]
             )
-        yield from _read_csv(path, shown, mapping, fields)
+        yield from read_csv_records(path, shown, mapping, fields)
     else:
         yield from _read_yaml(path, shown)
+
+
+# --------------------------------------------------------------------------- the walker
+
+
+def csv_layouts() -> dict[str, CsvMapping]:
+    """The CSV column layouts of ``mappings/csv/``, by name: a CSV file uses the layout of its stem."""
+    folder = resource_dir() / "mappings" / "csv"
+    if not folder.is_dir():
+        return {}
+    return {p.stem: load_csv_mapping(p) for p in sorted(folder.glob("*.yaml"))}
+
+
+class RecordFolder:
+    """The one walker over a folder (or a file) of records.
+
+    Paths are shown from the records folder's parent (``records/projects/x.yaml``). A walk
+    collects every file that is not well-formed in :attr:`broken` (path → problems) instead of
+    stopping, and later walks skip it, so one build reports every broken file at once.
+    """
+
+    def __init__(self, root: Path | str, *, layouts: dict[str, CsvMapping] | None = None):
+        self.root = Path(root)
+        self.files = record_files(self.root)
+        self.layouts = csv_layouts() if layouts is None else layouts
+        self.broken: dict[Path, list[RecordProblem]] = {}
+
+    def display(self, path: Path) -> str:
+        """``records/projects/x.yaml``: the path from the records folder's parent."""
+        try:
+            return str(path.relative_to(self.root.parent))
+        except ValueError:
+            return str(path)
+
+    def read(self, path: Path, *, fields: frozenset[str] | None = None) -> Iterator[Record]:
+        """The records of one file of the folder; a malformed file raises :class:`RecordSyntaxError`."""
+        return read_records(path, display=self.display(path), csv_mappings=self.layouts, fields=fields)
+
+    def records(self, *, fields: frozenset[str] | None = None) -> Iterator[Record]:
+        """The records of every file (``fields``: see :func:`read_records`)."""
+        for path in self.files:
+            if path in self.broken:
+                continue
+            try:
+                yield from self.read(path, fields=fields)
+            except RecordSyntaxError as exc:
+                self.broken[path] = exc.problems
+
+    def items(self) -> Iterator[Record | CsvRow]:
+        """Records of YAML files and raw rows of CSV files (turned into records by whoever maps them)."""
+        for path in self.files:
+            if path in self.broken:
+                continue
+            display = self.display(path)
+            try:
+                if path.suffix == ".csv" and path.stem in self.layouts:
+                    rows = csv_rows(path, display, self.layouts[path.stem])
+                    _, header = next(rows)
+                    for line, row in rows:
+                        yield CsvRow(display, path.stem, header, line, row)
+                else:
+                    yield from read_records(path, display=display, csv_mappings=self.layouts)
+            except RecordSyntaxError as exc:
+                self.broken[path] = exc.problems
+
+    def problems(self) -> list[RecordProblem]:
+        """The problems of the files that were not well-formed."""
+        return [p for found in self.broken.values() for p in found]

@@ -27,6 +27,7 @@ __all__ = [
     "QUERIES_DIR",
     "DCAT_AP_SHAPES_FILE",
     "query_catalogue",
+    "concept_lines",
 ]
 
 _PACKAGED = Path(__file__).parent / "resources"
@@ -91,6 +92,12 @@ def _notations_at(path: Path) -> dict[str, frozenset[str]]:
 def concept_notations() -> dict[str, frozenset[str]]:
     """Allowed values of each controlled field: scheme name → notations (``ontology/concepts.ttl``)."""
     return _notations_at(resource(CONCEPTS_FILE))
+
+
+def concept_lines() -> list[str]:
+    """The concept schemes (roles, kinds, flags…) as sorted N-Triples lines: they are part of the dump."""
+    triples = ox.parse(path=str(resource(CONCEPTS_FILE)), format=ox.RdfFormat.TURTLE)
+    return sorted(str(t) + " ." for t in triples)
 
 
 def query_catalogue() -> list[dict[str, str]]:
