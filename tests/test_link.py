@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from euproj_rdf import build
 from euproj_rdf.cli import app
 from euproj_rdf.errors import ConfigError
-from euproj_rdf.link import ACCEPTED, LinkError, SparqlClient, apply_sssom, propose, write_sssom
+from euproj_rdf.link import ACCEPTED, LinkError, Proposal, SparqlClient, apply_sssom, propose, write_sssom
 from tests.conftest import ROOT
 from tests.servers import free_port, oxigraph_with
 
@@ -160,3 +160,59 @@ def test_accepted_rows_flow_back_into_the_records(wikidata, unlinked, tmp_path):
     with pytest.raises(ConfigError, match="accepted twice|already has wikidata"):
         apply_sssom(out, unlinked)
     assert _digest(unlinked) == before
+
+
+FLOW_STYLE = """\
+- {type: organisation, id: org-a, name: {en: Org A}, country: SWE}
+- type: organisation
+  id: org-b
+  name: {en: Org B}
+  country: SWE
+- {type: organisation,
+   id: org-c, name: {en: Org C}, country: SWE}
+"""
+
+
+def _accepting(tmp_path: Path, *subjects: str) -> Path:
+    table = tmp_path / "links.sssom.tsv"
+    proposals = [Proposal(s, 1.0, f"Q{i + 1}", s, s, s, "test", "owl:sameAs") for i, s in enumerate(subjects)]
+    write_sssom(proposals, table, endpoint="http://example.org/sparql")
+    table.write_text(table.read_text(encoding="utf-8").replace("semapv:LexicalMatching", ACCEPTED), encoding="utf-8")
+    return table
+
+
+def test_a_flow_style_record_is_refused_and_nothing_changes(tmp_path):
+    """Regression: the id of a flow-style record went into the next record."""
+    records = tmp_path / "records"
+    records.mkdir()
+    (records / "orgs.yaml").write_text(FLOW_STYLE, encoding="utf-8")
+    table = _accepting(tmp_path, "organisation/org-a")
+    with pytest.raises(ConfigError) as info:
+        apply_sssom(table, records)
+    assert str(info.value) == (
+        f"{table}:13: organisation/org-a is not written one field a line (records/orgs.yaml:1); "
+        "add 'wikidata: Q1' to it by hand; no record was changed")
+    assert (records / "orgs.yaml").read_text(encoding="utf-8") == FLOW_STYLE
+    result = CliRunner().invoke(app, ["link", "-r", str(records), "--apply", str(table)])
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"Error: {table}:13: organisation/org-a is not written one field a line")
+
+
+def test_a_flow_style_record_over_two_lines_is_refused(tmp_path):
+    records = tmp_path / "records"
+    records.mkdir()
+    (records / "orgs.yaml").write_text(FLOW_STYLE, encoding="utf-8")
+    table = _accepting(tmp_path, "organisation/org-c")
+    with pytest.raises(ConfigError, match=r"^cannot add the ids to records/orgs.yaml:7 safely; add them by hand; "
+                                          r"no record was changed$"):
+        apply_sssom(table, records)
+    assert (records / "orgs.yaml").read_text(encoding="utf-8") == FLOW_STYLE
+
+
+def test_the_id_goes_into_its_own_record_next_to_flow_style_ones(tmp_path):
+    records = tmp_path / "records"
+    records.mkdir()
+    (records / "orgs.yaml").write_text(FLOW_STYLE, encoding="utf-8")
+    assert apply_sssom(_accepting(tmp_path, "organisation/org-b"), records) == [("organisation/org-b", "Q1")]
+    assert (records / "orgs.yaml").read_text(encoding="utf-8") == FLOW_STYLE.replace(
+        "  id: org-b\n", "  id: org-b\n  wikidata: Q1\n")

@@ -1,70 +1,38 @@
-"""Link proposals: find Wikidata items (or another endpoint's) for records that lack an id.
+"""Link proposals: Wikidata items (or another endpoint's) for records that lack an id.
 
-:func:`propose` asks a SPARQL endpoint — Wikidata's query service by default, any endpoint with
-``rdfs:label`` / ``skos:altLabel`` works — for items whose label or alias equals a record's
-name in the name's language, with the item's country (``wdt:P17`` → ``wdt:P298``, the ISO
-3166-1 alpha-3 code, which is also the EU authority-table code of the record's ``country``).
-Candidates are scored (the record's name as the item's label in the name's first language 1.0,
-in another of its languages 0.9, as an alias 0.8; an alternative name 0.75 as a label, 0.6 as an
-alias, less the shorter it is than the name; × 1 when the countries agree, × 0.2 when they
-differ, × 0.6 when the item has no country; ambiguous ties lose a fifth) and written as an SSSOM mapping table
-(:func:`write_sssom`) for a curator to review.
-
-A curator accepts a row by setting its ``mapping_justification`` to
-``semapv:ManualMappingCuration``; :func:`apply_sssom` then writes the accepted ids into the
-record files (``wikidata: Q…``), where the mapping turns them into ``owl:sameAs`` /
-``skos:exactMatch`` links at the next build.
-
-Requests are batched (``batch_size`` records a query), cached on disk (a file per query,
-keyed by endpoint and query text), rate-limited (at least ``min_interval`` seconds between
-requests; retried on connection errors, 429 and 5xx, obeying ``Retry-After``) and fail soft: an unreachable endpoint
-raises :class:`LinkError` before anything is written, so records and dumps stay as they were.
+:func:`propose` asks a SPARQL endpoint for items whose label or alias equals a record's name in
+the name's language, with the item's country, and scores the candidates (see the package's
+documentation, :mod:`euproj_rdf.link`).
 """
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
 import hashlib
 import json
-import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .http import HttpClient, reply_text
-from .version import __version__
-from .errors import ConfigError, LinkError
-from .files import atomic_write
-from .records import Record, RecordFolder
-from .vocab import DATA, LINKS, OWL, RDFS, SCHEMA, SEMAPV, SKOS, WIKIDATA_DIRECT, WIKIDATA_ENTITY, WIKIDATA_SPARQL
+from ..errors import ConfigError, LinkError
+from ..files import atomic_write
+from ..http import HttpClient, reply_text
+from ..records import Record, RecordFolder
+from ..vocab import RDFS, SCHEMA, SKOS, WIKIDATA_DIRECT, WIKIDATA_ENTITY, WIKIDATA_SPARQL
 
-__all__ = ["WIKIDATA", "LinkError", "Proposal", "SparqlClient", "apply_sssom", "propose", "write_sssom"]
+__all__ = ["WIKIDATA", "ITEM_NS", "PREDICATES", "Proposal", "SparqlClient", "Target", "propose"]
 
 WIKIDATA = WIKIDATA_SPARQL
 ITEM_NS = WIKIDATA_ENTITY
-ACCEPTED = "semapv:ManualMappingCuration"
-PROPOSED = "semapv:LexicalMatching"
 
 #: record type → (predicate of the link, SSSOM CURIE); the mapping file says the same
-_PREDICATES = {
+PREDICATES = {
     "organisation": "owl:sameAs",
     "programme": "owl:sameAs",
     "fund": "owl:sameAs",
     "project": "owl:sameAs",
     "theme": "skos:exactMatch",
 }
-_CURIES = {
-    "euproj": DATA,
-    "wikidata": ITEM_NS,
-    "owl": OWL,
-    "skos": SKOS,
-    "semapv": SEMAPV,
-}
-_COLUMNS = ["subject_id", "subject_label", "predicate_id", "object_id", "object_label",
-            "mapping_justification", "confidence", "match_string", "subject_source", "object_source",
-            "mapping_tool", "comment"]
 
 
 # --------------------------------------------------------------------------- the endpoint
@@ -233,10 +201,10 @@ def propose(records: Path | str, client: SparqlClient, *, types: Iterable[str] =
             batch_size: int = 20, min_confidence: float = 0.3,
             progress: Callable[[int, int], None] | None = None) -> list[Proposal]:
     """Link proposals for the records of the given types that have no ``wikidata`` id yet."""
-    unknown = set(types) - set(_PREDICATES)
+    unknown = set(types) - set(PREDICATES)
     if unknown:
         raise ConfigError(f"cannot link records of type {', '.join(sorted(unknown))}: "
-                          f"choose from {', '.join(sorted(_PREDICATES))}")
+                          f"choose from {', '.join(sorted(PREDICATES))}")
     folder = RecordFolder(records)
     targets = _targets((r for p in folder.files for r in folder.read(p)), set(types))
     by_key = {f"{t.type}/{t.id}": t for t in targets}
@@ -273,107 +241,5 @@ def propose(records: Path | str, client: SparqlClient, *, types: Iterable[str] =
                 continue
             comment = f"{c['via']} match; {c['why']}" + (f"; {ties} candidates tie" if ties > 1 else "")
             proposals.append(Proposal(key, round(score, 3), item[len(ITEM_NS):], target.label,
-                                      c["description"] or c["match"], c["match"], comment, _PREDICATES[target.type]))
+                                      c["description"] or c["match"], c["match"], comment, PREDICATES[target.type]))
     return sorted(proposals, key=lambda p: (p.subject, -p.confidence, p.item))
-
-
-# --------------------------------------------------------------------------- SSSOM
-
-
-def write_sssom(proposals: list[Proposal], path: Path, *, endpoint: str, today: dt.date | None = None) -> Path:
-    """Write the proposals as an SSSOM/TSV mapping table (atomically)."""
-    today = today or dt.date.today()
-    header = ["# curie_map:"] + [f"#   {k}: {v}" for k, v in _CURIES.items()]
-    header += [
-        f"# mapping_set_id: {LINKS}wikidata/{today.isoformat()}",
-        "# mapping_set_description: Wikidata items proposed for euproj records without one, matched by"
-        " label, language and country. Accept a row by setting mapping_justification to"
-        f" {ACCEPTED}; euproj-rdf link --apply writes accepted rows into the records.",
-        "# license: https://creativecommons.org/publicdomain/zero/1.0/",
-        f"# mapping_date: {today.isoformat()}",
-        f"# mapping_provider: {endpoint}",
-    ]
-    with atomic_write(path, newline="") as fh:
-        fh.write("\n".join(header) + "\n")
-        w = csv.writer(fh, delimiter="\t", lineterminator="\n")
-        w.writerow(_COLUMNS)
-        for p in proposals:
-            w.writerow([f"euproj:{p.subject}", p.subject_label, p.predicate, f"wikidata:{p.item}",
-                        p.object_label, PROPOSED, f"{p.confidence:.3f}", p.match_string,
-                        "euproj:", "wikidata:", f"euproj-rdf link {__version__}", p.comment])
-    return path
-
-
-def _read_sssom(path: Path) -> tuple[int, list[dict[str, str]]]:
-    """The line of the table's first row, and its rows."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise ConfigError(f"cannot read the mapping table '{path}': {exc.strerror}") from None
-    body = [line for line in lines if not line.startswith("#")]
-    rows = list(csv.DictReader(body, delimiter="\t"))
-    missing = {"subject_id", "object_id", "mapping_justification"} - set(rows[0] if rows else _COLUMNS)
-    if missing:
-        raise ConfigError(f"{path}: not an SSSOM table of links, it lacks {', '.join(sorted(missing))}")
-    return len(lines) - len(body) + 2, rows
-
-
-_ID_LINE = re.compile(r"^(\s*-\s+|\s+)id:\s*\S")
-
-
-def apply_sssom(path: Path | str, records: Path | str = "records") -> list[tuple[str, str]]:
-    """Write the accepted rows' Wikidata ids into the YAML record files; return (subject, id) pairs.
-
-    A subject accepted twice, or already linked to another item, is refused with the table's
-    line; nothing is written then. Records in CSV files are refused too (add a column instead).
-    """
-    path, root = Path(path), Path(records)
-    accepted: dict[str, tuple[str, int]] = {}
-    problems = []
-    first, rows = _read_sssom(path)
-    for n, row in enumerate(rows, first):
-        if row.get("mapping_justification") != ACCEPTED:
-            continue
-        subject, obj = row["subject_id"], row["object_id"]
-        if not subject.startswith("euproj:") or not re.fullmatch(r"wikidata:Q[1-9][0-9]*", obj or ""):
-            problems.append(f"{path}:{n}: expected euproj:<type>/<id> and wikidata:Q… , got {subject} {obj}")
-            continue
-        key = subject[len("euproj:"):]
-        if key in accepted and accepted[key][0] != obj[len("wikidata:"):]:
-            problems.append(f"{path}:{n}: {key} is accepted twice (also line {accepted[key][1]})")
-            continue
-        accepted[key] = (obj[len("wikidata:"):], n)
-    folder = RecordFolder(root)
-    edits: dict[Path, list[tuple[int, str]]] = {}
-    done = []
-    for p in folder.files:
-        for rec in folder.read(p):
-            key = f"{rec.type}/{rec.id}"
-            if key not in accepted:
-                continue
-            qid, n = accepted.pop(key)
-            current = rec.data.get("wikidata")
-            if current == qid:
-                continue
-            if current:
-                problems.append(f"{path}:{n}: {key} already has wikidata {current} ({rec.file}:{rec.line_of('wikidata')})")
-            elif p.suffix == ".csv":
-                problems.append(f"{path}:{n}: {key} is in a CSV file ({rec.file}:{rec.line}); add a wikidata column there")
-            else:
-                edits.setdefault(p, []).append((rec.line, qid))
-                done.append((key, qid))
-    problems += [f"{path}:{n}: no record {key}" for key, (_, n) in accepted.items()]
-    if problems:
-        raise ConfigError("; ".join(problems) + "; no record was changed")
-    for p, changes in edits.items():
-        lines = p.read_text(encoding="utf-8").split("\n")
-        for start, qid in sorted(changes, reverse=True):  # from the bottom, so earlier lines keep their numbers
-            i = start - 1
-            while i < len(lines) and not _ID_LINE.match(lines[i]):
-                i += 1
-            m = _ID_LINE.match(lines[i]) if i < len(lines) else None
-            indent = " " * len(m.group(1)) if m else "  "
-            lines.insert(i + 1, f"{indent}wikidata: {qid}")
-        with atomic_write(p, newline="") as fh:
-            fh.write("\n".join(lines))
-    return done
