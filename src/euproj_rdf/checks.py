@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from . import values as V
 from .errors import RecordProblem
-from .records import Record
+from .record import Record
 from .schema import FieldSpec, ObjectSpec, Schema
 
 __all__ = ["RecordIndex", "index_records", "check_record"]
@@ -199,74 +199,23 @@ class _Checker:
         return self.one(f, value, path, key)
 
     def one(self, f: FieldSpec, value: Any, path: str, key: str | int) -> Any:
-        kind = f.kind
+        """One value of a field, normalised by the checker of its kind (:data:`_SCALARS`)."""
         try:
-            if kind == "object":
-                spec = self.schema.objects[f.object]
+            if f.kind == "object":
                 if f.shorthand and not isinstance(value, dict):
                     value = {f.shorthand: value}
-                return self.obj(spec, value, _at(path, key))
-            if kind == "langmap":
+                return self.obj(self.schema.objects[str(f.object)], value, _at(path, key))
+            if f.kind == "langmap":
                 return self.langmap(value, _at(path, key))
             if isinstance(value, (dict, list)):
                 raise ValueError(f"expected a single value, got {_show(value)}")
-            if kind == "string":
-                if not isinstance(value, str):
-                    value = str(value)
-                if not value.strip():
-                    raise ValueError("empty text")
-                return value
-            if kind == "integer":
-                if isinstance(value, bool) or not isinstance(value, int):
-                    raise ValueError(f"expected a whole number, got {_show(value)}")
-                self.bounds(f, Decimal(value))
-                return value
-            if kind == "decimal":
-                d = V.parse_decimal(value)
-                self.bounds(f, d)
-                return d
-            if kind == "boolean":
-                if not isinstance(value, bool):
-                    raise ValueError(f"expected true or false, got {_show(value)}")
-                return value
-            if kind == "date":
-                return V.parse_date(value)
-            if kind == "duration":
-                return V.parse_duration(value)
-            if kind == "url":
-                return V.check_url(value)
-            if kind == "country":
-                return V.country_code(value)
-            if kind == "currency":
-                return V.currency_code(value)
-            if kind == "language":
-                return V.language_code(value)
-            if kind == "identifier":
-                text = str(value).strip()
-                if not re.fullmatch(f.pattern, text):
-                    raise _Hinted(f"'{text}' is not a valid {f.name} code", f"write it like '{f.example}'")
-                return text
-            if kind == "concept":
-                allowed = self.concepts.get(f.scheme, frozenset())
-                text = str(value)
-                if text not in allowed:
-                    hint = _suggest(text, allowed) or f"allowed: {', '.join(sorted(allowed))}"
-                    raise _Hinted(f"unknown {f.scheme} '{text}'", hint)
-                return text
-            if kind == "ref":
-                text = str(value)
-                if not V.ID_PATTERN.match(text) or not self.index.has(f.target, text):
-                    known = self.index.ids.get(f.target, {})
-                    hint = _suggest(text, known) or f"add a {f.target} record with id '{text}'"
-                    raise _Hinted(f"unknown {f.target} '{text}'", hint)
-                return text
+            return _SCALARS[f.kind](self, f, value)
         except _Hinted as exc:
             self.fail(_at(path, key), exc.message, exc.hint)
             return None
         except ValueError as exc:
             self.fail(_at(path, key), str(exc))
             return None
-        raise AssertionError(f"unhandled kind {kind}")  # schema.parse_schema rules this out
 
     def langmap(self, value: Any, path: str) -> dict[str, str] | None:
         if not isinstance(value, dict) or not value:
@@ -296,6 +245,84 @@ class _Hinted(Exception):
         super().__init__(message)
         self.message = message
         self.hint = hint
+
+
+# -- the checkers of scalar kinds: (checker, field, value) → the normalised value, or raise
+# ValueError (or _Hinted, with a hint) saying what is wrong
+
+
+def _string(_: _Checker, __: FieldSpec, value: Any) -> str:
+    text = value if isinstance(value, str) else str(value)
+    if not text.strip():
+        raise ValueError("empty text")
+    return text
+
+
+def _integer(c: _Checker, f: FieldSpec, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"expected a whole number, got {_show(value)}")
+    c.bounds(f, Decimal(value))
+    return value
+
+
+def _decimal(c: _Checker, f: FieldSpec, value: Any) -> Decimal:
+    d = V.parse_decimal(value)
+    c.bounds(f, d)
+    return d
+
+
+def _boolean(_: _Checker, __: FieldSpec, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"expected true or false, got {_show(value)}")
+    return value
+
+
+def _identifier(_: _Checker, f: FieldSpec, value: Any) -> str:
+    text = str(value).strip()
+    if not re.fullmatch(str(f.pattern), text):
+        raise _Hinted(f"'{text}' is not a valid {f.name} code", f"write it like '{f.example}'")
+    return text
+
+
+def _concept(c: _Checker, f: FieldSpec, value: Any) -> str:
+    allowed = c.concepts.get(str(f.scheme), frozenset())
+    text = str(value)
+    if text not in allowed:
+        hint = _suggest(text, allowed) or f"allowed: {', '.join(sorted(allowed))}"
+        raise _Hinted(f"unknown {f.scheme} '{text}'", hint)
+    return text
+
+
+def _ref(c: _Checker, f: FieldSpec, value: Any) -> str:
+    text, target = str(value), str(f.target)
+    if not V.ID_PATTERN.match(text) or not c.index.has(target, text):
+        known = c.index.ids.get(target, {})
+        hint = _suggest(text, known) or f"add a {target} record with id '{text}'"
+        raise _Hinted(f"unknown {target} '{text}'", hint)
+    return text
+
+
+def _plain(parse: Callable[[Any], Any]) -> Callable[[_Checker, FieldSpec, Any], Any]:
+    """A checker that is just a value parser of :mod:`euproj_rdf.values`."""
+    return lambda _c, _f, value: parse(value)
+
+
+#: every scalar kind of schema.FIELD_KINDS (object and langmap are checked by the checker itself)
+_SCALARS: dict[str, Callable[[_Checker, FieldSpec, Any], Any]] = {
+    "string": _string,
+    "integer": _integer,
+    "decimal": _decimal,
+    "boolean": _boolean,
+    "date": _plain(V.parse_date),
+    "duration": _plain(V.parse_duration),
+    "url": _plain(V.check_url),
+    "country": _plain(V.country_code),
+    "currency": _plain(V.currency_code),
+    "language": _plain(V.language_code),
+    "identifier": _identifier,
+    "concept": _concept,
+    "ref": _ref,
+}
 
 
 def _show(value: Any) -> str:

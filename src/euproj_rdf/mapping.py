@@ -92,82 +92,62 @@ def compile_mapping(schema: Schema, *, base_iri: str, include_personal_data: boo
     ``include_personal_data`` emits contact persons whatever their consent; the shapes make a
     build with such data fail, so it is only for internal, unpublished use.
     """
-    concept_ns = schema.namespaces["concept"]
+    compiler = _Compiler(schema, base_iri, include_personal_data)
+    return Mapper(
+        base_iri=base_iri,
+        record_iris={name: str(spec.iri) for name, spec in schema.records.items()},
+        record_classes={name: spec.classes for name, spec in schema.records.items()},
+        _emitters={name: compiler.body(spec) for name, spec in schema.records.items()},
+    )
 
-    def record_ref(target: str) -> Callable[[str], str]:
-        template = base_iri + schema.records[target].iri
+
+def _authority_language(ns: str) -> Callable[[Any], str]:
+    from .values import authority_language
+
+    return lambda v: f"<{ns}{authority_language(v)}>"
+
+
+class _Compiler:
+    """Turns the schema's entries into emitters: closures with every predicate, datatype and
+    namespace pre-formatted, so mapping a record is a walk over its fields appending strings."""
+
+    def __init__(self, schema: Schema, base_iri: str, include_personal_data: bool):
+        self.schema = schema
+        self.base_iri = base_iri
+        self.include_personal_data = include_personal_data
+        self.objects: dict[str, Callable[[dict, str, list, set], None]] = {}  # object type → its body
+
+    def record_ref(self, target: str) -> Callable[[str], str]:
+        template = self.base_iri + str(self.schema.records[target].iri)
         return lambda rid: template.replace("{id}", rid)
 
-    def scalar_emitter(f: FieldSpec) -> Callable[[Any], str]:
-        kind = f.kind
+    def term(self, f: FieldSpec) -> Callable[[Any], str]:
+        """How a checked value of a scalar kind is written as an N-Triples term."""
+        kind, ns = f.kind, self.schema.namespaces
         if kind in ("string", "identifier"):
             return literal
-        if kind == "integer":
-            dt = f.datatype or XSD + "integer"
-            return lambda v: typed_literal(str(v), dt)
-        if kind == "decimal":
-            dt = f.datatype or XSD + "decimal"
-            return lambda v: typed_literal(format(v, "f"), dt)
-        if kind == "boolean":
-            dt = XSD + "boolean"
-            return lambda v: typed_literal("true" if v else "false", dt)
-        if kind == "date":
-            return lambda v: typed_literal(v.text, v.datatype)
-        if kind == "duration":
-            dt = XSD + "duration"
-            return lambda v: typed_literal(v, dt)
         if kind == "url":
             return iri
-        if kind == "country":
-            ns = schema.namespaces["country"]
-            return lambda v: f"<{ns}{v}>"
-        if kind == "currency":
-            ns = schema.namespaces["currency"]
-            return lambda v: f"<{ns}{v}>"
+        if kind == "date":
+            return lambda v: typed_literal(v.text, v.datatype)
+        if kind in ("country", "currency"):
+            prefix = ns[kind]
+            return lambda v: f"<{prefix}{v}>"
         if kind == "language":
-            from .values import authority_language
-
-            ns = schema.namespaces["language"]
-            return lambda v: f"<{ns}{authority_language(v)}>"
+            return _authority_language(ns["language"])
         if kind == "concept":
-            ns = f"{concept_ns}{f.scheme}/"
-            return lambda v: f"<{ns}{v}>"
-        raise AssertionError(kind)
+            scheme = f"{ns['concept']}{f.scheme}/"
+            return lambda v: f"<{scheme}{v}>"
+        lexical: Callable[[Any], str] = {
+            "integer": str, "decimal": lambda v: format(v, "f"), "boolean": lambda v: "true" if v else "false",
+            "duration": str,
+        }[kind]
+        dt = f.datatype if kind in ("integer", "decimal") and f.datatype else XSD + kind
+        return lambda v: typed_literal(lexical(v), dt)
 
-    def field_emitter(f: FieldSpec) -> Emitter:
-        pred = iri(f.predicate) if f.predicate else ""
-        if f.kind == "object":
-            one = object_emitter(f)
-        elif f.kind == "langmap":
-            def one(value, subj, out, refs, _p=pred):
-                for lang in sorted(value):
-                    out.append(f"<{subj}> {_p} {lang_literal(value[lang], lang)} .")
-        elif f.kind == "ref":
-            make = record_ref(f.target)
-            target = f.target
-
-            def one(value, subj, out, refs, _p=pred, _make=make, _t=target):
-                refs.add((_t, value))
-                out.append(f"<{subj}> {_p} <{_make(value)}> .")
-        elif f.kind == "identifier" and f.link:
-            link_p = iri(f.link_predicate)
-            template = f.link
-
-            def one(value, subj, out, refs, _p=pred, _l=link_p, _t=template):
-                out.append(f"<{subj}> {_p} {literal(value)} .")
-                out.append(f"<{subj}> {_l} <{_t.replace('{}', value)}> .")
-        else:
-            term = scalar_emitter(f)
-            if f.kind == "date" and f.year_predicate:
-                year_p = iri(f.year_predicate)
-                int_dt = XSD + "integer"
-
-                def one(value, subj, out, refs, _p=pred, _t=term, _y=year_p):
-                    out.append(f"<{subj}> {_p} {_t(value)} .")
-                    out.append(f"<{subj}> {_y} {typed_literal(str(value.year), int_dt)} .")
-            else:
-                def one(value, subj, out, refs, _p=pred, _t=term):
-                    out.append(f"<{subj}> {_p} {_t(value)} .")
+    def field(self, f: FieldSpec) -> Emitter:
+        """The emitter of a field (of all its values when it has many)."""
+        one = self.object_node(f) if f.kind == "object" else self.value(f)
         if not f.many:
             return one
 
@@ -180,13 +160,40 @@ def compile_mapping(schema: Schema, *, base_iri: str, include_personal_data: boo
                     _one(v, subj, out, refs)
         return many
 
-    compiled_objects: dict[str, Callable] = {}
+    def value(self, f: FieldSpec) -> Emitter:
+        """The emitter of one value of a field that is not an object."""
+        pred = iri(f.predicate) if f.predicate else ""
+        if f.kind == "langmap":
+            def langmap(value, subj, out, refs, _p=pred):
+                for lang in sorted(value):
+                    out.append(f"<{subj}> {_p} {lang_literal(value[lang], lang)} .")
+            return langmap
+        if f.kind == "ref":
+            def ref(value, subj, out, refs, _p=pred, _make=self.record_ref(str(f.target)), _t=f.target):
+                refs.add((_t, value))
+                out.append(f"<{subj}> {_p} <{_make(value)}> .")
+            return ref
+        if f.kind == "identifier" and f.link:
+            def linked(value, subj, out, refs, _p=pred, _l=iri(str(f.link_predicate)), _t=f.link):
+                out.append(f"<{subj}> {_p} {literal(value)} .")
+                out.append(f"<{subj}> {_l} <{_t.replace('{}', value)}> .")
+            return linked
+        term = self.term(f)
+        if f.kind == "date" and f.year_predicate:
+            def dated(value, subj, out, refs, _p=pred, _t=term, _y=iri(f.year_predicate), _dt=XSD + "integer"):
+                out.append(f"<{subj}> {_p} {_t(value)} .")
+                out.append(f"<{subj}> {_y} {typed_literal(str(value.year), _dt)} .")
+            return dated
 
-    def body_emitter(spec: ObjectSpec) -> Callable[[dict, str, list, set], None]:
+        def plain(value, subj, out, refs, _p=pred, _t=term):
+            out.append(f"<{subj}> {_p} {_t(value)} .")
+        return plain
+
+    def body(self, spec: ObjectSpec) -> Callable[[dict, str, list, set], None]:
         """Emit an object's classes, constants and fields on a given subject."""
         head = [f"{_TYPE} {iri(c)}" for c in spec.classes]
         head += [f"{iri(p)} {iri(o)}" for p, o in spec.constants]
-        fields = {name: field_emitter(f) for name, f in spec.fields.items()}
+        fields = {name: self.field(f) for name, f in spec.fields.items()}
 
         def emit(data, subj, out, refs, _head=head, _fields=fields):
             for h in _head:
@@ -199,20 +206,21 @@ def compile_mapping(schema: Schema, *, base_iri: str, include_personal_data: boo
                         em(value, subj, out, refs)
         return emit
 
-    def object_emitter(f: FieldSpec):
-        spec = schema.objects[f.object]
-        if f.object not in compiled_objects:
-            compiled_objects[f.object] = body_emitter(spec)
-        body = compiled_objects[f.object]
-        consent = spec.consent if spec.personal_data and not include_personal_data else None
+    def object_node(self, f: FieldSpec) -> Emitter:
+        """The emitter of a nested object: inline on its parent, or a node of its own."""
+        name = str(f.object)
+        spec = self.schema.objects[name]
+        if name not in self.objects:
+            self.objects[name] = self.body(spec)
+        body = self.objects[name]
         if f.inline:
             def inline(value, subj, out, refs, index=None, _b=body):
                 _b(value, subj, out, refs)
             return inline
-        pred = iri(f.predicate)
+        consent = spec.consent if spec.personal_data and not self.include_personal_data else None
         templates = [_compile_template(t) for t in f.iri]
 
-        def node(value, subj, out, refs, index=None, _b=body, _p=pred, _ts=templates, _c=consent):
+        def node(value, subj, out, refs, index=None, _b=body, _p=iri(str(f.predicate)), _ts=templates, _c=consent):
             if _c is not None and value.get(_c) is not True:
                 return
             child = None
@@ -226,11 +234,3 @@ def compile_mapping(schema: Schema, *, base_iri: str, include_personal_data: boo
             out.append(f"<{subj}> {_p} <{child}> .")
             _b(value, child, out, refs)
         return node
-
-    emitters = {name: body_emitter(spec) for name, spec in schema.records.items()}
-    return Mapper(
-        base_iri=base_iri,
-        record_iris={name: spec.iri for name, spec in schema.records.items()},
-        record_classes={name: spec.classes for name, spec in schema.records.items()},
-        _emitters=emitters,
-    )

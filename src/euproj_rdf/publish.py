@@ -21,13 +21,12 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import rdflib
-from pyshacl import validate as shacl_validate
 
 from .errors import ConfigError, DescriptionError
 from .files import fresh_folder, read_yaml
 from .values import authority_language, parse_date
 from .vocab import (
-    AUTHORITY, CORDIS, DATA, DCAT, DCT, EP, FILE_TYPE, FOAF, KEEP_EU, KOHESIO, KOHESIO_ENTITY, MEDIA, NUTS_CODE, NUTS_SCHEME,
+    AUTHORITY, CORDIS, COUNTRY, DATA, DCAT, DCT, EP, FILE_TYPE, FOAF, KEEP_EU, LANGUAGE, KOHESIO, KOHESIO_ENTITY, MEDIA, NUTS_CODE, NUTS_SCHEME,
     ONTOLOGY, RDF_TYPE, RDFS, SHAPES, SKOS, SPDX, VOID, WIKIDATA, WIKIDATA_ENTITY, XSD,
 )
 
@@ -174,21 +173,39 @@ def _write_files(dist: Path, folder: Path) -> None:
         ox.serialize(ox.parse(src, format=ox.RdfFormat.N_TRIPLES), dst, format=ox.RdfFormat.JSON_LD)
 
 
+class _Description:
+    """The triples of a release's description, and the terms they are made of."""
+
+    def __init__(self, info: ReleaseInfo):
+        self.info = info
+        self.ds = ox.NamedNode(info.dataset)
+        self.triples: list[ox.Triple] = []
+
+    def add(self, s: ox.NamedNode, p: str, o: ox.NamedNode | ox.Literal) -> None:
+        self.triples.append(ox.Triple(s, ox.NamedNode(p), o))
+
+    @staticmethod
+    def date(v: str) -> ox.Literal:
+        return ox.Literal(v, datatype=ox.NamedNode(XSD + "date"))
+
+    @staticmethod
+    def integer(n: int) -> ox.Literal:
+        return ox.Literal(str(n), datatype=ox.NamedNode(XSD + "nonNegativeInteger"))
+
+
 def describe(info: ReleaseInfo, folder: Path, st: _Stats) -> list[ox.Triple]:
     """The DCAT-AP 3 and VoID description of the release in ``folder``."""
-    N, L = ox.NamedNode, ox.Literal
-    ds = N(info.dataset)
-    out: list[ox.Triple] = []
+    d = _Description(info)
+    _describe_dataset(d, st)
+    for distribution in DISTRIBUTIONS:
+        _describe_distribution(d, folder, *distribution)
+    _describe_statistics(d, st)
+    return sorted(set(d.triples), key=str)
 
-    def add(s, p, o):
-        out.append(ox.Triple(s, N(p), o))
 
-    def date(v):
-        return L(v, datatype=N(XSD + "date"))
-
-    def integer(n):
-        return L(str(n), datatype=N(XSD + "nonNegativeInteger"))
-
+def _describe_dataset(d: _Description, st: _Stats) -> None:
+    """The dataset: titles, keywords, themes, publisher, licence, dates, coverage."""
+    N, L, info, ds, add, date = ox.NamedNode, ox.Literal, d.info, d.ds, d.add, d.date
     for cls in (DCAT + "Dataset", VOID + "Dataset"):
         add(ds, RDF_TYPE, N(cls))
     for lang, text in sorted(info.title.items()):
@@ -221,7 +238,7 @@ def describe(info: ReleaseInfo, folder: Path, st: _Stats) -> list[ox.Triple]:
         add(ds, DCT + "spatial", N(country))
         add(N(country), RDF_TYPE, N(DCT + "Location"))
     for tag in sorted(st.languages):  # every language tag of the dump, as the EU language table has it
-        language = N(AUTHORITY + "language/" + authority_language(tag))
+        language = N(LANGUAGE + authority_language(tag))
         add(ds, DCT + "language", language)
         add(language, RDF_TYPE, N(DCT + "LinguisticSystem"))
     if st.start_year is not None and st.end_year is not None:
@@ -231,35 +248,43 @@ def describe(info: ReleaseInfo, folder: Path, st: _Stats) -> list[ox.Triple]:
         add(period, DCAT + "startDate", L(str(st.start_year), datatype=N(XSD + "gYear")))
         add(period, DCAT + "endDate", L(str(st.end_year), datatype=N(XSD + "gYear")))
 
-    for name, title, media, file_type, compression in DISTRIBUTIONS:
-        path = folder / name
-        dist = N(f"{info.dataset}/distribution/{name}")
-        url = N(info.download_url + name)
-        add(ds, DCAT + "distribution", dist)
-        add(ds, VOID + "dataDump", url)
-        add(dist, RDF_TYPE, N(DCAT + "Distribution"))
-        add(dist, DCT + "title", L(f"{info.title.get('en', '')} — {title}", language="en"))
-        add(dist, DCAT + "accessURL", url)
-        add(dist, DCAT + "downloadURL", url)
-        add(url, RDF_TYPE, N(RDFS + "Resource"))
-        add(dist, DCAT + "mediaType", N(MEDIA + media))
-        add(N(MEDIA + media), RDF_TYPE, N(DCT + "MediaType"))
-        add(dist, DCT + "format", N(FILE_TYPE + file_type))
-        add(N(FILE_TYPE + file_type), RDF_TYPE, N(DCT + "MediaTypeOrExtent"))
-        if compression:
-            add(dist, DCAT + "compressFormat", N(MEDIA + compression))
-            add(N(MEDIA + compression), RDF_TYPE, N(DCT + "MediaType"))
-        add(dist, DCAT + "byteSize", integer(path.stat().st_size))
-        checksum = N(f"{info.dataset}/distribution/{name}/checksum")
-        add(dist, SPDX + "checksum", checksum)
-        add(checksum, RDF_TYPE, N(SPDX + "Checksum"))
-        add(checksum, SPDX + "algorithm", N(SPDX + "checksumAlgorithm_sha256"))
-        add(N(SPDX + "checksumAlgorithm_sha256"), RDF_TYPE, N(SPDX + "ChecksumAlgorithm"))
-        add(checksum, SPDX + "checksumValue", L(_sha256(path), datatype=N(XSD + "hexBinary")))
-        add(dist, DCT + "license", licence)
-        add(dist, DCT + "conformsTo", N(ONTOLOGY))
 
-    # VoID statistics
+def _describe_distribution(d: _Description, folder: Path, name: str, title: str, media: str, file_type: str,
+                           compression: str | None) -> None:
+    """One file of the release: where to get it, its media type, size and checksum."""
+    N, L, info, ds, add, integer = ox.NamedNode, ox.Literal, d.info, d.ds, d.add, d.integer
+    licence = N(info.licence)
+    path = folder / name
+    dist = N(f"{info.dataset}/distribution/{name}")
+    url = N(info.download_url + name)
+    add(ds, DCAT + "distribution", dist)
+    add(ds, VOID + "dataDump", url)
+    add(dist, RDF_TYPE, N(DCAT + "Distribution"))
+    add(dist, DCT + "title", L(f"{info.title.get('en', '')} — {title}", language="en"))
+    add(dist, DCAT + "accessURL", url)
+    add(dist, DCAT + "downloadURL", url)
+    add(url, RDF_TYPE, N(RDFS + "Resource"))
+    add(dist, DCAT + "mediaType", N(MEDIA + media))
+    add(N(MEDIA + media), RDF_TYPE, N(DCT + "MediaType"))
+    add(dist, DCT + "format", N(FILE_TYPE + file_type))
+    add(N(FILE_TYPE + file_type), RDF_TYPE, N(DCT + "MediaTypeOrExtent"))
+    if compression:
+        add(dist, DCAT + "compressFormat", N(MEDIA + compression))
+        add(N(MEDIA + compression), RDF_TYPE, N(DCT + "MediaType"))
+    add(dist, DCAT + "byteSize", integer(path.stat().st_size))
+    checksum = N(f"{info.dataset}/distribution/{name}/checksum")
+    add(dist, SPDX + "checksum", checksum)
+    add(checksum, RDF_TYPE, N(SPDX + "Checksum"))
+    add(checksum, SPDX + "algorithm", N(SPDX + "checksumAlgorithm_sha256"))
+    add(N(SPDX + "checksumAlgorithm_sha256"), RDF_TYPE, N(SPDX + "ChecksumAlgorithm"))
+    add(checksum, SPDX + "checksumValue", L(_sha256(path), datatype=N(XSD + "hexBinary")))
+    add(dist, DCT + "license", licence)
+    add(dist, DCT + "conformsTo", N(ONTOLOGY))
+
+
+def _describe_statistics(d: _Description, st: _Stats) -> None:
+    """VoID statistics: counts, class and property partitions, linksets."""
+    N, L, info, ds, add, integer = ox.NamedNode, ox.Literal, d.info, d.ds, d.add, d.integer
     add(ds, VOID + "triples", integer(st.triples))
     add(ds, VOID + "entities", integer(st.entities))
     add(ds, VOID + "classes", integer(len(st.classes)))
@@ -285,18 +310,19 @@ def describe(info: ReleaseInfo, folder: Path, st: _Stats) -> list[ox.Triple]:
         add(linkset, VOID + "objectsTarget", N(target))
         add(linkset, VOID + "linkPredicate", N(prop))
         add(linkset, VOID + "triples", integer(n))
-    return sorted(set(out), key=str)
 
 
 _DESCRIPTION_PREFIXES = {
     "dcat": DCAT, "dct": DCT, "void": VOID, "spdx": SPDX, "foaf": FOAF, "xsd": XSD, "ep": EP,
     "skos": SKOS, "rdfs": RDFS,
-    "country": AUTHORITY + "country/",
+    "country": COUNTRY,
     "licence": AUTHORITY + "licence/", "file-type": FILE_TYPE, "data-theme": AUTHORITY + "data-theme/",
 }
 
 
 def _check_description(triples: list[ox.Triple], shapes: Path) -> None:
+    from pyshacl import validate as shacl_validate  # here: importing pySHACL takes half a second
+
     data = rdflib.Graph().parse(data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode(), format="nt")
     conforms, _, text = shacl_validate(data, shacl_graph=rdflib.Graph().parse(shapes), inference="none")
     if not conforms:
