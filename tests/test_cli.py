@@ -9,10 +9,12 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+import typer.main
 from typer.testing import CliRunner
 
 from euproj_rdf.cli import app
 from euproj_rdf.clidoc import cli_reference
+from euproj_rdf.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[1]
 CASE = ROOT / "tests" / "cases" / "full-project" / "records"
@@ -92,9 +94,10 @@ def test_load_replaces_the_graph_never_duplicates(tmp_path):
     assert len(ox.Store(str(store))) == n
 
 
-def test_load_without_a_dump_is_a_store_error(tmp_path):
-    result = run("load", "--dump", str(tmp_path / "none.nt"), "--store", str(tmp_path / "store"))
-    assert result.exit_code == 3
+@pytest.mark.parametrize("command", [("load", "--store", "store"), ("push", "--endpoint", "http://127.0.0.1:9/")])
+def test_no_dump_is_bad_input_for_load_and_push_alike(tmp_path, command):
+    result = run(*command, "--dump", str(tmp_path / "none.nt"))
+    assert result.exit_code == 2
     assert result.stderr == f"Error: no dump at '{tmp_path / 'none.nt'}': run 'euproj-rdf build' first\n"
 
 
@@ -105,8 +108,17 @@ def test_cli_reference_is_current():
 
 def test_every_command_is_in_the_readme():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    for name in ("build", "validate", "load", "query", "serve", "publish", "push"):
+    commands = typer.main.get_command(app).commands
+    assert {"build", "link", "link-apply"} <= set(commands)
+    for name in commands:
         assert f"euproj-rdf {name}" in readme, f"README does not document `euproj-rdf {name}`"
+
+
+def test_debug_shows_the_traceback(tmp_path):
+    missing = str(tmp_path / "none.nt")
+    assert run("load", "--dump", missing).exit_code == 2
+    result = run("--debug", "load", "--dump", missing)
+    assert result.exit_code == 1 and isinstance(result.exception, ConfigError)
 
 
 @pytest.mark.skipif(not sys.stderr, reason="needs a process")

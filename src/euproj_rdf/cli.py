@@ -12,16 +12,19 @@ from __future__ import annotations
 
 import enum
 import sys
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
+import pyoxigraph as ox
 import typer
 
 from . import pipeline
-import pyoxigraph as ox
-
 from .errors import ConfigError, EuprojError, RecordError, StoreError
 from .link import WIKIDATA, SparqlClient, apply_sssom, propose, write_sssom
+from .pipeline import BuildProfile
+from .push import Auth, StoreKind
 from .query import ResultFormat, format_result, run_query
 from .store import load_store
 
@@ -36,22 +39,26 @@ app = typer.Typer(
 )
 
 
-class Profile(str, enum.Enum):
-    base = "base"
-    aligned = "aligned"
-
-
 class ReportFormat(str, enum.Enum):
     text = "text"
     turtle = "turtle"
 
 
-_state = {"debug": False}
+@dataclass
+class Settings:
+    """What the options before the command set, kept in typer's ``Context.obj``."""
+
+    debug: bool = False
 
 
 @app.callback()
-def _main(debug: bool = typer.Option(False, "--debug", help="Show a traceback on errors.")) -> None:
-    _state["debug"] = debug
+def _main(ctx: typer.Context, debug: bool = typer.Option(False, "--debug", help="Show a traceback on errors.")) -> None:
+    ctx.obj = Settings(debug=debug)
+
+
+def _debug(ctx: typer.Context) -> bool:
+    settings = ctx.find_object(Settings)
+    return settings is not None and settings.debug
 
 
 def _err(message: str) -> None:
@@ -59,26 +66,27 @@ def _err(message: str) -> None:
 
 
 @contextmanager
-def _errors():
-    """Turn library errors into one ``Error:`` line per problem and the documented exit code."""
+def _errors(ctx: typer.Context) -> Iterator[None]:
+    """Turn library errors into one ``Error:`` line per problem and the documented exit code
+    (with ``--debug``, into a traceback)."""
     try:
         yield
     except RecordError as exc:
-        if _state["debug"]:
+        if _debug(ctx):
             raise
         for problem in exc.problems:
             _err(f"Error: {problem}")
         _err(f"{len(exc.problems)} problem(s) in the records; nothing was written.")
         raise typer.Exit(exc.exit_code) from None
     except EuprojError as exc:
-        if _state["debug"]:
+        if _debug(ctx):
             raise
         _err(f"Error: {exc}")
         raise typer.Exit(exc.exit_code) from None
 
 
 @contextmanager
-def _progress(enabled: bool):
+def _progress(enabled: bool) -> Iterator[Callable[[str, int, int | None], None] | None]:
     """A rich progress bar on a terminal; nothing when piped."""
     if not enabled or not sys.stderr.isatty():
         yield None
@@ -106,28 +114,33 @@ def _print_results(result: pipeline.BuildResult, *, quiet: bool) -> None:
             _err(str(r))
 
 
+# options shared by several commands, declared once
 RECORDS = typer.Option(Path("records"), "--records", "-r", help="Folder (or file) of curated records.")
 BASE = typer.Option(pipeline.DEFAULT_BASE_IRI, "--base-iri", help="Base IRI of the identifiers minted.")
 WORKERS = typer.Option(None, "--workers", "-j", min=1, help="Worker processes (default: one per core).")
+PROGRESS = typer.Option(True, "--progress/--no-progress", help="Progress bar on a terminal.")
+DUMP = typer.Option(Path("dist/euproj.nt"), "--dump", help="The N-Triples dump written by `build`.")
+LINK_TABLE = Path("links/wikidata.sssom.tsv")
 
 
 @app.command()
 def build(
+    ctx: typer.Context,
     records: Path = RECORDS,
     out: Path = typer.Option(Path("dist"), "--out", "-o", help="Output folder."),
     base_iri: str = BASE,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print violations only, no warnings or summary."),
-    progress: bool = typer.Option(True, "--progress/--no-progress", help="Progress bar on a terminal."),
+    progress: bool = PROGRESS,
     workers: int = WORKERS,
-    profile: Profile = typer.Option(Profile.base, "--profile", help="aligned: also write the EURIO, schema.org and W3C ORG terms of ontology/alignment.ttl."),
+    profile: BuildProfile = typer.Option(BuildProfile.base, "--profile", help="aligned: also write the EURIO, schema.org and W3C ORG terms of ontology/alignment.ttl."),
 ) -> None:
     """Check, map and validate the records; write OUT/euproj.ttl and OUT/euproj.nt.
 
     Nothing is written unless every record is well-formed and the graph conforms.
     Python: euproj_rdf.build(records, out).
     """
-    with _errors(), _progress(progress) as tick:
-        result = pipeline.build(records, out, base_iri=base_iri, progress=tick, workers=workers, profile=profile.value)
+    with _errors(ctx), _progress(progress) as tick:
+        result = pipeline.build(records, out, base_iri=base_iri, progress=tick, workers=workers, profile=profile)
     _print_results(result, quiet=quiet)
     if not result.written:
         _err(f"Error: the graph does not conform to the shapes ({len(result.report.violations)} violation(s)); nothing was written.")
@@ -140,17 +153,18 @@ def build(
 
 @app.command()
 def validate(
+    ctx: typer.Context,
     records: Path = RECORDS,
     base_iri: str = BASE,
     format: ReportFormat = typer.Option(ReportFormat.text, "--format", "-f", help="Report as text or as a SHACL report in Turtle."),
-    progress: bool = typer.Option(True, "--progress/--no-progress", help="Progress bar on a terminal."),
+    progress: bool = PROGRESS,
     workers: int = WORKERS,
 ) -> None:
     """Run every check of `build` without writing anything; print the report.
 
     Python: euproj_rdf.check(records).
     """
-    with _errors(), _progress(progress) as tick:
+    with _errors(ctx), _progress(progress) as tick:
         result = pipeline.check(records, base_iri=base_iri, progress=tick, workers=workers)
     if format is ReportFormat.turtle:
         typer.echo(result.report.turtle(), nl=False)
@@ -161,20 +175,22 @@ def validate(
 
 @app.command()
 def load(
-    dump: Path = typer.Option(Path("dist/euproj.nt"), "--dump", help="The N-Triples dump written by `build`."),
+    ctx: typer.Context,
+    dump: Path = DUMP,
     store: Path = typer.Option(Path("dist/store"), "--store", help="Folder of the embedded pyoxigraph store."),
 ) -> None:
     """Load the built graph into the embedded store, replacing what it held (atomically).
 
     Python: euproj_rdf.load_store(dump, store).
     """
-    with _errors():
+    with _errors(ctx):
         result = load_store(dump, store)
     typer.echo(f"Loaded {result.triples} triples into {result.store}.")
 
 
 @app.command()
 def query(
+    ctx: typer.Context,
     sparql: str = typer.Argument(None, help="The SPARQL query (or use --file)."),
     file: Path = typer.Option(None, "--file", help="Read the query from a .rq file."),
     store: Path = typer.Option(Path("dist/store"), "--store", help="Folder of the embedded store to ask."),
@@ -185,7 +201,7 @@ def query(
 
     Python: euproj_rdf.run_query(query, store=…) or run_query(query, endpoint=…).
     """
-    with _errors():
+    with _errors(ctx):
         if (sparql is None) == (file is None):
             raise ConfigError("give the query as an argument or with --file, not both")
         text = sparql if file is None else _read_query(file)
@@ -200,6 +216,7 @@ def query(
 
 @app.command()
 def serve(
+    ctx: typer.Context,
     store: Path = typer.Option(Path("dist/store"), "--store", help="Folder of the embedded store to serve."),
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
     port: int = typer.Option(8000, "--port", "-p", help="Port to listen on."),
@@ -214,7 +231,7 @@ def serve(
     """
     from .serve import ServerSettings, make_server
 
-    with _errors():
+    with _errors(ctx):
         settings = ServerSettings(store=store, base_iri=base_iri, timeout=timeout,
                                   max_results=max_results, workers=workers)
         try:
@@ -233,6 +250,7 @@ def serve(
 
 @app.command()
 def publish(
+    ctx: typer.Context,
     dist: Path = typer.Option(Path("dist"), "--dist", help="Folder of the built dump (euproj.nt, euproj.ttl)."),
     out: Path = typer.Option(Path("dist/release"), "--out", "-o", help="Release folder to write."),
     config: Path = typer.Option(Path("release.yaml"), "--config", help="Release metadata (title, publisher, licence, dates…)."),
@@ -251,7 +269,7 @@ def publish(
     from .publish import publish as run_publish
     from .resources import DCAT_AP_SHAPES_FILE, resource
 
-    with _errors():
+    with _errors(ctx):
         if today:
             modified = datetime.date.today().isoformat()
         info = load_release_info(config, issued=issued, modified=modified)
@@ -262,13 +280,14 @@ def publish(
 
 @app.command()
 def push(
+    ctx: typer.Context,
     endpoint: str = typer.Option(..., "--endpoint", help="Base URL of the store (e.g. http://127.0.0.1:7878/)."),
-    kind: str = typer.Option("oxigraph", "--kind", help="Store kind: oxigraph, fuseki (dataset URL) or virtuoso."),
+    kind: StoreKind = typer.Option(StoreKind.oxigraph, "--kind", help="Store kind (fuseki: the dataset's URL)."),
     graph: str = typer.Option(None, "--graph", help="Named graph to replace (default: the default graph)."),
-    dump: Path = typer.Option(Path("dist/euproj.nt"), "--dump", help="The N-Triples dump written by `build`."),
+    dump: Path = DUMP,
     user: str = typer.Option(None, "--user", help="User name for the store."),
     password: str = typer.Option(None, "--password", envvar="EUPROJ_STORE_PASSWORD", help="Password (or EUPROJ_STORE_PASSWORD)."),
-    auth: str = typer.Option(None, "--auth", help="basic or digest (default: digest for virtuoso, else basic)."),
+    auth: Auth = typer.Option(None, "--auth", help="basic or digest (default: digest for virtuoso, else basic)."),
     chunk: int = typer.Option(100_000, "--chunk", help="Triples per upload request."),
     retries: int = typer.Option(3, "--retries", help="Retries of a failed request, with backoff."),
 ) -> None:
@@ -279,7 +298,7 @@ def push(
     from .push import push as run_push
     from .push import target_for
 
-    with _errors():
+    with _errors(ctx):
         target = target_for(endpoint, kind, user=user, password=password, auth=auth)
         result = run_push(dump, target, graph=graph, chunk_triples=chunk, retries=retries)
     where = f"<{result.graph}>" if result.graph else "the default graph"
@@ -289,34 +308,52 @@ def push(
 
 @app.command()
 def link(
+    ctx: typer.Context,
     records: Path = RECORDS,
     endpoint: str = typer.Option(WIKIDATA, "--endpoint", help="SPARQL endpoint with rdfs:label/skos:altLabel (Wikidata's by default)."),
     types: list[str] = typer.Option(["organisation", "programme", "fund"], "--type", "-t", help="Record types to find links for (repeatable)."),
-    out: Path = typer.Option(Path("links/wikidata.sssom.tsv"), "--out", "-o", help="The SSSOM mapping table to write."),
+    out: Path = typer.Option(LINK_TABLE, "--out", "-o", help="The SSSOM mapping table to write."),
     cache: Path = typer.Option(Path(".cache/link"), "--cache", help="Folder of cached answers (asked again only when the query changes)."),
     batch_size: int = typer.Option(20, "--batch-size", min=1, help="Records asked for in one query."),
     min_interval: float = typer.Option(1.0, "--min-interval", min=0.0, help="Seconds between two requests."),
     timeout: float = typer.Option(60.0, "--timeout", min=1.0, help="Seconds to wait for an answer."),
     min_confidence: float = typer.Option(0.3, "--min-confidence", min=0.0, max=1.0, help="Leave out weaker candidates."),
-    apply: Path = typer.Option(None, "--apply", help="Write the accepted rows (mapping_justification semapv:ManualMappingCuration) of this table into the records."),
+    apply: Path = typer.Option(None, "--apply", hidden=True, help="The same as `euproj-rdf link-apply TABLE`."),
 ) -> None:
     """Propose Wikidata ids for records without one, as an SSSOM table a curator reviews.
 
     Matches by label, language and country; batched, cached, rate-limited. Offline, it says so
-    and writes nothing. With --apply, accepted rows go into the record files.
+    and writes nothing. `euproj-rdf link-apply TABLE` (or `link --apply TABLE`) writes the
+    accepted rows into the records.
     Python: euproj_rdf.link.propose(records, SparqlClient(endpoint)).
     """
-    with _errors():
-        if apply is not None:
-            done = apply_sssom(apply, records)
-            typer.echo(f"Wrote {len(done)} Wikidata id(s) into the records.")
-            return
+    if apply is not None:
+        link_apply(ctx, apply, records)
+        return
+    with _errors(ctx):
         client = SparqlClient(endpoint, cache=cache, min_interval=min_interval, timeout=timeout)
         proposals = propose(records, client, types=types, batch_size=batch_size, min_confidence=min_confidence)
         write_sssom(proposals, out, endpoint=endpoint)
     subjects = len({p.subject for p in proposals})
     typer.echo(f"Wrote {out}: {len(proposals)} candidate(s) for {subjects} record(s) "
                f"({client.requests_made} request(s), {client.cache_hits} from the cache).")
+
+
+@app.command("link-apply")
+def link_apply(
+    ctx: typer.Context,
+    table: Path = typer.Argument(LINK_TABLE, help="The SSSOM table whose accepted rows to apply."),
+    records: Path = RECORDS,
+) -> None:
+    """Write the accepted rows of a link table (mapping_justification semapv:ManualMappingCuration) into the records.
+
+    TABLE defaults to links/wikidata.sssom.tsv. A record written in flow style, in a CSV file, or
+    already linked to another item is refused with the table's line, and then no record is changed.
+    Python: euproj_rdf.link.apply_sssom(table, records).
+    """
+    with _errors(ctx):
+        done = apply_sssom(table, records)
+    typer.echo(f"Wrote {len(done)} Wikidata id(s) into the records.")
 
 
 def _read_query(path: Path) -> str:

@@ -43,7 +43,8 @@ def cli_reference() -> str:
         cmd = group.commands[name]
         lines += [f"## `euproj-rdf {name}`", "", inspect.cleandoc(cmd.help or ""), ""]
         lines += ["| option | meaning |", "| --- | --- |"]
-        lines += [_option_line(p) for p in cmd.params if getattr(p, "opts", None) and p.opts[0].startswith("-")]
+        lines += [_option_line(p) for p in cmd.params 
+                  if getattr(p, "opts", None) and p.opts[0].startswith("-") and not getattr(p, "hidden", False)]
         lines.append("")
     return "\n".join(lines)
 

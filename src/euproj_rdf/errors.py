@@ -16,6 +16,7 @@ __all__ = [
     "RecordError",
     "RecordSyntaxError",
     "StoreError",
+    "MissingDumpError",
     "LinkError",
     "QueryError",
     "DescriptionError",
@@ -89,6 +90,14 @@ class StoreError(EuprojError):
     """A store could not be opened, loaded or swapped; the previous state is untouched."""
 
     exit_code = 3
+
+
+class MissingDumpError(ConfigError):
+    """There is no dump where one is needed (``load``, ``push``): the build comes first."""
+
+    def __init__(self, path: object):
+        super().__init__(f"no dump at '{path}': run 'euproj-rdf build' first")
+        self.path = path
 
 
 class LinkError(EuprojError):

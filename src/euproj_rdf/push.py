@@ -14,6 +14,7 @@ the standard protocols.
 
 from __future__ import annotations
 
+import enum
 import hashlib
 import time
 import urllib.parse
@@ -25,16 +26,32 @@ from typing import Any
 import requests
 from requests.auth import HTTPBasicAuth, HTTPDigestAuth
 
-from .errors import ConfigError, StoreError
+from .errors import ConfigError, MissingDumpError, StoreError
 from .http import HttpClient, reply_text
 
-__all__ = ["PushTarget", "PushResult", "STORE_KINDS", "push", "target_for"]
+__all__ = ["Auth", "PushTarget", "PushResult", "STORE_KINDS", "StoreKind", "push", "target_for"]
+
+
+class StoreKind(str, enum.Enum):
+    """The triple stores whose endpoints we know."""
+
+    oxigraph = "oxigraph"
+    fuseki = "fuseki"
+    virtuoso = "virtuoso"
+
+
+class Auth(str, enum.Enum):
+    """HTTP authentication schemes for a store's user and password."""
+
+    basic = "basic"
+    digest = "digest"
+
 
 #: kind → (Graph Store path, query path, update path, graph parameter name), relative to --endpoint
 STORE_KINDS = {
-    "oxigraph": ("store", "query", "update", "graph"),
-    "fuseki": ("data", "query", "update", "graph"),
-    "virtuoso": ("sparql-graph-crud-auth", "sparql", "sparql-auth", "graph-uri"),
+    StoreKind.oxigraph: ("store", "query", "update", "graph"),
+    StoreKind.fuseki: ("data", "query", "update", "graph"),
+    StoreKind.virtuoso: ("sparql-graph-crud-auth", "sparql", "sparql-auth", "graph-uri"),
 }
 
 
@@ -46,7 +63,7 @@ class PushTarget:
     graph_param: str = "graph"
     user: str | None = None
     password: str | None = None
-    auth: str = "basic"  # or "digest"
+    auth: Auth = Auth.basic
     timeout: float = 120.0  # seconds for one upload or query request
     swap_timeout: float = 3600.0  # seconds for the MOVE (an Oxigraph server moved 1 M triples in 230 s)
 
@@ -59,16 +76,22 @@ class PushResult:
     seconds: float
 
 
-def target_for(endpoint: str, kind: str, *, user: str | None = None, password: str | None = None,
-               auth: str | None = None) -> PushTarget:
+def target_for(endpoint: str, kind: StoreKind | str, *, user: str | None = None, password: str | None = None,
+               auth: Auth | str | None = None) -> PushTarget:
     """The endpoints of a store of ``kind`` at base URL ``endpoint`` (e.g. ``http://host:7878/``)."""
-    if kind not in STORE_KINDS:
-        raise ConfigError(f"unknown store kind '{kind}': one of {', '.join(STORE_KINDS)}")
+    try:
+        kind = StoreKind(kind)
+    except ValueError:
+        raise ConfigError(f"unknown store kind '{kind}': one of {', '.join(k.value for k in StoreKind)}") from None
+    try:
+        scheme = Auth(auth) if auth is not None else Auth.digest if kind is StoreKind.virtuoso else Auth.basic
+    except ValueError:
+        raise ConfigError(f"unknown authentication '{auth}': one of {', '.join(a.value for a in Auth)}") from None
     gsp, query, update, param = STORE_KINDS[kind]
     base = endpoint.rstrip("/") + "/"
     return PushTarget(
         gsp=base + gsp, query=base + query, update=base + update, graph_param=param,
-        user=user, password=password, auth=auth or ("digest" if kind == "virtuoso" else "basic"),
+        user=user, password=password, auth=scheme,
     )
 
 
@@ -77,7 +100,7 @@ class _Client:
         self.t = target
         auth = None
         if target.user is not None:
-            cls = HTTPDigestAuth if target.auth == "digest" else HTTPBasicAuth
+            cls = HTTPDigestAuth if target.auth == Auth.digest else HTTPBasicAuth
             auth = cls(target.user, target.password or "")
         self.http = HttpClient(error=StoreError, retries=retries, backoff=backoff, timeout=target.timeout, auth=auth)
 
@@ -130,7 +153,7 @@ def push(dump: Path | str, target: PushTarget, *, graph: str | None = None, chun
     started = time.perf_counter()
     dump = Path(dump)
     if not dump.is_file():
-        raise ConfigError(f"no dump at '{dump}': run 'euproj-rdf build' first")
+        raise MissingDumpError(dump)
     # one staging graph per target graph, named without the clock
     staging = f"urn:euproj:staging:{hashlib.sha256((graph or 'default').encode()).hexdigest()[:16]}"
     client = _Client(target, retries, backoff)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from .errors import StoreError
+from .errors import MissingDumpError, StoreError
 from .files import fresh_folder
 
 __all__ = ["LoadResult", "load_store", "DEFAULT_STORE"]
@@ -34,12 +34,12 @@ def _count_lines(path: Path) -> int:
 def load_store(dump: Path | str, store: Path | str = DEFAULT_STORE) -> LoadResult:
     """Load an N-Triples dump into the store at ``store`` (default graph), replacing what it held.
 
-    Raises :class:`StoreError` (and leaves the old store as it was) when the dump cannot be
-    read or the new store does not hold the expected number of triples.
+    Raises :class:`MissingDumpError` when there is no dump, :class:`StoreError` (and leaves the
+    old store as it was) when the dump cannot be read or the new store does not hold the expected number of triples.
     """
     dump, store = Path(dump), Path(store)
     if not dump.is_file():
-        raise StoreError(f"no dump at '{dump}': run 'euproj-rdf build' first")
+        raise MissingDumpError(dump)
     expected = _count_lines(dump)
     with fresh_folder(store) as fresh:
         try:

@@ -49,7 +49,7 @@ def write_sssom(proposals: list[Proposal], path: Path, *, endpoint: str, today: 
         f"# mapping_set_id: {LINKS}wikidata/{today.isoformat()}",
         "# mapping_set_description: Wikidata items proposed for euproj records without one, matched by"
         " label, language and country. Accept a row by setting mapping_justification to"
-        f" {ACCEPTED}; euproj-rdf link --apply writes accepted rows into the records.",
+        f" {ACCEPTED}; euproj-rdf link-apply writes accepted rows into the records.",
         "# license: https://creativecommons.org/publicdomain/zero/1.0/",
         f"# mapping_date: {today.isoformat()}",
         f"# mapping_provider: {endpoint}",
