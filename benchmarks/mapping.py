@@ -352,7 +352,7 @@ def main() -> None:
         tries: list[list[Run]] = [[] for _ in configs]
         for i in range(args.repeat):
             print(f"round {i + 1} of {args.repeat}", flush=True)
-            for config, done in zip(configs, tries):
+            for config, done in zip(configs, tries, strict=True):
                 done.append(config())
         runs = []
         for done in tries:

@@ -13,8 +13,8 @@ import rdflib
 from rdflib.compare import graph_diff, to_isomorphic
 
 from euproj_rdf import build
-from euproj_rdf.vocab import PREFIXES
 from euproj_rdf.resources import CONCEPTS_FILE, resource
+from euproj_rdf.vocab import PREFIXES
 
 CASES = sorted(p for p in (Path(__file__).parent / "cases").iterdir() if (p / "records").is_dir())
 

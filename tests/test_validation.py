@@ -14,9 +14,8 @@ from euproj_rdf import build
 from euproj_rdf.checks import RecordIndex, check_record, index_records
 from euproj_rdf.mapping import compile_mapping
 from euproj_rdf.pipeline import DEFAULT_BASE_IRI
-from euproj_rdf.resources import concept_lines
 from euproj_rdf.records import read_records
-from euproj_rdf.resources import SHAPES_FILE, concept_notations, default_schema, resource
+from euproj_rdf.resources import SHAPES_FILE, concept_lines, concept_notations, default_schema, resource
 
 
 def _records_with_violations(folder: Path) -> Path:

@@ -36,4 +36,5 @@ __all__ = [
     "RecordProblem",
     "RecordSyntaxError",
     "StoreError",
+    "__version__",
 ]

@@ -92,13 +92,13 @@ def _progress(enabled: bool) -> Iterator[Callable[[str, int, int | None], None] 
         yield None
         return
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
     with Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
         console=Console(stderr=True), transient=True,
     ) as bar:
-        tasks: dict[str, int] = {}
+        tasks: dict[str, TaskID] = {}
 
         def update(stage: str, done: int, total: int | None) -> None:
             if stage not in tasks:
@@ -245,7 +245,7 @@ def serve(
         pass
     finally:
         server.server_close()
-        server.pool.close()
+        server.pool.close()  # type: ignore[attr-defined]  # the endpoint adds its worker pool
 
 
 @app.command()

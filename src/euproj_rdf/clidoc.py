@@ -29,6 +29,7 @@ def _option_line(param) -> str:
 def cli_reference() -> str:
     """The Markdown reference of every command and option."""
     group = typer.main.get_command(app)
+    assert isinstance(group, typer.main.TyperGroup)
     lines = [
         "# Command-line reference",
         "",

@@ -8,9 +8,10 @@ records in its worker processes.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -35,7 +36,7 @@ class ListColumn:
     pattern: re.Pattern[str] | None
     item_splits: dict[str, str]
     item_text: str | None = None
-    item_types: dict[str, str] = field(default_factory=dict)  # group → kind, from the layout's `types`
+    item_types: dict[str, str] = dataclasses.field(default_factory=dict)  # group → kind, from the layout's `types`
 
 
 @dataclass(frozen=True)

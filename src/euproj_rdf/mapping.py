@@ -101,6 +101,15 @@ def compile_mapping(schema: Schema, *, base_iri: str, include_personal_data: boo
     )
 
 
+#: the lexical form of a checked value of a kind written as a typed literal
+_LEXICAL: dict[str, Callable[[Any], str]] = {
+    "integer": str,
+    "decimal": lambda v: format(v, "f"),
+    "boolean": lambda v: "true" if v else "false",
+    "duration": str,
+}
+
+
 def _authority_language(ns: str) -> Callable[[Any], str]:
     from .values import authority_language
 
@@ -138,10 +147,7 @@ class _Compiler:
         if kind == "concept":
             scheme = f"{ns['concept']}{f.scheme}/"
             return lambda v: f"<{scheme}{v}>"
-        lexical: Callable[[Any], str] = {
-            "integer": str, "decimal": lambda v: format(v, "f"), "boolean": lambda v: "true" if v else "false",
-            "duration": str,
-        }[kind]
+        lexical = _LEXICAL[kind]
         dt = f.datatype if kind in ("integer", "decimal") and f.datatype else XSD + kind
         return lambda v: typed_literal(lexical(v), dt)
 
@@ -164,28 +170,34 @@ class _Compiler:
         """The emitter of one value of a field that is not an object."""
         pred = iri(f.predicate) if f.predicate else ""
         if f.kind == "langmap":
-            def langmap(value, subj, out, refs, _p=pred):
+            def langmap(value, subj, out, _refs, _p=pred):
                 for lang in sorted(value):
                     out.append(f"<{subj}> {_p} {lang_literal(value[lang], lang)} .")
             return langmap
         if f.kind == "ref":
-            def ref(value, subj, out, refs, _p=pred, _make=self.record_ref(str(f.target)), _t=f.target):
+            make = self.record_ref(str(f.target))
+
+            def ref(value, subj, out, refs, _p=pred, _make=make, _t=f.target):
                 refs.add((_t, value))
                 out.append(f"<{subj}> {_p} <{_make(value)}> .")
             return ref
         if f.kind == "identifier" and f.link:
-            def linked(value, subj, out, refs, _p=pred, _l=iri(str(f.link_predicate)), _t=f.link):
+            link_p = iri(str(f.link_predicate))
+
+            def linked(value, subj, out, _refs, _p=pred, _l=link_p, _t=f.link):
                 out.append(f"<{subj}> {_p} {literal(value)} .")
                 out.append(f"<{subj}> {_l} <{_t.replace('{}', value)}> .")
             return linked
         term = self.term(f)
         if f.kind == "date" and f.year_predicate:
-            def dated(value, subj, out, refs, _p=pred, _t=term, _y=iri(f.year_predicate), _dt=XSD + "integer"):
+            year_p = iri(f.year_predicate)
+
+            def dated(value, subj, out, _refs, _p=pred, _t=term, _y=year_p, _dt=XSD + "integer"):
                 out.append(f"<{subj}> {_p} {_t(value)} .")
                 out.append(f"<{subj}> {_y} {typed_literal(str(value.year), _dt)} .")
             return dated
 
-        def plain(value, subj, out, refs, _p=pred, _t=term):
+        def plain(value, subj, out, _refs, _p=pred, _t=term):
             out.append(f"<{subj}> {_p} {_t(value)} .")
         return plain
 
@@ -214,13 +226,14 @@ class _Compiler:
             self.objects[name] = self.body(spec)
         body = self.objects[name]
         if f.inline:
-            def inline(value, subj, out, refs, index=None, _b=body):
+            def inline(value, subj, out, refs, _index=None, _b=body):
                 _b(value, subj, out, refs)
             return inline
         consent = spec.consent if spec.personal_data and not self.include_personal_data else None
         templates = [_compile_template(t) for t in f.iri]
+        pred = iri(str(f.predicate))
 
-        def node(value, subj, out, refs, index=None, _b=body, _p=iri(str(f.predicate)), _ts=templates, _c=consent):
+        def node(value, subj, out, refs, index=None, _b=body, _p=pred, _ts=templates, _c=consent):
             if _c is not None and value.get(_c) is not True:
                 return
             child = None

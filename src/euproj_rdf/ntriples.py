@@ -7,8 +7,6 @@ of RDF 1.2 N-Triples, byte-identical to pyoxigraph's serializer (a property test
 
 from __future__ import annotations
 
-from .vocab import XSD
-
 __all__ = ["iri", "literal", "lang_literal", "typed_literal"]
 
 _ESCAPES = {i: f"\\u{i:04X}" for i in list(range(0x20)) + [0x7F]}
@@ -55,6 +53,7 @@ def lang_literal(text: str, lang: str) -> str:
 def typed_literal(text: str, datatype: str) -> str:
     """A literal of a datatype.
 
+    >>> from euproj_rdf.vocab import XSD
     >>> typed_literal("2015", XSD + "gYear")
     '"2015"^^<http://www.w3.org/2001/XMLSchema#gYear>'
     """

@@ -26,8 +26,32 @@ from .errors import ConfigError, DescriptionError
 from .files import fresh_folder, read_yaml
 from .values import authority_language, parse_date
 from .vocab import (
-    AUTHORITY, CORDIS, COUNTRY, DATA, DCAT, DCT, EP, FILE_TYPE, FOAF, KEEP_EU, LANGUAGE, KOHESIO, KOHESIO_ENTITY, MEDIA, NUTS_CODE, NUTS_SCHEME,
-    ONTOLOGY, RDF_TYPE, RDFS, SHAPES, SKOS, SPDX, VOID, WIKIDATA, WIKIDATA_ENTITY, XSD,
+    AUTHORITY,
+    CORDIS,
+    COUNTRY,
+    DATA,
+    DCAT,
+    DCT,
+    EP,
+    FILE_TYPE,
+    FOAF,
+    KEEP_EU,
+    KOHESIO,
+    KOHESIO_ENTITY,
+    LANGUAGE,
+    MEDIA,
+    NUTS_CODE,
+    NUTS_SCHEME,
+    ONTOLOGY,
+    RDF_TYPE,
+    RDFS,
+    SHAPES,
+    SKOS,
+    SPDX,
+    VOID,
+    WIKIDATA,
+    WIKIDATA_ENTITY,
+    XSD,
 )
 
 __all__ = ["ReleaseInfo", "ReleaseResult", "load_release_info", "publish", "DescriptionError"]
@@ -323,7 +347,9 @@ _DESCRIPTION_PREFIXES = {
 def _check_description(triples: list[ox.Triple], shapes: Path) -> None:
     from pyshacl import validate as shacl_validate  # here: importing pySHACL takes half a second
 
-    data = rdflib.Graph().parse(data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode(), format="nt")
+    text = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+    assert text is not None  # without an output, the bytes
+    data = rdflib.Graph().parse(data=text.decode(), format="nt")
     conforms, _, text = shacl_validate(data, shacl_graph=rdflib.Graph().parse(shapes), inference="none")
     if not conforms:
         raise DescriptionError(f"the DCAT-AP description does not conform to {shapes.name}:\n{text}")

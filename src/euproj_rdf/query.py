@@ -53,7 +53,7 @@ def run_query(query: str, *, store: Path | str | None = None, endpoint: str | No
         raise ConfigError("give either a store or an endpoint")
     if endpoint is not None:
         return _remote(query, endpoint, timeout)
-    path = Path(store)
+    path = Path(str(store))
     if not path.is_dir():
         raise StoreError(f"no store at '{path}': run 'euproj-rdf build' and 'euproj-rdf load' first")
     try:
@@ -111,15 +111,21 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(out) + f"\n({len(rows)} row{'s' if len(rows) != 1 else ''})\n"
 
 
+def _serialized(result: ox.QuerySolutions | ox.QueryBoolean, fmt: ox.QueryResultsFormat) -> bytes:
+    data = result.serialize(format=fmt)  # without an output, the bytes
+    assert data is not None
+    return data
+
+
 def format_result(result, fmt: ResultFormat) -> bytes:
     """Write a query result in the format asked for (tables are for terminals)."""
     if isinstance(result, ox.QueryBoolean):
         if fmt in _RESULTS:
-            return result.serialize(format=_RESULTS[fmt])
+            return _serialized(result, _RESULTS[fmt])
         return (b"true\n" if bool(result) else b"false\n")
     if isinstance(result, ox.QuerySolutions):
         if fmt in _RESULTS:
-            return result.serialize(format=_RESULTS[fmt])
+            return _serialized(result, _RESULTS[fmt])
         if fmt is not ResultFormat.table:
             raise ConfigError(f"a SELECT result cannot be written as {fmt.value}: use table, csv, tsv, json or xml")
         names = [v.value for v in result.variables]

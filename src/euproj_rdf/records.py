@@ -71,6 +71,7 @@ def _convert(node: yaml.Node, path: str, lines: dict[str, int], problems: list, 
             _convert(item, f"{path}.{i}" if path else str(i), lines, problems, file)
             for i, item in enumerate(node.value)
         ]
+    assert isinstance(node, yaml.ScalarNode)
     return _scalar(node)
 
 

@@ -21,9 +21,9 @@ requests; retried on connection errors, 429 and 5xx, obeying ``Retry-After``) an
 raises :class:`LinkError` before anything is written, so records and dumps stay as they were.
 """
 
+from ..errors import LinkError
 from .propose import ITEM_NS, PREDICATES, WIKIDATA, Proposal, SparqlClient, Target, propose
 from .sssom import ACCEPTED, PROPOSED, apply_sssom, read_sssom, write_sssom
-from ..errors import LinkError
 
 __all__ = [
     "WIKIDATA", "ITEM_NS", "PREDICATES", "ACCEPTED", "PROPOSED", "LinkError", "Proposal", "SparqlClient",
