@@ -17,6 +17,7 @@ from pathlib import Path
 from ..errors import ConfigError, LinkError
 from ..files import atomic_write
 from ..http import HttpClient, reply_text
+from ..ntriples import lang_literal
 from ..records import Record, RecordFolder
 from ..vocab import RDFS, SCHEMA, SKOS, WIKIDATA_DIRECT, WIKIDATA_ENTITY, WIKIDATA_SPARQL
 
@@ -153,13 +154,8 @@ def _targets(records: Iterable[Record], types: set[str]) -> list[Target]:
     return out
 
 
-def _literal(text: str, lang: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-    return f'"{escaped}"@{lang}'
-
-
 def _query(batch: list[Target]) -> str:
-    values = "\n".join(f'    ("{t.type}/{t.id}" {_literal(text, lang)})' for t in batch for text, lang in t.names)
+    values = "\n".join(f'    ("{t.type}/{t.id}" {lang_literal(text, lang)})' for t in batch for text, lang in t.names)
     return f"""PREFIX rdfs: <{RDFS}>
 PREFIX skos: <{SKOS}>
 PREFIX wdt: <{WIKIDATA_DIRECT}>
