@@ -98,40 +98,45 @@ def _as_tuple(value: Any) -> tuple:
     return (value,)
 
 
+def _check_field(loc: str, fraw: Any) -> None:
+    """A field entry of the mapping file is consistent (``loc``: where it is, for the message)."""
+    if not isinstance(fraw, dict) or fraw.get("kind") not in FIELD_KINDS:
+        raise ConfigError(f"{loc}: 'kind' must be one of {', '.join(sorted(FIELD_KINDS))}")
+    unknown = set(fraw) - _FIELD_KEYS
+    if unknown:
+        raise ConfigError(f"{loc}: unknown key(s) {', '.join(sorted(unknown))}")
+    kind = fraw["kind"]
+    if kind == "ref" and not fraw.get("target"):
+        raise ConfigError(f"{loc}: a ref needs a 'target' record type")
+    if kind == "object" and not fraw.get("object"):
+        raise ConfigError(f"{loc}: an object field needs an 'object' type")
+    if kind == "concept" and not fraw.get("scheme"):
+        raise ConfigError(f"{loc}: a concept field needs a 'scheme'")
+    if kind == "identifier" and not (fraw.get("pattern") and fraw.get("example")):
+        raise ConfigError(f"{loc}: an identifier needs a 'pattern' and an 'example'")
+    if kind == "identifier":
+        try:
+            ok = re.fullmatch(fraw["pattern"], str(fraw["example"]))
+        except re.error as exc:
+            raise ConfigError(f"{loc}: bad pattern: {exc}") from None
+        if not ok:
+            raise ConfigError(f"{loc}: the example '{fraw['example']}' does not match the pattern")
+    if bool(fraw.get("link")) != bool(fraw.get("link_predicate")):
+        raise ConfigError(f"{loc}: 'link' and 'link_predicate' go together")
+    if kind == "object" and not fraw.get("inline") and not fraw.get("iri"):
+        raise ConfigError(f"{loc}: a non-inline object needs an 'iri' template")
+    if kind != "object" or not fraw.get("inline"):
+        if not fraw.get("predicate"):
+            raise ConfigError(f"{loc}: needs a 'predicate'")
+
+
 def _object_spec(name: str, raw: dict, where: str, expand) -> ObjectSpec:
     if not isinstance(raw, dict) or not isinstance(raw.get("fields"), dict):
         raise ConfigError(f"{where}: '{name}' needs a 'fields' mapping")
     fields: dict[str, FieldSpec] = {}
     for fname, fraw in raw["fields"].items():
-        loc = f"{where}: {name}.{fname}"
-        if not isinstance(fraw, dict) or fraw.get("kind") not in FIELD_KINDS:
-            raise ConfigError(f"{loc}: 'kind' must be one of {', '.join(sorted(FIELD_KINDS))}")
-        unknown = set(fraw) - _FIELD_KEYS
-        if unknown:
-            raise ConfigError(f"{loc}: unknown key(s) {', '.join(sorted(unknown))}")
+        _check_field(f"{where}: {name}.{fname}", fraw)
         kind = fraw["kind"]
-        if kind == "ref" and not fraw.get("target"):
-            raise ConfigError(f"{loc}: a ref needs a 'target' record type")
-        if kind == "object" and not fraw.get("object"):
-            raise ConfigError(f"{loc}: an object field needs an 'object' type")
-        if kind == "concept" and not fraw.get("scheme"):
-            raise ConfigError(f"{loc}: a concept field needs a 'scheme'")
-        if kind == "identifier" and not (fraw.get("pattern") and fraw.get("example")):
-            raise ConfigError(f"{loc}: an identifier needs a 'pattern' and an 'example'")
-        if kind == "identifier":
-            try:
-                ok = re.fullmatch(fraw["pattern"], str(fraw["example"]))
-            except re.error as exc:
-                raise ConfigError(f"{loc}: bad pattern: {exc}") from None
-            if not ok:
-                raise ConfigError(f"{loc}: the example '{fraw['example']}' does not match the pattern")
-        if bool(fraw.get("link")) != bool(fraw.get("link_predicate")):
-            raise ConfigError(f"{loc}: 'link' and 'link_predicate' go together")
-        if kind == "object" and not fraw.get("inline") and not fraw.get("iri"):
-            raise ConfigError(f"{loc}: a non-inline object needs an 'iri' template")
-        if kind != "object" or not fraw.get("inline"):
-            if not fraw.get("predicate"):
-                raise ConfigError(f"{loc}: needs a 'predicate'")
         fields[fname] = FieldSpec(
             name=fname,
             kind=kind,
