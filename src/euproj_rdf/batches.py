@@ -28,6 +28,7 @@ from .export import MERGE_FAN_IN, merge_files, write_chunk
 from .locate import Locator
 from .mapping import Mapper
 from .profile import Profile
+from .resources import used_concepts
 from .record import Record
 from .schema import Schema
 from .validation import ShaclResult, batch_store, validate_store
@@ -52,6 +53,8 @@ class BatchContext:
     concept_lines: list[str]
     validate: bool
     workdir: Path
+    #: concepts of concepts-import.ttl → their lines: in every batch's validation, in the dump when used
+    extra_concepts: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -66,6 +69,7 @@ class BatchResult:
     triples: int
     records: int
     syntax: list[RecordProblem] = field(default_factory=list)  # rows of CSV that could not be read
+    extras: frozenset[str] = frozenset()  # concepts of concepts-import.ttl the batch uses
 
 
 class _MappedBatch:
@@ -117,13 +121,15 @@ def run_batch(ctx: BatchContext, items: list[Item], chunk: Path) -> BatchResult:
     results: list[ShaclResult] = []
     lines = batch.lines
     if batch.records and (ctx.validate or ctx.profile is not None):
-        store = batch_store(lines + batch.context() + ctx.concept_lines)
+        store = batch_store(lines + batch.context() + ctx.concept_lines
+                            + [line for extra in ctx.extra_concepts.values() for line in extra])
         if ctx.validate:
             results = validate_store(store, ctx.shapes, locate=batch.locator)
         if ctx.profile is not None:
             lines = lines + ctx.profile.entailed(lines) + ctx.profile.constructed(store)
     write_chunk(lines, chunk)
-    return BatchResult(chunk, results, [], counts, len(lines), len(items))
+    return BatchResult(chunk, results, [], counts, len(lines), len(items),
+                       extras=used_concepts(lines, ctx.extra_concepts) if ctx.extra_concepts else frozenset())
 
 
 def weight(item: Item) -> int:
@@ -187,6 +193,7 @@ class BatchRunner:
         self._chunks: list[Path] = [write_chunk(list(ctx.concept_lines), ctx.workdir / "concepts.nt")]
         self._merges: list[AsyncResult[Path]] = []
         self._pool: Pool | None = None
+        self._extras: set[str] = set()
 
     def __enter__(self) -> BatchRunner:
         if self.workers > 1:
@@ -223,6 +230,7 @@ class BatchRunner:
 
     def _done(self, res: BatchResult, group_weight: int) -> BatchResult:
         self.per_unit = max(self.per_unit, res.triples / group_weight)
+        self._extras |= res.extras
         if res.chunk is not None:
             self._chunks.append(res.chunk)
         if self._pool is not None and len(self._chunks) >= MERGE_FAN_IN + 1:
@@ -250,4 +258,8 @@ class BatchRunner:
 
     def chunks(self) -> list[Path]:
         """The chunk files of every batch run so far, once the background merges are done."""
-        return self._chunks + [m.get() for m in self._merges]
+        extra = []
+        if self._extras:  # the imported concepts the records use
+            lines = sorted({line for c in self._extras for line in self.ctx.extra_concepts[c]})
+            extra.append(write_chunk(lines, self.ctx.workdir / "concepts-import.nt"))
+        return self._chunks + extra + [m.get() for m in self._merges]

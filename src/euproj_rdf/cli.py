@@ -178,13 +178,14 @@ def load(
     ctx: typer.Context,
     dump: Path = DUMP,
     store: Path = typer.Option(Path("dist/store"), "--store", help="Folder of the embedded pyoxigraph store."),
+    labels: list[Path] = typer.Option([], "--labels", help="N-Quads of named graphs to load beside the dump (authority-table labels written by `import labels`)."),
 ) -> None:
     """Load the built graph into the embedded store, replacing what it held (atomically).
 
     Python: euproj_rdf.load_store(dump, store).
     """
     with _errors(ctx):
-        result = load_store(dump, store)
+        result = load_store(dump, store, named=labels)
     typer.echo(f"Loaded {result.triples} triples into {result.store}.")
 
 
@@ -354,6 +355,36 @@ def link_apply(
     with _errors(ctx):
         done = apply_sssom(table, records)
     typer.echo(f"Wrote {len(done)} Wikidata id(s) into the records.")
+
+
+@app.command("import")
+def import_(
+    ctx: typer.Context,
+    fmt: str = typer.Argument(..., metavar="FORMAT", help="cordis, kohesio, keep, table, or labels (EU authority tables as SKOS)."),
+    files: list[Path] = typer.Argument(..., help="The export files (CSV, XLSX or JSON)."),
+    out: Path = typer.Option(..., "--out", "-o", help="Folder the records are written to (replaced as a whole), e.g. records/cordis."),
+    records: Path = typer.Option(Path("records"), "--records", "-r", help="Records already there, whose organisations the import reconciles with."),
+    layout: Path = typer.Option(None, "--layout", help="Column layout (YAML) of the table format."),
+    encoding: str = typer.Option(None, "--encoding", help="Encoding of files that are not UTF-8 (cp1252, latin-1 …)."),
+    allow_rejects: bool = typer.Option(False, "--allow-rejects", help="Exit 0 even when rows or values were rejected."),
+    as_csv: bool = typer.Option(False, "--as-csv", help="Write projects and organisations as CSV (faster builds of big imports) instead of YAML."),
+) -> None:
+    """Import the EU's open-data exports into curated records that build reads.
+
+    Every row is imported or listed in OUT/rejects.tsv (file, row, column, reason); rejected
+    rows make the exit code 2 unless --allow-rejects.
+    Python: euproj_rdf.importers.import_files(format, files, out).
+    """
+    from .importers import ImportRejected, describe, import_files
+
+    with _errors(ctx):
+        try:
+            result = import_files(fmt, files, out, records=records if records.exists() else None, layout=layout,
+                                  encoding=encoding, allow_rejects=allow_rejects, as_csv=as_csv)
+        except ImportRejected as exc:
+            typer.echo(describe(exc.result))
+            raise
+    typer.echo(describe(result))
 
 
 def _read_query(path: Path) -> str:

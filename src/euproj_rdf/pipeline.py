@@ -27,7 +27,8 @@ from .export import merge_sorted, write_dump
 from .mapping import compile_mapping
 from .profile import load_profile
 from .records import RecordFolder
-from .resources import ALIGNMENT_FILE, SHAPES_FILE, concept_lines, concept_notations, default_schema, resource
+from .resources import (ALIGNMENT_FILE, SHAPES_FILE, concept_lines, concept_notations, default_schema,
+                        extra_concept_lines, resource)
 from .schema import Schema
 from .validation import ValidationReport, load_shapes
 from .vocab import DATA
@@ -117,7 +118,7 @@ def build(
             schema, index, concept_notations(), compile_mapping(schema, base_iri=base_iri,
                                                                 include_personal_data=include_personal_data),
             load_shapes(resource(SHAPES_FILE)), load_profile(getattr(profile, "value", profile), resource(ALIGNMENT_FILE)),
-            folder.layouts, concept_lines(), validate, Path(work))
+            folder.layouts, concept_lines(), validate, Path(work), extra_concept_lines())
         done = 0
         with BatchRunner(ctx, workers=max(1, workers if workers is not None else os.cpu_count() or 1), batch_triples=batch_triples) as runner:
             for res in runner.run(folder.items()):

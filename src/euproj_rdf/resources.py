@@ -6,6 +6,7 @@ under ``euproj_rdf/resources/``. Nothing here touches the network or the clock.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
@@ -28,6 +29,9 @@ __all__ = [
     "DCAT_AP_SHAPES_FILE",
     "query_catalogue",
     "concept_lines",
+    "EXTRA_CONCEPTS_FILE",
+    "extra_concept_lines",
+    "used_concepts",
 ]
 
 _PACKAGED = Path(__file__).parent / "resources"
@@ -35,6 +39,8 @@ _CHECKOUT = Path(__file__).resolve().parents[2]
 
 ONTOLOGY_FILE = "ontology/euproj.ttl"
 CONCEPTS_FILE = "ontology/concepts.ttl"
+#: concepts that imported exports use; a dump holds one only when a record uses it
+EXTRA_CONCEPTS_FILE = "ontology/concepts-import.ttl"
 SHAPES_FILE = "shapes/euproj.ttl"
 ALIGNMENT_FILE = "ontology/alignment.ttl"
 MAPPING_FILE = "mappings/records.yaml"
@@ -90,8 +96,11 @@ def _notations_at(path: Path) -> dict[str, frozenset[str]]:
 
 
 def concept_notations() -> dict[str, frozenset[str]]:
-    """Allowed values of each controlled field: scheme name → notations (``ontology/concepts.ttl``)."""
-    return _notations_at(resource(CONCEPTS_FILE))
+    """Allowed values of each controlled field: scheme name → notations (``ontology/concepts.ttl``
+    and ``ontology/concepts-import.ttl``)."""
+    base = _notations_at(resource(CONCEPTS_FILE))
+    extra = _notations_at(resource(EXTRA_CONCEPTS_FILE))
+    return {k: base.get(k, frozenset()) | extra.get(k, frozenset()) for k in sorted(set(base) | set(extra))}
 
 
 def concept_lines() -> list[str]:
@@ -108,3 +117,30 @@ def query_catalogue() -> list[dict[str, str]]:
         first = text.splitlines()[0] if text else ""
         out.append({"name": path.stem, "question": first.lstrip("# ").strip(), "text": text})
     return out
+
+
+def extra_concept_lines() -> dict[str, list[str]]:
+    """Each concept of ``concepts-import.ttl`` → its N-Triples lines (about it, and its scheme's
+    ``skos:hasTopConcept`` of it)."""
+    out: dict[str, list[str]] = {}
+    triples = list(ox.parse(path=str(resource(EXTRA_CONCEPTS_FILE)), format=ox.RdfFormat.TURTLE))
+    for t in triples:
+        if t.predicate.value == SKOS + "notation":
+            out[t.subject.value] = []
+    for t in triples:
+        key = t.subject.value if t.subject.value in out else getattr(t.object, "value", None)
+        if key in out:
+            out[key].append(str(t) + " .")
+    return out
+
+
+def used_concepts(lines: list[str], extras: Iterable[str]) -> frozenset[str]:
+    """The concepts of ``extras`` that are the object of one of the N-Triples ``lines``."""
+    wanted = extras if isinstance(extras, (set, frozenset, dict)) else frozenset(extras)
+    used = set()
+    for line in lines:
+        if "/concept/" in line:
+            obj = line[line.rfind(" <") + 2 : -3]
+            if obj in wanted:
+                used.add(obj)
+    return frozenset(used)

@@ -1,0 +1,270 @@
+"""One organisation, many sources: reconciling imported organisations with each other and with
+the records already there.
+
+An organisation is the same as another when (certain) their PICs are equal, or their VAT
+numbers, or their normalised names, countries and cities; it then becomes one record that keeps
+every source row and every spelling (``alt_names``), or — when the other one is a record of the
+records folder — the import refers to that record and writes none of its own. When only the
+normalised name and the country agree (no city to compare, or different cities), the two stay
+apart and the pair goes into an SSSOM mapping table (``organisations.sssom.tsv``) for a curator:
+never merged silently.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .. import __version__
+from ..records import Record, read_records, record_files
+from .draft import Draft
+from .read import Row
+from .values import norm_name, slug
+
+__all__ = ["OrgFacts", "Reconciler", "SSSOM_FILE"]
+
+SSSOM_FILE = "organisations.sssom.tsv"
+ACCEPTED = "semapv:ManualMappingCuration"
+_COLUMNS = ["subject_id", "subject_label", "predicate_id", "object_id", "object_label",
+            "mapping_justification", "confidence", "match_string", "mapping_tool", "comment"]
+BASE = "https://w3id.org/euproj/id/organisation/"
+
+
+@dataclass
+class OrgFacts:
+    """What one input row says about an organisation (values already normalised)."""
+
+    name: str
+    lang: str = "en"
+    country: str | None = None
+    city: str | None = None
+    postcode: str | None = None
+    pic: str | None = None
+    vat: str | None = None
+    kohesio: str | None = None
+    nuts: str | None = None
+    website: dict[str, str] | None = None
+    kind: str = "organisation"
+    kind_text: str | None = None
+    alt_names: list[str] = field(default_factory=list)
+
+    def keys(self) -> list[tuple[str, ...]]:
+        keys: list[tuple[str, ...]] = []
+        if self.pic:
+            keys.append(("pic", self.pic))
+        if self.vat:
+            keys.append(("vat", self.vat))
+        if self.kohesio:
+            keys.append(("kohesio", self.kohesio))
+        n = norm_name(self.name)
+        if n and self.country and self.city:
+            keys.append(("name", n, self.country, norm_name(self.city)))
+        return keys
+
+    def loose(self) -> tuple[str, ...] | None:
+        n = norm_name(self.name)
+        return ("loose", n, self.country or "") if n else None
+
+
+@dataclass
+class _Known:
+    id: str
+    label: str
+    curated: bool
+
+
+class Reconciler:
+    """Resolves :class:`OrgFacts` to organisation ids, merging certain matches into one record."""
+
+    def __init__(self, draft: Draft, prefix: str) -> None:
+        self.draft = draft
+        self.prefix = prefix
+        self.ids: dict[tuple[str, ...], _Known] = {}
+        self.loose: dict[tuple[str, ...], list[_Known]] = {}
+        self.pairs: dict[tuple[str, str], tuple[str, str, str, float, str]] = {}
+        self.merged_into_existing: set[str] = set()
+        self.accepted: dict[str, str] = {}  # import id → the id a curator accepted as the same
+        self.accepted_rows: list[list[str]] = []
+        self.existing: dict[str, str] = {}  # id of an existing organisation → its label
+
+    # ----------------------------------------------------------------- existing records
+
+    def add_existing(self, records: Path, exclude: Path, csv_mappings: dict | None = None) -> int:
+        """Index the organisations of the records folder (not those of ``exclude``)."""
+        if not records.exists():
+            return 0
+        n = 0
+        skip = exclude.resolve()
+        for path in record_files(records):
+            if path.resolve().is_relative_to(skip) or path.suffix not in (".yaml", ".yml", ".csv"):
+                continue
+            if path.suffix == ".csv" and path.stem not in (csv_mappings or {}):
+                continue
+            for rec in read_records(path, csv_mappings=csv_mappings, fields=None):
+                if rec.type == "organisation" and rec.id:
+                    self._index_existing(rec)
+                    n += 1
+        return n
+
+    def _index_existing(self, rec: Record) -> None:
+        d = rec.data
+        names = [v for v in (d.get("name") or {}).values() if isinstance(v, str)]
+        names += [v for v in d.get("alt_names") or [] if isinstance(v, str)]
+        known = _Known(rec.id or "", names[0] if names else rec.id or "", True)
+        self.existing[known.id] = known.label
+        country = d.get("country") if isinstance(d.get("country"), str) else None
+        for k, v in (("pic", d.get("pic")), ("vat", d.get("vat")), ("kohesio", d.get("kohesio"))):
+            if v:
+                self.ids.setdefault((k, str(v)), known)
+        city = d.get("city")
+        for name in names:
+            n = norm_name(name)
+            if not n:
+                continue
+            if country and isinstance(city, str):
+                self.ids.setdefault(("name", n, country, norm_name(city)), known)
+            self.loose.setdefault(("loose", n, country or ""), []).append(known)
+
+    # ----------------------------------------------------------------- resolving
+
+    def resolve(self, facts: OrgFacts, row: Row) -> str:
+        """The id of the organisation ``facts`` describe (a record made or merged as needed)."""
+        keys = facts.keys()
+        found = next((self.ids[k] for k in keys if k in self.ids), None)
+        if found is None:
+            found = _Known(self._new_id(facts), facts.name, False)
+            target = self.accepted.get(found.id)
+            if target is not None:
+                found = _Known(target, self.existing.get(target, target), target in self.existing)
+        for k in keys:
+            self.ids.setdefault(k, found)
+        if found.curated:
+            self.merged_into_existing.add(found.id)
+        else:
+            self._merge(found.id, facts, row)
+        loose = facts.loose()
+        if loose is not None:
+            others = self.loose.setdefault(loose, [])
+            for other in others:
+                if other.id != found.id:
+                    self._pair(found, other, facts)
+            if all(o.id != found.id for o in others):
+                others.append(found)
+        return found.id
+
+    def _new_id(self, f: OrgFacts) -> str:
+        if f.pic:
+            base = f"pic-{f.pic}"
+        elif f.kohesio:
+            base = f"kohesio-{f.kohesio.lower()}"
+        elif f.vat:
+            base = f"vat-{f.vat.lower()}"
+        else:
+            parts = [self.prefix, slug(f.name, 50)]
+            if f.country:
+                parts.append(f.country.lower())
+            if f.city:
+                parts.append(slug(f.city, 20))
+            base = "-".join(parts)
+        rid, n = base, 2
+        while self.draft.get("organisation", rid) is not None:
+            rid, n = f"{base}-{n}", n + 1
+        return rid
+
+    def _merge(self, rid: str, f: OrgFacts, row: Row) -> None:
+        rec = self.draft.get("organisation", rid)
+        if rec is None:
+            rec = {"type": "organisation", "id": rid, "name": {f.lang: f.name}}
+            for key in ("country", "city", "postcode", "nuts", "pic", "vat", "kohesio"):
+                value = getattr(f, key)
+                if value:
+                    rec[key] = value
+            rec["kind"] = f.kind
+            if f.kind_text:
+                rec["kind_text"] = f.kind_text
+            if f.website:
+                rec["website"] = f.website
+            self.draft.put(rec)
+        else:
+            for key in ("country", "city", "postcode", "nuts", "pic", "vat", "kohesio"):
+                value = getattr(f, key)
+                if value and key not in rec:
+                    rec[key] = value
+            if rec.get("kind") == "organisation" and f.kind != "organisation":
+                rec["kind"] = f.kind
+                if f.kind_text:
+                    rec["kind_text"] = f.kind_text
+            if f.website and "website" not in rec:
+                rec["website"] = f.website
+        names = set(rec["name"].values())
+        alts = rec.setdefault("alt_names", [])
+        for alt in [f.name, *f.alt_names]:
+            if alt and alt not in names and alt not in alts:
+                alts.append(alt)
+        if not alts:
+            del rec["alt_names"]
+        self.draft.cite(rec, row)
+
+    def _pair(self, found: _Known, other: _Known, f: OrgFacts) -> None:
+        a, b = sorted((found.id, other.id))
+        if (a, b) in self.pairs:
+            return
+        why = "same normalised name and country; the cities differ or one is not given"
+        if not f.country:
+            why = "same normalised name; no country to compare"
+        label_a = found.label if a == found.id else other.label
+        label_b = other.label if b == other.id else found.label
+        self.pairs[(a, b)] = (label_a, label_b, norm_name(f.name), 0.7 if f.country else 0.5, why)
+
+    # ----------------------------------------------------------------- SSSOM
+
+    def read_decisions(self, path: Path) -> None:
+        """Rows of an earlier table a curator accepted (``semapv:ManualMappingCuration``): their
+        organisations are merged from now on, and the rows are written again."""
+        if not path.is_file():
+            return
+        lines = [line for line in path.read_text(encoding="utf-8").splitlines() if not line.startswith("#")]
+        for row in csv.DictReader(lines, delimiter="\t"):
+            if row.get("mapping_justification") != ACCEPTED:
+                continue
+            a, b = (row.get("subject_id") or "").removeprefix("euproj:"), (row.get("object_id") or "").removeprefix("euproj:")
+            if not a or not b:
+                continue
+            # the imported one merges into the existing one (or the later into the earlier)
+            src, dst = (b, a) if a in self.existing else (a, b)
+            self.accepted[src] = dst
+            self.accepted_rows.append([row.get(c, "") or "" for c in _COLUMNS])
+
+    def sssom(self) -> str:
+        """The uncertain pairs as an SSSOM/TSV table (empty string when there are none)."""
+        if not self.pairs and not self.accepted_rows:
+            return ""
+        out = io.StringIO()
+        out.write("# curie_map:\n")
+        out.write(f"#   euproj: {BASE}\n")
+        out.write("#   skos: http://www.w3.org/2004/02/skos/core#\n")
+        out.write("#   semapv: https://w3id.org/semapv/vocab/\n")
+        out.write("# mapping_set_id: https://w3id.org/euproj/links/organisations\n")
+        out.write("# mapping_set_description: Organisations that may be the same (same normalised name and"
+                  " country, no PIC, VAT number or city to confirm it); a curator decides. Nothing was merged.\n")
+        out.write("# license: https://creativecommons.org/publicdomain/zero/1.0/\n")
+        w = csv.writer(out, delimiter="\t", lineterminator="\n")
+        w.writerow(_COLUMNS)
+        decided = set()
+        for r in sorted(self.accepted_rows):
+            w.writerow(r)
+            decided.add((r[0], r[3]))
+        for (a, b), (la, lb, match, conf, why) in sorted(self.pairs.items()):
+            if (f"euproj:{a}", f"euproj:{b}") in decided:
+                continue
+            w.writerow([f"euproj:{a}", la, "skos:exactMatch", f"euproj:{b}", lb, "semapv:LexicalMatching",
+                        f"{conf:.3f}", match, f"euproj-rdf import {__version__}", why])
+        return out.getvalue()
+
+
+def label_of(rec: dict[str, Any]) -> str:
+    name = rec.get("name") or {}
+    return next(iter(name.values()), rec.get("id", ""))
