@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -10,9 +11,10 @@ from typing import Any, TypeVar
 from .draft import Draft, Rejects
 from .read import Row
 from .reconcile import Reconciler
-from .values import BadValue, amount, check_url_text, date, is_missing, plain
+from .values import BadValue, amount, check_url_text, date, is_missing, norm_name, plain, slug
 
-__all__ = ["Context", "cell", "checked", "funding", "period", "website", "where"]
+__all__ = ["Context", "EU_PROGRAMME", "cell", "checked", "fund_ref", "funding", "interreg_kind", "period", "programme_ref",
+           "website", "where"]
 
 T = TypeVar("T")
 
@@ -93,3 +95,65 @@ def website(ctx: Context, row: Row, column: str) -> dict[str, str] | None:
     if url is None:
         return None
     return {"url": url, "text": raw} if url != raw else {"url": url}
+
+
+#: fund codes of the exports → code of the EU programme authority table
+EU_PROGRAMME = {"ERDF": "ERDF", "ESF": "ESF", "CF": "CF", "YEI": "YEI", "IPA II": "IPA2", "IPA2": "IPA2",
+                "ENI": "ENI", "EAFRD": "EAFRD2020", "EMFF": "EMFF2020"}
+
+
+def fund_ref(ctx: Context, code: str, name: str, row: Row) -> str:
+    """The id of the fund of an export's fund code: an existing fund with the same EU programme
+    code or acronym, or a fund record made from the row."""
+    key = code.strip().upper()
+    eu = EU_PROGRAMME.get(key)
+    existing = ctx.orgs.funds.get(eu or "") or ctx.orgs.funds.get(key)
+    if existing:
+        return existing
+    fid = slug(key)
+    rec = ctx.draft.get("fund", fid)
+    if rec is None:
+        rec = {"type": "fund", "id": fid, "name": {"en": name or code}, "acronym": code.strip()}
+        if eu:
+            rec["eu_programme"] = eu
+        ctx.draft.put(rec)
+        ctx.draft.cite(rec, row)
+    return fid
+
+
+def programme_ref(ctx: Context, row: Row, name: str, *, kind: str, code: str = "", prefix: str,
+                  keep_number: str = "", lang: str = "en", period_text: str = "") -> str:
+    """The id of a programme named in a row: an existing one with that name (or keep.eu number),
+    or a programme record made from the row."""
+    existing = ctx.orgs.programmes.get(f"keep:{keep_number}") if keep_number else None
+    existing = existing or ctx.orgs.programmes.get(norm_name(name))
+    if existing:
+        return existing
+    pid = f"{prefix}-{slug(code or name, 70)}"
+    rec = ctx.draft.get("programme", pid)
+    if rec is None:
+        rec = {"type": "programme", "id": pid, "name": {lang: name or code}, "kind": kind}
+        if code:
+            rec["notation"] = code
+        if keep_number:
+            rec["keep_eu_programme"] = keep_number
+        m = re.fullmatch(r"\s*(\d{4})\s*[-–]\s*(\d{4})\s*", period_text)
+        if m:
+            rec["period"] = {"start": m.group(1), "end": m.group(2), "text": period_text}
+        ctx.draft.put(rec)
+        ctx.draft.cite(rec, row)
+    return pid
+
+
+def interreg_kind(code: str, name: str) -> str:
+    """The programme kind from a CCI code (``2014TC16RFCB014``) or an Interreg name."""
+    c, n = code.upper(), name.lower()
+    if "TC" in c[4:8] or "interreg" in n:
+        if "CB" in c[8:] or "v-a" in n or "cross-border" in n:
+            return "interreg-cross-border"
+        if "TN" in c[8:] or "v-b" in n or "transnational" in n:
+            return "interreg-transnational"
+        if "IR" in c[8:] or "v-c" in n or "interreg europe" in n:
+            return "interreg-interregional"
+        return "interreg-cross-border" if "CB" in c else "interreg-transnational" if "TN" in c else "interreg-interregional" if c else "interreg-cross-border"
+    return "regional-structural-fund"

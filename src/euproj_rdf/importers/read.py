@@ -196,10 +196,11 @@ def _read_json(path: Path, display: str) -> Iterator[Row]:
     except json.JSONDecodeError as exc:
         raise ImportInputError(f"{display}: line {exc.lineno}: malformed JSON: {exc.msg}") from None
     if isinstance(data, dict):
-        lists = [v for v in data.values() if isinstance(v, list) and all(isinstance(x, dict) for x in v)]
-        if len(lists) != 1:
+        lists = [v for v in data.values() if isinstance(v, list) and v and all(isinstance(x, dict) for x in v)]
+        if len(lists) > 1:
             raise ImportInputError(f"{display}: expected a JSON list of objects (or an answer holding one list)")
-        data = lists[0]
+        # an answer that wraps a list of results, or a single record
+        data = lists[0] if lists else [data]
     if not isinstance(data, list):
         raise ImportInputError(f"{display}: expected a JSON list of objects")
     for n, item in enumerate(data, start=1):

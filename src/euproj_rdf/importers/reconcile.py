@@ -89,6 +89,8 @@ class Reconciler:
         self.accepted: dict[str, str] = {}  # import id → the id a curator accepted as the same
         self.accepted_rows: list[list[str]] = []
         self.existing: dict[str, str] = {}  # id of an existing organisation → its label
+        self.funds: dict[str, str] = {}  # EU programme-table code or acronym of an existing fund → its id
+        self.programmes: dict[str, str] = {}  # normalised name or keep.eu number of an existing programme → id
 
     # ----------------------------------------------------------------- existing records
 
@@ -107,6 +109,17 @@ class Reconciler:
                 if rec.type == "organisation" and rec.id:
                     self._index_existing(rec)
                     n += 1
+                elif rec.type == "fund" and rec.id:
+                    for code in (rec.data.get("eu_programme"), rec.data.get("acronym")):
+                        if isinstance(code, str):
+                            self.funds.setdefault(code.upper(), rec.id)
+                elif rec.type == "programme" and rec.id:
+                    names = list((rec.data.get("name") or {}).values()) + list(rec.data.get("alt_names") or [])
+                    for name in names:
+                        if isinstance(name, str) and norm_name(name):
+                            self.programmes.setdefault(norm_name(name), rec.id)
+                    if rec.data.get("keep_eu_programme"):
+                        self.programmes.setdefault(f"keep:{rec.data['keep_eu_programme']}", rec.id)
         return n
 
     def _index_existing(self, rec: Record) -> None:
