@@ -36,6 +36,9 @@ FILES = {
 }
 
 
+_SHARED = {"programme", "theme", "concept_scheme", "fund"}
+
+
 @dataclass(frozen=True, order=True)
 class Reject:
     file: str
@@ -91,6 +94,9 @@ class Draft:
     def __init__(self) -> None:
         self.records: dict[str, dict[str, dict[str, Any]]] = {t: {} for t in FILES}
         self._source_ids: dict[str, str] = {}
+        #: ids of the records folder by type: shared records (programmes, themes, schemes, funds)
+        #: with such an id are referred to, not written again; new sources get other ids
+        self.existing: dict[str, set[str]] = {t: set() for t in FILES}
 
     def get(self, rtype: str, rid: str) -> dict[str, Any] | None:
         return self.records[rtype].get(rid)
@@ -106,7 +112,7 @@ class Draft:
             return self._source_ids[display]
         base = slug(f"{kind}-{Path(display).name}")
         sid, n = base, 2
-        while sid in self.records["source"]:
+        while sid in self.records["source"] or sid in self.existing["source"]:
             sid, n = f"{base}-{n}", n + 1
         self._source_ids[display] = sid
         self.put({"type": "source", "id": sid, "title": {"en": f"{publisher_text}: {Path(display).name}"},
@@ -121,13 +127,19 @@ class Draft:
             sources.append(citation)
 
     def counts(self) -> dict[str, int]:
-        return {t: len(v) for t, v in self.records.items() if v}
+        out = {}
+        for t, v in self.records.items():
+            n = len(set(v) - self.existing[t]) if t in _SHARED else len(v)
+            if n:
+                out[t] = n
+        return out
 
     def write(self, out: Path, rejects: Rejects, extra: dict[str, str] | None = None) -> list[Path]:
         """Write the record files, ``rejects.tsv`` and ``extra`` (name → text) into ``out``, atomically."""
         texts: dict[str, list[str]] = {}
         for rtype, name in FILES.items():
-            recs = [self.records[rtype][k] for k in sorted(self.records[rtype])]
+            shared = self.existing[rtype] if rtype in _SHARED else set()
+            recs = [self.records[rtype][k] for k in sorted(self.records[rtype]) if k not in shared]
             if recs:
                 texts.setdefault(name, []).append(dump(recs))
         written = []

@@ -106,11 +106,13 @@ class Reconciler:
             if path.suffix == ".csv" and path.stem not in (csv_mappings or {}):
                 continue
             for rec in read_records(path, csv_mappings=csv_mappings, fields=None):
+                if rec.type in self.draft.existing and rec.id:
+                    self.draft.existing[rec.type].add(rec.id)
                 if rec.type == "organisation" and rec.id:
                     self._index_existing(rec)
                     n += 1
                 elif rec.type == "fund" and rec.id:
-                    for code in (rec.data.get("eu_programme"), rec.data.get("acronym")):
+                    for code in (rec.data.get("eu_programme"), rec.data.get("acronym"), rec.id):
                         if isinstance(code, str):
                             self.funds.setdefault(code.upper(), rec.id)
                 elif rec.type == "programme" and rec.id:
