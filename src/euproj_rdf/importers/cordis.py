@@ -69,18 +69,21 @@ def import_cordis(ctx: Context, files: Iterable[tuple[Path, str]]) -> None:
     """Import CORDIS files (``(path, display name)`` pairs) into ``ctx``."""
     tables: dict[str, list[list[Row]]] = {}
     for path, display in files:
-        rows = list(read_table(path, display, encoding=ctx.options.get("encoding")))
-        if not rows:
+        sheets: dict[str | None, list[Row]] = {}
+        for r in read_table(path, display, encoding=ctx.options.get("encoding")):
+            sheets.setdefault(r.sheet, []).append(r)
+        if not sheets:
             raise ImportInputError(f"{display}: the file has no rows")
-        columns = set().union(*(r.cells for r in rows[:50]))
-        try:
-            kind = _kind_of(columns)
-        except ImportInputError:
-            raise ImportInputError(
-                f"{display}: not a CORDIS file this importer knows (projects, organisations, legal bases, "
-                f"topics or programmes); its columns are {', '.join(sorted(columns)[:12])}"
-            ) from None
-        tables.setdefault(kind, []).append(rows)
+        for sheet, rows in sheets.items():
+            columns = set().union(*(r.cells for r in rows[:50]))
+            try:
+                kind = _kind_of(columns)
+            except ImportInputError:
+                raise ImportInputError(
+                    f"{display}{f' sheet {sheet!r}' if sheet else ''}: not a CORDIS file this importer knows (projects, "
+                    f"organisations, legal bases, topics or programmes); its columns are {', '.join(sorted(columns)[:12])}"
+                ) from None
+            tables.setdefault(kind, []).append(rows)
     if "projects" not in tables:
         raise ImportInputError("a CORDIS import needs the project file (columns id, acronym, title, …)")
     titles = _titles(ctx, tables)

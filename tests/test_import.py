@@ -1,0 +1,347 @@
+"""euproj-rdf import: every quirk of the EU's exports, the rejects report, reconciliation and the
+records that build reads. Fixtures in tests/data/import are written for these tests in the
+layouts of the real files; tests of the real files read ../shared/eudata and skip without it."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from euproj_rdf import pipeline
+from euproj_rdf.cli import app
+from euproj_rdf.importers import ImportInputError, ImportRejected, import_files
+from euproj_rdf.importers.read import read_table
+from euproj_rdf.importers.values import BadValue, amount, date, nuts, pic, postcode
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "tests" / "data" / "import"
+CORDIS = [DATA / "cordis" / "project.csv", DATA / "cordis" / "organization.csv"]
+
+runner = CliRunner()
+
+
+def records_copy(tmp_path: Path) -> Path:
+    target = tmp_path / "records"
+    shutil.copytree(ROOT / "records", target)
+    return target
+
+
+def load(path: Path) -> dict[str, dict]:
+    return {r["id"]: r for r in yaml.safe_load(path.read_text(encoding="utf-8")) or []}
+
+
+def rejects(out: Path) -> list[tuple[str, str, str, str]]:
+    lines = (out / "rejects.tsv").read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "file\trow\tcolumn\treason"
+    return [tuple(line.split("\t")) for line in lines[1:]]  # type: ignore[misc]
+
+
+@pytest.fixture(scope="module")
+def cordis_fixture(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("cordis")
+    recs = records_copy(tmp)
+    result = import_files("cordis", CORDIS, recs / "cordis", records=recs, allow_rejects=True)
+    return recs, result
+
+
+# --------------------------------------------------------------------------- values
+
+
+def test_amounts_with_decimal_commas_and_points():
+    assert amount("1234567,50") == amount("1234567.50") == amount("1.234.567,50") == amount("1,234,567.50")
+    assert str(amount("250000,5")) == "250000.5"
+    with pytest.raises(BadValue, match="ambiguous"):
+        amount("1,234")
+    with pytest.raises(BadValue, match="is not an amount"):
+        amount("twelve")
+
+
+def test_dates_as_dd_mm_yyyy_and_impossible_dates():
+    assert date("01/09/2021") == date("01.09.2021") == date("2021-09-01") == "2021-09-01"
+    with pytest.raises(BadValue, match="impossible date"):
+        date("31/02/2022")
+
+
+def test_ids_and_postcodes_get_their_leading_zeros_back():
+    assert pic("12345678") == pic("012345678") == pic("12345678.0") == "012345678"
+    assert postcode("912", "DEU") == "00912"
+    assert postcode("912", "IRL") == "912"
+
+
+def test_nuts_codes_are_checked_against_the_real_lists_of_2021_and_2024():
+    assert nuts("SE224") == "SE224"
+    with pytest.raises(BadValue, match="'DEF99' is not a NUTS 2021/2024 code"):
+        nuts("DEF99")
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def test_semicolons_bom_doubled_quotes_and_embedded_newlines():
+    rows = list(read_table(CORDIS[0]))
+    assert "id" in rows[0].cells  # the BOM is not part of the first column's name
+    assert rows[0].cells["title"] == '"Green" ports for the Baltic'
+    assert rows[0].cells["objective"] == 'Ports that run on "green" power.\nA second line of the objective.'
+    # the row numbers are the file's lines: the second record starts after the embedded newline
+    assert [r.row for r in rows] == [2, 4, 5, 6]
+
+
+def test_a_file_that_is_not_utf8_is_refused_or_read_in_the_declared_encoding(tmp_path):
+    latin = DATA / "cordis" / "project-cp1252.csv"
+    result = runner.invoke(app, ["import", "cordis", str(latin), "--out", str(tmp_path / "out"),
+                                 "--records", str(tmp_path / "none")])
+    assert result.exit_code == 2
+    assert result.output.strip() == ("Error: project-cp1252.csv: line 2: not UTF-8 (byte 0xe9 at offset 89); "
+                                     "give the file's encoding with --encoding (for example cp1252 or latin-1)")
+    assert not (tmp_path / "out").exists()
+    ok = runner.invoke(app, ["import", "cordis", str(latin), "--encoding", "cp1252", "--out", str(tmp_path / "out"),
+                             "--records", str(tmp_path / "none")])
+    assert ok.exit_code == 0, ok.output
+    assert load(tmp_path / "out" / "projects.yaml")["cordis-101000009"]["title"] == {"en": "Café culture in Göteborg"}
+
+
+def test_excel_ids_behind_hyperlink_formulas(tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "project"
+    ws.append(["id", "acronym", "title", "startDate", "endDate", "frameworkProgramme", "totalCost"])
+    ws.append(['=HYPERLINK("https://cordis.europa.eu/project/id/101000001","101000001")', "XL", "From Excel",
+               "2021-01-01", "2022-01-01", "HORIZON", 1500.5])
+    orgs = wb.create_sheet("organization")
+    orgs.append(["projectID", "organisationID", "name", "country", "city", "role", "activityType"])
+    orgs.append(['=HYPERLINK("https://cordis.europa.eu/project/id/101000001";"101000001")',
+                 '=HYPERLINK("https://ec.europa.eu/info/funding-tenders/opportunities/portal/screen/how-to-participate/org-details/12345678","12345678")',
+                 "Excel Org", "SE", "Malmö", "coordinator", "PRC"])
+    path = tmp_path / "cordis.xlsx"
+    wb.save(path)
+    out = tmp_path / "out"
+    import_files("cordis", [path], out, records=None)
+    project = load(out / "projects.yaml")["cordis-101000001"]
+    assert project["cordis"] == "101000001"
+    assert project["participants"] == [{"organisation": "pic-012345678", "roles": ["coordinator"],
+                                        "text": "role: coordinator (cordis.xlsx sheet 'organization' row 2)"}]
+    assert project["funding"][0]["amount"] == 1500.5
+
+
+# --------------------------------------------------------------------------- CORDIS
+
+
+def test_cordis_rejects_report_names_file_row_column_and_reason(cordis_fixture):
+    recs, result = cordis_fixture
+    assert rejects(recs / "cordis") == [
+        ("organization.csv", "6", "nutsCode", "'DEF99' is not a NUTS 2021/2024 code"),
+        ("organization.csv", "8", "activityType", "'HES;REC' names no single known activity type"),
+        ("organization.csv", "9", "projectID", "row not imported: project 999999 is not in the project file"),
+        ("organization.csv", "10", "role", "row not imported: unknown role 'observer'"),
+        ("project.csv", "5", "startDate", "'31/02/2022' is an impossible date (day is out of range for month)"),
+        ("project.csv", "6", "id", "row not imported: no project number"),
+    ]
+    assert (result.rejects, result.rejected_rows) == (6, 3)
+
+
+def test_cordis_maps_roles_funding_programmes_and_quirks(cordis_fixture):
+    recs, _ = cordis_fixture
+    projects = load(recs / "cordis" / "projects.yaml")
+    orgs = load(recs / "cordis" / "organisations.yaml")
+    great = projects["cordis-101000001"]
+    assert great["title"] == {"en": '"Green" ports for the Baltic'}
+    assert great["period"] == {"start": "2021-09-01", "end": "2024-08-31",
+                               "text": "startDate: 01/09/2021; endDate: 31/08/2024 (project.csv row 2)"}
+    assert great["programme"] == {"id": "cordis-horizon-2-5", "text": "legalBasis: HORIZON.2.5 (project.csv row 2)"}
+    assert {p["organisation"]: p["roles"] for p in great["participants"]} == {
+        "pic-012345678": ["coordinator"], "pic-999999998": ["participant"], "pic-888888881": ["third-party"],
+        "pic-777777772": ["international-partner"], "pic-666666663": ["associated-partner"]}
+    kinds = [(f["kind"], str(f["amount"]), f.get("recipients")) for f in great["funding"]]
+    assert kinds[:2] == [("total-budget", "12345678.5", None), ("eu-max-contribution", "10000000.25", None)]
+    assert ("eu-contribution", "250000.5", ["pic-012345678"]) in kinds
+    assert ("eu-net-contribution", "250000.5", ["pic-012345678"]) in kinds
+    assert ("eligible-cost", "300000", ["pic-012345678"]) in kinds
+    assert ("eu-contribution", "1234567.89", ["pic-999999998"]) in kinds  # 1.234.567,89
+    assert ("eligible-cost", "2000000", ["pic-999999998"]) in kinds  # 2,000,000.00
+    # an empty legalBasis: the framework programme; programmes form the CORDIS hierarchy
+    assert projects["cordis-954321"]["programme"]["id"] == "cordis-h2020"
+    programmes = load(recs / "cordis" / "programmes.yaml")
+    assert programmes["cordis-horizon-2-5"]["broader"] == "cordis-horizon-2"
+    assert programmes["cordis-horizon-2"]["broader"] == "cordis-horizon"
+    assert programmes["cordis-h2020-eu-3-4"]["broader"] == "cordis-h2020-eu-3"
+    assert programmes["cordis-h2020-eu-3"]["broader"] == "cordis-h2020"
+    # PRC;PRC is one activity type; 912 in Germany is 00912; N.a. is no value
+    assert orgs["pic-999999998"]["kind"] == "company"
+    assert orgs["pic-999999998"]["kind_text"] == "activityType: PRC;PRC"
+    assert orgs["pic-999999998"]["postcode"] == "00912"
+    assert "website" not in orgs["pic-888888881"]
+    assert orgs["pic-555555554"]["country"] == "GRC"  # EL
+    # one PIC, two spellings, two rows: one organisation keeping both
+    lund = orgs["pic-012345678"]
+    assert lund["alt_names"] == ["LU", "Lund University"]
+    assert lund["sources"] == [{"document": "cordis-organization-csv", "text": "row 2"},
+                               {"document": "cordis-organization-csv", "text": "row 7"}]
+
+
+def test_cordis_import_builds_and_validates(cordis_fixture, tmp_path):
+    recs, _ = cordis_fixture
+    result = pipeline.build(recs, tmp_path, workers=1)
+    assert result.written and result.report.conforms
+    nt = (tmp_path / "euproj.nt").read_text(encoding="utf-8")
+    assert "<https://w3id.org/euproj/concept/role/third-party> <http://www.w3.org/2004/02/skos/core#notation>" in nt
+    assert "<http://data.europa.eu/nuts/code/SE224>" in nt
+
+
+def test_rejected_rows_exit_non_zero_unless_allowed(tmp_path):
+    recs = records_copy(tmp_path)
+    args = ["import", "cordis", *map(str, CORDIS), "--records", str(recs), "--out", str(recs / "cordis")]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2
+    last = result.output.strip().splitlines()[-1]
+    assert last == (f"Error: 6 row(s) or value(s) rejected (3 whole row(s)), listed in {recs / 'cordis' / 'rejects.tsv'}; "
+                    "the rest was written. Pass --allow-rejects to accept that.")
+    assert (recs / "cordis" / "projects.yaml").is_file()
+    assert runner.invoke(app, [*args, "--allow-rejects"]).exit_code == 0
+
+
+def test_reimport_gives_byte_identical_files(tmp_path):
+    recs = records_copy(tmp_path)
+    import_files("cordis", CORDIS, recs / "cordis", records=recs, allow_rejects=True)
+    first = {p.name: p.read_bytes() for p in sorted((recs / "cordis").iterdir())}
+    import_files("cordis", CORDIS, recs / "cordis", records=recs, allow_rejects=True)
+    assert {p.name: p.read_bytes() for p in sorted((recs / "cordis").iterdir())} == first
+
+
+def test_a_failing_import_leaves_the_output_as_it_was(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "projects.yaml").write_text("- keep me\n", encoding="utf-8")
+    with pytest.raises(ImportInputError, match="no-such.csv: no such file"):
+        import_files("cordis", [tmp_path / "no-such.csv"], out, records=None)
+    assert (out / "projects.yaml").read_text(encoding="utf-8") == "- keep me\n"
+
+
+# --------------------------------------------------------------------------- reconciliation
+
+
+def test_uncertain_matches_go_to_sssom_and_accepted_ones_merge(tmp_path):
+    recs = records_copy(tmp_path)
+    out = recs / "cordis"
+    import_files("cordis", CORDIS, out, records=recs, allow_rejects=True)
+    table = (out / "organisations.sssom.tsv").read_text(encoding="utf-8")
+    row = next(line for line in table.splitlines() if line.startswith("euproj:lunds-universitet"))
+    assert row.split("\t")[:7] == ["euproj:lunds-universitet", "Lunds universitet", "skos:exactMatch",
+                                   "euproj:pic-012345678", "LUNDS UNIVERSITET", "semapv:LexicalMatching", "0.700"]
+    assert "pic-012345678" in load(out / "organisations.yaml")  # not merged silently
+    # a curator accepts the row; the next import refers to the curated record
+    (out / "organisations.sssom.tsv").write_text(
+        table.replace(row, row.replace("semapv:LexicalMatching", "semapv:ManualMappingCuration")), encoding="utf-8")
+    result = import_files("cordis", CORDIS, out, records=recs, allow_rejects=True)
+    assert result.merged_into_existing == 1
+    assert "pic-012345678" not in load(out / "organisations.yaml")
+    great = load(out / "projects.yaml")["cordis-101000001"]
+    assert great["participants"][0]["organisation"] == "lunds-universitet"
+    assert "semapv:ManualMappingCuration" in (out / "organisations.sssom.tsv").read_text(encoding="utf-8")
+
+
+def test_organisations_merge_across_imports_by_pic(tmp_path):
+    recs = records_copy(tmp_path)
+    import_files("cordis", CORDIS, recs / "cordis", records=recs, allow_rejects=True)
+    import_files("keep", [DATA / "keep" / "projects.csv", DATA / "keep" / "partners.csv"], recs / "keep",
+                 records=recs, allow_rejects=True)
+    # keep.eu's Aarhus University has a PIC of its own; CORDIS's organisations are not written again
+    keep_orgs = load(recs / "keep" / "organisations.yaml")
+    assert not set(keep_orgs) & set(load(recs / "cordis" / "organisations.yaml"))
+    assert pipeline.build(recs, tmp_path / "dist", workers=1).written
+
+
+# --------------------------------------------------------------------------- Kohesio, keep.eu, table
+
+
+def test_kohesio_csv(tmp_path):
+    recs = records_copy(tmp_path)
+    out = recs / "kohesio"
+    import_files("kohesio", [DATA / "kohesio" / "IE-pp14-20.csv"], out, records=recs, allow_rejects=True)
+    assert rejects(out) == [
+        ("IE-pp14-20.csv", "3", "NUTS3_Code", "'IE099' is not a NUTS 2021/2024 code"),
+        ("IE-pp14-20.csv", "4", "Operation_Unique_Identifier",
+         "'not-an-entity' is not a Kohesio entity (https://linkedopendata.eu/entity/Q…)"),
+        ("IE-pp14-20.csv", "4", "Operation_Unique_Identifier", "row not imported: the Kohesio entity cannot be read"),
+    ]
+    projects = load(out / "projects.yaml")
+    walk = projects["kohesio-q9000001"]
+    assert walk["kohesio"] == "Q9000001" and walk["identifier"] == "0042"
+    assert walk["period"]["start"] == "2016-03-01" and walk["territory"] == ["IE053"]
+    eu = walk["funding"][1]
+    assert (eu["kind"], eu["amount"], eu["rate"], eu["fund"]) == ("eu-contribution", 600000, 0.5, "erdf")
+    assert walk["participants"][0]["roles"] == ["beneficiary"]
+    # EAFRD is the curated fund; the Kohesio beneficiary entity is an identifier of the organisation
+    assert projects["kohesio-q9000002"]["funding"][1]["fund"] == "eafrd"
+    orgs = load(out / "organisations.yaml")
+    assert orgs["kohesio-q9100001"]["kohesio"] == "Q9100001"
+    assert pipeline.build(recs, tmp_path / "dist", workers=1).written
+
+
+def test_keep_csv_pair(tmp_path):
+    recs = records_copy(tmp_path)
+    out = recs / "keep"
+    import_files("keep", [DATA / "keep" / "projects.csv", DATA / "keep" / "partners.csv"], out, records=recs,
+                 allow_rejects=True)
+    assert rejects(out) == [
+        ("partners.csv", "5", "Project ID", "row not imported: project 17000 is not in the projects sheet"),
+        ("partners.csv", "6", "Lead partner", "row not imported: 'Perhaps' is neither Yes nor No"),
+    ]
+    great = load(out / "projects.yaml")["keep-16534"]
+    assert great["keep_eu"] == "16534"
+    assert [p["roles"] for p in great["participants"]] == [["lead-partner"], ["partner"]]
+    assert [(f["kind"], f["amount"]) for f in great["funding"]] == [
+        ("total-budget", 2345678), ("eu-contribution", 1172839), ("eu-contribution", 400000)]
+    assert great["funding"][1]["rate"] == 0.5 and great["funding"][2]["fund"] == "erdf"
+    tide = load(out / "projects.yaml")["keep-16999"]
+    assert "funding" not in tide  # N.a.
+    assert pipeline.build(recs, tmp_path / "dist", workers=1).written
+
+
+def test_keep_two_sheet_workbook_with_hyperlink_ids(tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    import csv
+
+    wb = openpyxl.Workbook()
+    for n, (name, src) in enumerate((("Search results, projects", "projects.csv"),
+                                     ("Search results, partners", "partners.csv"))):
+        ws = wb.active if n == 0 else wb.create_sheet()
+        ws.title = name
+        with (DATA / "keep" / src).open(encoding="utf-8", newline="") as fh:
+            for i, cells in enumerate(csv.reader(fh)):
+                if i and cells[0].isdigit():
+                    cells[0] = f'=HYPERLINK("https://keep.eu/projects/{cells[0]}/","{cells[0]}")'
+                ws.append(cells)
+    path = tmp_path / "keep.xlsx"
+    wb.save(path)
+    out = tmp_path / "out"
+    import_files("keep", [path], out, records=None, allow_rejects=True)
+    assert load(out / "projects.yaml")["keep-16534"]["keep_eu"] == "16534"
+    assert rejects(out)[0] == ("keep.xlsx", "5", "Project ID",
+                               "row not imported: project 17000 is not in the projects sheet")
+
+
+def test_table_through_a_layout(tmp_path):
+    out = tmp_path / "out"
+    with pytest.raises(ImportRejected):
+        import_files("table", [DATA / "table" / "operations.csv"], out, records=None,
+                     layout=DATA / "table" / "central-baltic.layout.yaml")
+    projects = load(out / "projects.yaml")
+    op = projects["central-baltic-sea-trail"]
+    assert op["period"] == {"start": "2016-05-01", "end": "2019-04-30",
+                            "text": "Operation start date: 01.05.2016; Operation end date: 30.04.2019 (operations.csv row 2)"}
+    assert [p["roles"] for p in op["participants"]] == [["lead-partner"], ["partner"], ["associated-partner"]]
+    assert rejects(out) == [("operations.csv", "3", "Country", "2 values for 3 partners; the column is left out")]
+
+
+def test_bad_layout_is_named(tmp_path):
+    layout = tmp_path / "bad.yaml"
+    layout.write_text("project: {name: Title}\n", encoding="utf-8")
+    result = runner.invoke(app, ["import", "table", str(DATA / "table" / "operations.csv"), "--layout", str(layout),
+                                 "--out", str(tmp_path / "out"), "--records", str(tmp_path / "none")])
+    assert result.exit_code == 2
+    assert result.output.strip() == f"Error: {layout}: 'project.title' names the column of the project titles"
