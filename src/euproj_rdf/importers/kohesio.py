@@ -22,12 +22,13 @@ from typing import Any
 from .common import Context, cell, checked, fund_ref, funding, interreg_kind, period, programme_ref, where
 from .read import ImportInputError, Row, read_table
 from .reconcile import OrgFacts
+from ..vocab import KOHESIO_ENTITY
 from .values import country, nuts, rate, slug
 
 __all__ = ["import_kohesio"]
 
 PUBLISHER = "Kohesio (European Commission, DG REGIO)"
-_QID = re.compile(r"(?:https?://linkedopendata\.eu/entity/)?(Q[1-9][0-9]*)$")
+_QID = re.compile(r"(?:" + re.escape(KOHESIO_ENTITY).replace("https", "https?") + r")?(Q[1-9][0-9]*)$")
 
 
 def qid(text: str) -> str:

@@ -20,6 +20,7 @@ from typing import Any
 
 from .. import __version__
 from ..records import Record, read_records, record_files
+from ..vocab import DATA, LINKS, SEMAPV, SKOS
 from .draft import Draft
 from .read import Row
 from .values import norm_name, slug
@@ -30,7 +31,7 @@ SSSOM_FILE = "organisations.sssom.tsv"
 ACCEPTED = "semapv:ManualMappingCuration"
 _COLUMNS = ["subject_id", "subject_label", "predicate_id", "object_id", "object_label",
             "mapping_justification", "confidence", "match_string", "mapping_tool", "comment"]
-BASE = "https://w3id.org/euproj/id/organisation/"
+BASE = DATA + "organisation/"
 
 
 @dataclass
@@ -260,9 +261,9 @@ class Reconciler:
         out = io.StringIO()
         out.write("# curie_map:\n")
         out.write(f"#   euproj: {BASE}\n")
-        out.write("#   skos: http://www.w3.org/2004/02/skos/core#\n")
-        out.write("#   semapv: https://w3id.org/semapv/vocab/\n")
-        out.write("# mapping_set_id: https://w3id.org/euproj/links/organisations\n")
+        out.write(f"#   skos: {SKOS}\n")
+        out.write(f"#   semapv: {SEMAPV}\n")
+        out.write(f"# mapping_set_id: {LINKS}organisations\n")
         out.write("# mapping_set_description: Organisations that may be the same (same normalised name and"
                   " country, no PIC, VAT number or city to confirm it); a curator decides. Nothing was merged.\n")
         out.write("# license: https://creativecommons.org/publicdomain/zero/1.0/\n")
