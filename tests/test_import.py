@@ -345,3 +345,28 @@ def test_bad_layout_is_named(tmp_path):
                                  "--out", str(tmp_path / "out"), "--records", str(tmp_path / "none")])
     assert result.exit_code == 2
     assert result.output.strip() == f"Error: {layout}: 'project.title' names the column of the project titles"
+
+
+# --------------------------------------------------------------------------- authority labels
+
+
+def test_authority_labels_as_a_named_graph(tmp_path):
+    import pyoxigraph as ox
+
+    from euproj_rdf.store import load_store
+
+    out = tmp_path / "labels"
+    result = import_files("labels", [DATA / "labels" / "countries.ttl"], out)
+    assert result.counts == {"label": 8}  # Indonesian is no EU language
+    dist = tmp_path / "dist"
+    pipeline.build(ROOT / "tests" / "cases" / "full-project" / "records", dist, workers=1)
+    load_store(dist / "euproj.nt", tmp_path / "store", named=[out / "authority-labels.nq"])
+    store = ox.Store(str(tmp_path / "store"))
+    rows = store.query("""PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+        PREFIX dct: <http://purl.org/dc/terms/>
+        SELECT ?sv ?en ?source WHERE { GRAPH <https://w3id.org/euproj/graph/authority-labels> {
+          <http://publications.europa.eu/resource/authority/country/SWE> skos:prefLabel ?sv , ?en .
+          FILTER (lang(?sv) = "sv" && lang(?en) = "en")
+          <https://w3id.org/euproj/graph/authority-labels> dct:source ?source } }""")
+    assert [(r["sv"].value, r["en"].value, r["source"].value) for r in rows] == [
+        ("Sverige", "Sweden", "http://publications.europa.eu/resource/authority/country")]

@@ -117,3 +117,15 @@ def test_a_seed_organisation_joined_with_its_cordis_participations(tmp_path):
              "nyanlanda-akademiker", "reprounion"}
     # Lund coordinates 654148 and takes part in 876124 in the CORDIS subset
     assert rows == {(seed, grant) for seed in seeds for grant in ("654148", "876124")}
+
+
+def test_country_table_labels_in_every_eu_language(tmp_path):
+    from euproj_rdf.importers.labels import EU_LANGUAGES
+
+    table = EUDATA / "vocab" / "europarl_nal" / "countries-skos.rdf"
+    import_files("labels", [table], tmp_path / "labels")
+    text = (tmp_path / "labels" / "authority-labels.nq").read_text(encoding="utf-8")
+    swe = [line for line in text.splitlines() if line.startswith("<http://publications.europa.eu/resource/authority/country/SWE> ")]
+    langs = {line.rsplit("@", 1)[1].split(" ")[0] for line in swe}
+    assert langs == EU_LANGUAGES
+    assert '"Sverige"@sv' in text and '"Sweden"@en' in text

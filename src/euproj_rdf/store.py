@@ -7,6 +7,7 @@ the graph (never duplicates it); a failure at any step leaves the previous store
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,8 +32,11 @@ def _count_lines(path: Path) -> int:
         return sum(1 for line in fh if line.strip())
 
 
-def load_store(dump: Path | str, store: Path | str = DEFAULT_STORE) -> LoadResult:
+def load_store(dump: Path | str, store: Path | str = DEFAULT_STORE, *, named: Sequence[Path | str] = ()) -> LoadResult:
     """Load an N-Triples dump into the store at ``store`` (default graph), replacing what it held.
+
+    ``named`` are N-Quads files loaded into their named graphs beside it (the labels of the EU
+    authority tables written by ``euproj-rdf import labels``).
 
     Raises :class:`MissingDumpError` when there is no dump, :class:`StoreError` (and leaves the
     old store as it was) when the dump cannot be read or the new store does not hold the expected number of triples.
@@ -41,10 +45,16 @@ def load_store(dump: Path | str, store: Path | str = DEFAULT_STORE) -> LoadResul
     if not dump.is_file():
         raise MissingDumpError(dump)
     expected = _count_lines(dump)
+    for extra in map(Path, named):
+        if not extra.is_file():
+            raise StoreError(f"no graph file at '{extra}'")
+        expected += _count_lines(extra)
     with fresh_folder(store) as fresh:
         try:
             db = ox.Store(str(fresh))
             db.bulk_load(path=str(dump), format=ox.RdfFormat.N_TRIPLES)
+            for extra in map(Path, named):
+                db.bulk_load(path=str(extra), format=ox.RdfFormat.N_QUADS)
             db.optimize()
             held = len(db)
             db.flush()

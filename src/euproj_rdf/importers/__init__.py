@@ -25,7 +25,7 @@ from .reconcile import SSSOM_FILE, Reconciler
 
 __all__ = ["FORMATS", "ImportResult", "ImportRejected", "ImportInputError", "describe", "import_files"]
 
-FORMATS = ("cordis", "kohesio", "keep", "table")
+FORMATS = ("cordis", "kohesio", "keep", "table", "labels")
 
 
 class ImportRejected(EuprojError):
@@ -68,14 +68,13 @@ def import_files(
     layout: Path | str | None = None,
     encoding: str | None = None,
     allow_rejects: bool = False,
-    labels: Sequence[Path | str] = (),
 ) -> ImportResult:
     """Import ``files`` of format ``fmt`` into the folder ``out`` (replaced as a whole).
 
     ``records`` is the folder of records already there (curated, or earlier imports): its
     organisations are reconciled with the imported ones. ``layout`` is the column layout of the
-    ``table`` format. ``labels`` are SKOS files of the EU authority tables whose labels are
-    written as ``authority-labels.nt`` beside the records. Raises :class:`ImportRejected` after
+    ``table`` format. The ``labels`` format reads SKOS files of the EU authority tables and
+    writes their labels as a named graph (``authority-labels.nq``, :mod:`.labels`). Raises :class:`ImportRejected` after
     writing when rows or values were rejected, unless ``allow_rejects``.
     """
     started = time.perf_counter()
@@ -85,6 +84,8 @@ def import_files(
     if not paths:
         raise ConfigError("give at least one file to import")
     out_dir = Path(out)
+    if fmt == "labels":
+        return _labels(paths, out_dir, started)
     draft = Draft()
     ctx = Context(draft, Rejects(), Reconciler(draft, fmt), {"encoding": encoding})
     if records is not None:
@@ -116,10 +117,6 @@ def import_files(
     sssom = ctx.orgs.sssom()
     if sssom:
         extra[SSSOM_FILE] = sssom
-    if labels:
-        from .labels import labels_graph
-
-        extra["authority-labels.nt"] = labels_graph([Path(p) for p in labels], draft)
     written = draft.write(out_dir, ctx.rejects, extra)
     result = ImportResult(out_dir, draft.counts(), len(ctx.rejects), len(ctx.rejects.rows),
                           ctx.options.get("rows", 0), len(ctx.orgs.pairs), len(ctx.orgs.merged_into_existing),
@@ -131,6 +128,16 @@ def import_files(
             result,
         )
     return result
+
+
+def _labels(paths: list[Path], out: Path, started: float) -> ImportResult:
+    from ..files import fresh_folder
+    from .labels import LABELS_FILE, labels_graph
+
+    text, n = labels_graph(paths)
+    with fresh_folder(out) as work:
+        (work / LABELS_FILE).write_text(text, encoding="utf-8", newline="\n")
+    return ImportResult(out, {"label": n}, 0, 0, 0, 0, 0, [out / LABELS_FILE], time.perf_counter() - started)
 
 
 def _tidy(draft: Draft) -> None:
