@@ -5,6 +5,7 @@
     python -m benchmarks memory              # our build's peak memory and cores at 100 000 and 1 000 000 projects
     python -m benchmarks queries [options]   # store load and the query catalogue's p50/p95 (seed graph by default)
     python -m benchmarks push [options]      # push into an Oxigraph server (or Virtuoso)
+    python -m benchmarks import [options]    # CORDIS import of 35 000 projects / 180 000 participations, then build
     python -m benchmarks all                 # mapping, build, memory, and queries at 100 000 projects
 
 Options after the name go to that benchmark (``--help`` lists them). Each prints its figures,
@@ -22,6 +23,7 @@ COMMANDS = {
     "memory": ("benchmarks.build", ["--projects", "100000", "1000000", "--no-naive"]),
     "queries": ("benchmarks.queries", []),
     "push": ("benchmarks.push", []),
+    "import": ("benchmarks.imports", []),
 }
 ALL = [
     ("mapping", []),

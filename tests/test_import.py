@@ -370,3 +370,18 @@ def test_authority_labels_as_a_named_graph(tmp_path):
           <https://w3id.org/euproj/graph/authority-labels> dct:source ?source } }""")
     assert [(r["sv"].value, r["en"].value, r["source"].value) for r in rows] == [
         ("Sverige", "Sweden", "http://publications.europa.eu/resource/authority/country")]
+
+
+def test_csv_records_give_the_same_graph_as_yaml_records(tmp_path):
+    dumps = []
+    for as_csv in (False, True):
+        recs = records_copy(tmp_path / str(as_csv))
+        import_files("cordis", CORDIS, recs / "cordis", records=recs, allow_rejects=True, as_csv=as_csv)
+        import_files("kohesio", [DATA / "kohesio" / "IE-pp14-20.csv"], recs / "kohesio", records=recs,
+                     allow_rejects=True, as_csv=as_csv)
+        names = sorted(p.name for p in (recs / "cordis").iterdir())
+        assert ("imported-projects.csv" in names) == as_csv
+        result = pipeline.build(recs, tmp_path / f"dist-{as_csv}", workers=1)
+        assert result.written
+        dumps.append((tmp_path / f"dist-{as_csv}" / "euproj.nt").read_bytes())
+    assert dumps[0] == dumps[1]

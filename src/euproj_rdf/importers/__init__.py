@@ -68,13 +68,16 @@ def import_files(
     layout: Path | str | None = None,
     encoding: str | None = None,
     allow_rejects: bool = False,
+    as_csv: bool = False,
 ) -> ImportResult:
     """Import ``files`` of format ``fmt`` into the folder ``out`` (replaced as a whole).
 
     ``records`` is the folder of records already there (curated, or earlier imports): its
     organisations are reconciled with the imported ones. ``layout`` is the column layout of the
     ``table`` format. The ``labels`` format reads SKOS files of the EU authority tables and
-    writes their labels as a named graph (``authority-labels.nq``, :mod:`.labels`). Raises :class:`ImportRejected` after
+    writes their labels as a named graph (``authority-labels.nq``, :mod:`.labels`). ``as_csv``
+    writes projects and organisations as CSV files the build reads in parallel (for big
+    imports; the same triples as the YAML records). Raises :class:`ImportRejected` after
     writing when rows or values were rejected, unless ``allow_rejects``.
     """
     started = time.perf_counter()
@@ -117,7 +120,7 @@ def import_files(
     sssom = ctx.orgs.sssom()
     if sssom:
         extra[SSSOM_FILE] = sssom
-    written = draft.write(out_dir, ctx.rejects, extra)
+    written = draft.write(out_dir, ctx.rejects, extra, as_csv=as_csv)
     result = ImportResult(out_dir, draft.counts(), len(ctx.rejects), len(ctx.rejects.rows),
                           ctx.options.get("rows", 0), len(ctx.orgs.pairs), len(ctx.orgs.merged_into_existing),
                           written, time.perf_counter() - started)

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import yaml
 
 from ..files import fresh_folder
 from .read import Row
@@ -74,20 +75,6 @@ class Rejects:
         return out.getvalue()
 
 
-class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
-    pass
-
-
-def _decimal(dumper: yaml.SafeDumper, value: Decimal) -> yaml.Node:
-    text = format(value, "f")
-    if "." not in text:
-        return dumper.represent_int(int(text))
-    return dumper.represent_scalar("tag:yaml.org,2002:float", text)
-
-
-_Dumper.add_representer(Decimal, _decimal)
-
-
 class Draft:
     """The records of one import, by type and id."""
 
@@ -134,13 +121,20 @@ class Draft:
                 out[t] = n
         return out
 
-    def write(self, out: Path, rejects: Rejects, extra: dict[str, str] | None = None) -> list[Path]:
-        """Write the record files, ``rejects.tsv`` and ``extra`` (name → text) into ``out``, atomically."""
+    def write(self, out: Path, rejects: Rejects, extra: dict[str, str] | None = None, *,
+              as_csv: bool = False) -> list[Path]:
+        """Write the record files, ``rejects.tsv`` and ``extra`` (name → text) into ``out``, atomically.
+
+        ``as_csv`` writes projects and organisations as CSV in the layouts of
+        ``mappings/csv/imported-*.yaml`` (the build reads them in parallel: for big imports).
+        """
         texts: dict[str, list[str]] = {}
         for rtype, name in FILES.items():
             shared = self.existing[rtype] if rtype in _SHARED else set()
             recs = [self.records[rtype][k] for k in sorted(self.records[rtype]) if k not in shared]
-            if recs:
+            if recs and as_csv and rtype in CSV_FILES:
+                texts.setdefault(CSV_FILES[rtype] + ".csv", []).append(csv_text(recs))
+            elif recs:
                 texts.setdefault(name, []).append(dump(recs))
         written = []
         with fresh_folder(out) as work:
@@ -159,7 +153,125 @@ def _row_text(row: Row) -> str:
     return f"sheet '{row.sheet}' row {row.row}" if row.sheet else f"row {row.row}"
 
 
+_PLAIN = re.compile(r"^[a-z][a-z0-9-]*$")
+_WORDS = frozenset({"y", "n", "yes", "no", "on", "off", "true", "false", "null"})
+
+
+def _scalar(value: Any) -> str:
+    """A YAML scalar: plain for ids and codes, else a double-quoted (JSON) string."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, Decimal):
+        text = format(value, "f")
+        return text
+    text = str(value)
+    if _PLAIN.match(text) and text not in _WORDS:
+        return text
+    return json.dumps(text, ensure_ascii=False).replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def _emit(value: Any, indent: str, out: list[str]) -> None:
+    """Block-style YAML of a mapping or list whose first line continues the current one."""
+    if isinstance(value, dict):
+        first = True
+        for k, v in value.items():
+            lead = "" if first else indent
+            first = False
+            if isinstance(v, (dict, list)) and v:
+                out.append(f"{lead}{k}:\n{indent}  " if isinstance(v, dict) else f"{lead}{k}:\n{indent}")
+                _emit(v, indent + "  " if isinstance(v, dict) else indent, out)
+            else:
+                out.append(f"{lead}{k}: {_scalar(v) if not isinstance(v, (dict, list)) else '[]' if isinstance(v, list) else '{}'}\n")
+    else:
+        first = True
+        for item in value:
+            out.append("- " if first else f"{indent}- ")
+            first = False
+            if isinstance(item, (dict, list)):
+                _emit(item, indent + "  ", out)
+            else:
+                out.append(_scalar(item) + "\n")
+
+
 def dump(records: Iterable[dict[str, Any]]) -> str:
-    """Records as a YAML list, in a stable layout."""
-    return yaml.dump(list(records), Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100,
-                     default_flow_style=False)
+    """Records as a YAML list, in a stable layout (what yaml.safe_load reads back unchanged)."""
+    out: list[str] = []
+    for rec in records:
+        out.append("- ")
+        _emit(rec, "  ", out)
+    return "".join(out)
+
+
+#: record type → the CSV file and layout (mappings/csv/<stem>.yaml) of ``--as csv``
+CSV_FILES = {"project": "imported-projects", "organisation": "imported-organisations"}
+
+
+def _cell(value: Any) -> str:
+    return _scalar(value) if isinstance(value, (Decimal, int, bool)) else str(value)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def csv_row(rec: dict[str, Any]) -> dict[str, str]:
+    """A project or organisation record as the cells of its CSV layout."""
+    row: dict[str, str] = {}
+    for key, value in rec.items():
+        if key == "type":
+            continue
+        if key in ("title", "description", "name"):
+            for lang, text in value.items():
+                row[f"{key}_{lang}"] = text
+        elif key == "programme":
+            row["programme"] = value["id"]
+            if "text" in value:
+                row["programme_text"] = value["text"]
+        elif key == "period":
+            for k, col in (("start", "start"), ("end", "end"), ("text", "period_text")):
+                if k in value:
+                    row[col] = value[k]
+        elif key == "website":
+            row["website"] = value["url"]
+            if "text" in value:
+                row["website_text"] = value["text"]
+        elif key in ("themes", "territory", "alt_names"):
+            row[key] = "\n".join(_one_line(v) for v in value)
+        elif key == "participants":
+            row[key] = "\n".join(f"{p['organisation']} {'+'.join(p['roles'])} {_one_line(p['text'])}" for p in value)
+        elif key == "funding":
+            lines = []
+            for f in value:
+                parts = [f["kind"], _cell(f["amount"]), f["currency"]]
+                if "rate" in f:
+                    parts.append(f"rate={_cell(f['rate'])}")
+                if "fund" in f:
+                    parts.append(f"fund={f['fund']}")
+                if "recipients" in f:
+                    parts.append(f"to={'+'.join(f['recipients'])}")
+                lines.append(" ".join(parts) + " " + _one_line(f["text"]))
+            row[key] = "\n".join(lines)
+        elif key == "sources":
+            row[key] = "\n".join(f"{c['document']} {_one_line(c['text'])}" for c in value)
+        else:
+            row[key] = _cell(value)
+    return row
+
+
+def csv_text(records: list[dict[str, Any]]) -> str:
+    rows = [csv_row(r) for r in records]
+    columns: list[str] = []
+    seen: set[str] = set()
+    for r in rows:
+        for c in r:
+            if c not in seen:
+                seen.add(c)
+                columns.append(c)
+    columns = ["id"] + sorted(c for c in columns if c != "id")
+    out = io.StringIO()
+    w = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
+    w.writeheader()
+    w.writerows(rows)
+    return out.getvalue()
