@@ -39,17 +39,22 @@ def generate(folder: Path, projects: int, participations: int, seed: int = 1) ->
     org_templates = [rnd.choice(real_orgs) for _ in range(pool)]
     folder.mkdir(parents=True, exist_ok=True)
     out_projects, out_orgs = [], []
-    left = participations
+    counts = [max(1, round(rnd.choice(sizes) * scale)) for _ in range(projects)]
+    diff = participations - sum(counts)
+    while diff:  # reach the exact number of participations, one project at a time
+        i = rnd.randrange(projects)
+        if diff > 0:
+            counts[i] += 1
+            diff -= 1
+        elif counts[i] > 1:
+            counts[i] -= 1
+            diff += 1
     for i in range(projects):
         template = dict(rnd.choice(real_projects))
         pid = 800000 + i
         template.update(id=pid, acronym=f"{template['acronym']}-{i}", rcn=300000 + i)
         out_projects.append(template)
-        size = max(1, round(rnd.choice(sizes) * scale))
-        if i == projects - 1:
-            size = max(1, left)
-        size = min(size, max(1, left - (projects - 1 - i)))
-        left -= size
+        size = min(counts[i], pool)
         used: set[int] = set()
         for k in range(size):
             n = rnd.randrange(pool)

