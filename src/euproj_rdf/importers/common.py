@@ -146,14 +146,13 @@ def programme_ref(ctx: Context, row: Row, name: str, *, kind: str, code: str = "
 
 
 def interreg_kind(code: str, name: str) -> str:
-    """The programme kind from a CCI code (``2014TC16RFCB014``) or an Interreg name."""
+    """The programme kind from a CCI code (``2014TC16RFCB014``: TC is territorial cooperation, then
+    CB cross-border, TN transnational, IR interregional) or from an Interreg programme's name."""
     c, n = code.upper(), name.lower()
-    if "TC" in c[4:8] or "interreg" in n:
-        if "CB" in c[8:] or "v-a" in n or "cross-border" in n:
-            return "interreg-cross-border"
-        if "TN" in c[8:] or "v-b" in n or "transnational" in n:
-            return "interreg-transnational"
-        if "IR" in c[8:] or "v-c" in n or "interreg europe" in n:
-            return "interreg-interregional"
-        return "interreg-cross-border" if "CB" in c else "interreg-transnational" if "TN" in c else "interreg-interregional" if c else "interreg-cross-border"
-    return "regional-structural-fund"
+    if c[4:6] != "TC" and "interreg" not in n:
+        return "regional-structural-fund"
+    if "TN" in c[8:] or re.search(r"\bv-?b\b", n) or "transnational" in n:
+        return "interreg-transnational"
+    if "IR" in c[8:] or re.search(r"\bv-?c\b", n) or "interreg europe" in n:
+        return "interreg-interregional"
+    return "interreg-cross-border"

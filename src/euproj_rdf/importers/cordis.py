@@ -21,6 +21,7 @@ Which file is which is read from its columns, not its name:
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -65,25 +66,39 @@ def _kind_of(columns: set[str]) -> str:
     raise ImportInputError("")
 
 
+def _classify(rows: list[Row], display: str, sheet: str | None) -> str:
+    columns = set().union(*(r.cells for r in rows[:50]))
+    try:
+        return _kind_of(columns)
+    except ImportInputError:
+        raise ImportInputError(
+            f"{display}{f' sheet {sheet!r}' if sheet else ''}: not a CORDIS file this importer knows (projects, "
+            f"organisations, legal bases, topics or programmes); its columns are {', '.join(sorted(columns)[:12])}"
+        ) from None
+
+
 def import_cordis(ctx: Context, files: Iterable[tuple[Path, str]]) -> None:
-    """Import CORDIS files (``(path, display name)`` pairs) into ``ctx``."""
-    tables: dict[str, list[list[Row]]] = {}
+    """Import CORDIS files (``(path, display name)`` pairs) into ``ctx``.
+
+    Projects and reference tables are read first; the participations of a CSV or JSON file are
+    then streamed, row by row, so that the biggest file is never held as rows.
+    """
+    tables: dict[str, list[Iterable[Row]]] = {}
     for path, display in files:
-        sheets: dict[str | None, list[Row]] = {}
-        for r in read_table(path, display, encoding=ctx.options.get("encoding")):
-            sheets.setdefault(r.sheet, []).append(r)
-        if not sheets:
+        rows_of = iter(read_table(path, display, encoding=ctx.options.get("encoding")))
+        head = list(itertools.islice(rows_of, 50))
+        if not head:
             raise ImportInputError(f"{display}: the file has no rows")
-        for sheet, rows in sheets.items():
-            columns = set().union(*(r.cells for r in rows[:50]))
-            try:
-                kind = _kind_of(columns)
-            except ImportInputError:
-                raise ImportInputError(
-                    f"{display}{f' sheet {sheet!r}' if sheet else ''}: not a CORDIS file this importer knows (projects, "
-                    f"organisations, legal bases, topics or programmes); its columns are {', '.join(sorted(columns)[:12])}"
-                ) from None
-            tables.setdefault(kind, []).append(rows)
+        if path.suffix.lower() in (".xlsx", ".xlsm"):  # sheets of one workbook: one table each
+            sheets: dict[str | None, list[Row]] = {}
+            for r in itertools.chain(head, rows_of):
+                sheets.setdefault(r.sheet, []).append(r)
+            for sheet, rows in sheets.items():
+                tables.setdefault(_classify(rows, display, sheet), []).append(rows)
+            continue
+        kind = _classify(head, display, None)
+        rest = itertools.chain(head, rows_of)
+        tables.setdefault(kind, []).append(rest if kind == "organisations" else list(rest))
     if "projects" not in tables:
         raise ImportInputError("a CORDIS import needs the project file (columns id, acronym, title, …)")
     titles = _titles(ctx, tables)
@@ -101,7 +116,7 @@ def import_cordis(ctx: Context, files: Iterable[tuple[Path, str]]) -> None:
 # ------------------------------------------------------------------ reference tables
 
 
-def _titles(ctx: Context, tables: dict[str, list[list[Row]]]) -> dict[str, dict[str, str]]:
+def _titles(ctx: Context, tables: dict[str, list[Any]]) -> dict[str, dict[str, str]]:
     """Programme and topic code → {language: title} from every table that names one."""
     titles: dict[str, dict[str, str]] = {}
     for rows in tables.get("programmes", []):
@@ -121,7 +136,7 @@ def _titles(ctx: Context, tables: dict[str, list[list[Row]]]) -> dict[str, dict[
     return titles
 
 
-def _legal_bases(ctx: Context, tables: dict[str, list[list[Row]]]) -> dict[str, list[tuple[str, bool, Row]]]:
+def _legal_bases(ctx: Context, tables: dict[str, list[Any]]) -> dict[str, list[tuple[str, bool, Row]]]:
     """Project number → its legal bases from the legal-basis tables (code, main part?, row)."""
     out: dict[str, list[tuple[str, bool, Row]]] = {}
     for rows in tables.get("legal-basis", []):
@@ -143,7 +158,7 @@ def _legal_bases(ctx: Context, tables: dict[str, list[list[Row]]]) -> dict[str, 
     return out
 
 
-def _scheme(ctx: Context, tables: dict[str, list[list[Row]]]) -> None:
+def _scheme(ctx: Context, tables: dict[str, list[Any]]) -> None:
     first = tables["projects"][0][0]
     src = ctx.draft.source(first.file, "cordis", PUBLISHER)
     for sid, title, what in ((SCHEME, "CORDIS programme hierarchy", "frameworkProgramme and legalBasis"),

@@ -30,7 +30,7 @@ class ImportInputError(ConfigError):
     """An input file cannot be read at all (encoding, format, missing columns)."""
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     file: str
     row: int
@@ -206,6 +206,7 @@ def _read_json(path: Path, display: str) -> Iterator[Row]:
     for n, item in enumerate(data, start=1):
         if not isinstance(item, dict):
             raise ImportInputError(f"{display}: row {n}: expected an object, found {type(item).__name__}")
+        data[n - 1] = None  # read once: let the parsed object go as the rows are used
         yield Row(display, n, {str(k): cell_text(v) for k, v in item.items()})
 
 
