@@ -28,8 +28,8 @@ from .export import MERGE_FAN_IN, merge_files, write_chunk
 from .locate import Locator
 from .mapping import Mapper
 from .profile import Profile
-from .resources import used_concepts
 from .record import Record
+from .resources import used_concepts
 from .schema import Schema
 from .validation import ShaclResult, batch_store, validate_store
 from .vocab import RDF_TYPE

@@ -27,8 +27,15 @@ from .export import merge_sorted, write_dump
 from .mapping import compile_mapping
 from .profile import load_profile
 from .records import RecordFolder
-from .resources import (ALIGNMENT_FILE, SHAPES_FILE, concept_lines, concept_notations, default_schema,
-                        extra_concept_lines, resource)
+from .resources import (
+    ALIGNMENT_FILE,
+    SHAPES_FILE,
+    concept_lines,
+    concept_notations,
+    default_schema,
+    extra_concept_lines,
+    resource,
+)
 from .schema import Schema
 from .validation import ValidationReport, load_shapes
 from .vocab import DATA

@@ -105,11 +105,11 @@ def import_cordis(ctx: Context, files: Iterable[tuple[Path, str]]) -> None:
     legal = _legal_bases(ctx, tables)
     _scheme(ctx, tables)
     projects: dict[str, dict[str, Any]] = {}
-    for rows in tables["projects"]:
-        for row in rows:
+    for table in tables["projects"]:
+        for row in table:
             _project(ctx, row, projects, titles, legal)
-    for rows in tables.get("organisations", []):
-        for row in rows:
+    for table in tables.get("organisations", []):
+        for row in table:
             _participation(ctx, row, projects)
 
 

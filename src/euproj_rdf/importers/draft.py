@@ -18,7 +18,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-
 from ..files import fresh_folder
 from .read import Row
 from .values import slug

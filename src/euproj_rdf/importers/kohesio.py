@@ -19,10 +19,10 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from ..vocab import KOHESIO_ENTITY
 from .common import Context, cell, checked, fund_ref, funding, interreg_kind, period, programme_ref, where
 from .read import ImportInputError, Row, read_table
 from .reconcile import OrgFacts
-from ..vocab import KOHESIO_ENTITY
 from .values import country, nuts, rate, slug
 
 __all__ = ["import_kohesio"]

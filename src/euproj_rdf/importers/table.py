@@ -202,7 +202,7 @@ def _partners(ctx: Context, row: Row, layout: dict, money: list, currency: str) 
             ctx.rejects.value(row, ncol, f"partner {i + 1} has no name")
             continue
 
-        def at(key: str) -> tuple[str, str]:
+        def at(key: str, i: int = i) -> tuple[str, str]:
             col, values = lists[key]
             return col, values[i] if values else ""
 
