@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
+from ..link.sssom import ACCEPTED, PROPOSED, read_sssom
 from ..records import Record, read_records, record_files
 from ..vocab import DATA, LINKS, SEMAPV, SKOS
 from .draft import Draft
@@ -28,7 +29,6 @@ from .values import norm_name, slug
 __all__ = ["OrgFacts", "Reconciler", "SSSOM_FILE"]
 
 SSSOM_FILE = "organisations.sssom.tsv"
-ACCEPTED = "semapv:ManualMappingCuration"
 _COLUMNS = ["subject_id", "subject_label", "predicate_id", "object_id", "object_label",
             "mapping_justification", "confidence", "match_string", "mapping_tool", "comment"]
 BASE = DATA + "organisation/"
@@ -242,8 +242,7 @@ class Reconciler:
         organisations are merged from now on, and the rows are written again."""
         if not path.is_file():
             return
-        lines = [line for line in path.read_text(encoding="utf-8").splitlines() if not line.startswith("#")]
-        for row in csv.DictReader(lines, delimiter="\t"):
+        for row in read_sssom(path)[1]:
             if row.get("mapping_justification") != ACCEPTED:
                 continue
             a, b = (row.get("subject_id") or "").removeprefix("euproj:"), (row.get("object_id") or "").removeprefix("euproj:")
@@ -276,7 +275,7 @@ class Reconciler:
         for (a, b), (la, lb, match, conf, why) in sorted(self.pairs.items()):
             if (f"euproj:{a}", f"euproj:{b}") in decided:
                 continue
-            w.writerow([f"euproj:{a}", la, "skos:exactMatch", f"euproj:{b}", lb, "semapv:LexicalMatching",
+            w.writerow([f"euproj:{a}", la, "skos:exactMatch", f"euproj:{b}", lb, PROPOSED,
                         f"{conf:.3f}", match, f"euproj-rdf import {__version__}", why])
         return out.getvalue()
 
