@@ -127,23 +127,26 @@ class Draft:
         ``as_csv`` writes projects and organisations as CSV in the layouts of
         ``mappings/csv/imported-*.yaml`` (the build reads them in parallel: for big imports).
         """
-        texts: dict[str, list[str]] = {}
-        for rtype, name in FILES.items():
-            shared = self.existing[rtype] if rtype in _SHARED else set()
-            recs = [self.records[rtype][k] for k in sorted(self.records[rtype]) if k not in shared]
-            if recs and as_csv and rtype in CSV_FILES:
-                texts.setdefault(CSV_FILES[rtype] + ".csv", []).append(csv_text(recs))
-            elif recs:
-                texts.setdefault(name, []).append(dump(recs))
-        written = []
+        written: list[Path] = []
         with fresh_folder(out) as work:
-            for name, parts in texts.items():
-                (work / name).write_text("".join(parts), encoding="utf-8", newline="\n")
-                written.append(out / name)
+            for rtype, name in FILES.items():  # one type at a time: its text is let go once written
+                shared = self.existing[rtype] if rtype in _SHARED else set()
+                recs = [self.records[rtype][k] for k in sorted(self.records[rtype]) if k not in shared]
+                if not recs:
+                    continue
+                if as_csv and rtype in CSV_FILES:
+                    name, text = CSV_FILES[rtype] + ".csv", csv_text(recs)
+                else:
+                    text = dump(recs)
+                with (work / name).open("a", encoding="utf-8", newline="\n") as fh:
+                    fh.write(text)
+                del text
+                if out / name not in written:
+                    written.append(out / name)
             (work / "rejects.tsv").write_text(rejects.tsv(), encoding="utf-8", newline="\n")
             written.append(out / "rejects.tsv")
-            for name, text in sorted((extra or {}).items()):
-                (work / name).write_text(text, encoding="utf-8", newline="\n")
+            for name, extra_text in sorted((extra or {}).items()):
+                (work / name).write_text(extra_text, encoding="utf-8", newline="\n")
                 written.append(out / name)
         return written
 
