@@ -22,8 +22,7 @@ import rdflib
 from rdflib.namespace import OWL, RDF, RDFS, SH
 
 from .errors import ConfigError
-from .shacl import restore_datatypes
-from .validation import _prefix_declarations, _rewrite
+from .validation import join_focus, prefixes, restore_datatypes
 
 __all__ = ["PROFILES", "Profile", "load_profile"]
 
@@ -92,7 +91,9 @@ def load_profile(name: str, alignment_path) -> Profile | None:
         targets = sorted(str(t) for t in g.objects(shape, SH.targetClass))
         if construct is None or not targets:
             raise ConfigError(f"{alignment_path}: the rules of {shape} need sh:construct and sh:targetClass")
-        rules.append(_prefix_declarations(g, rule) + "\n" + _rewrite(str(construct), targets))
+        values = " ".join(f"<{t}>" for t in targets)
+        focus = f"VALUES ?__target {{ {values} }} ?this a/<{RDFS.subClassOf}>* ?__target ."
+        rules.append(prefixes(g, rule) + "\n" + join_focus(str(construct), focus))
     return Profile(
         name,
         {k: tuple(sorted(v)) for k, v in classes.items()},

@@ -1,0 +1,125 @@
+"""Validation results located at the records, and the report (SHACL 3.6) as text, Turtle or JSON."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+
+import rdflib
+from rdflib.namespace import RDF, SH
+
+#: Severities in the order a build may fail on them (a custom severity counts as a violation).
+LEVELS = {"info": 0, "warning": 1, "violation": 2}
+_LEVEL = {"Info": 0, "Warning": 1, "Violation": 2}
+
+
+def short_severity(iri: str) -> str:
+    """``Violation``/``Warning``/``Info`` for SHACL's severities; any other severity as its IRI."""
+    local = iri[len(str(SH)):] if iri.startswith(str(SH)) else None
+    return local if local in _LEVEL else iri
+
+
+@dataclass(frozen=True, order=True)
+class ShaclResult:
+    """One SHACL result, located at the record that produced its focus node."""
+
+    severity: str  # "Violation", "Warning" or "Info"
+    file: str
+    line: int
+    record: str  # "project 'great'"
+    focus: str
+    path: str | None
+    message: str
+    value: str | None = None
+    shape: str | None = None
+    component: str | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}: {self.record}" if self.file else self.record
+        path = f", {_short(self.path)}" if self.path else ""
+        value = f" (value: {self.value})" if self.value is not None else ""
+        return f"{where}{path}: {self.severity}: {self.message}{value}"
+
+
+@dataclass
+class ValidationReport:
+    """The outcome of validating a graph: results of every severity."""
+
+    results: list[ShaclResult] = field(default_factory=list)
+
+    @property
+    def conforms(self) -> bool:
+        """True when there is no result at all, of any severity (SHACL 3.6.1.1)."""
+        return not self.results
+
+    def fails(self, fail_on: str = "violation") -> bool:
+        """True when a result is at least as severe as ``fail_on`` (violation, warning or info).
+
+        This is the build's policy, separate from :attr:`conforms`: a build fails on violations
+        by default; a publisher may fail on warnings or infos too.
+        """
+        level = LEVELS[fail_on]
+        return any(_LEVEL.get(r.severity, 2) >= level for r in self.results)
+
+    @property
+    def violations(self) -> list[ShaclResult]:
+        return [r for r in self.results if r.severity == "Violation"]
+
+    @property
+    def warnings(self) -> list[ShaclResult]:
+        return [r for r in self.results if r.severity == "Warning"]
+
+    def text(self) -> str:
+        lines = [str(r) for r in sorted(self.results)]
+        n_v, n_w = len(self.violations), len(self.warnings)
+        n_i = len(self.results) - n_v - n_w
+        counts = f"{n_v} violation(s), {n_w} warning(s)" + (f", {n_i} other result(s)" if n_i else "")
+        lines.append(f"{'Conforms' if self.conforms else 'Does not conform'}: {counts}")
+        return "\n".join(lines)
+
+    def turtle(self) -> str:
+        """The results as one ``sh:ValidationReport`` in Turtle (deterministic order)."""
+        g = rdflib.Graph()
+        g.bind("sh", SH)
+        report = rdflib.URIRef("urn:euproj:validation-report")
+        g.add((report, RDF.type, SH.ValidationReport))
+        g.add((report, SH.conforms, rdflib.Literal(self.conforms)))
+        for i, r in enumerate(sorted(self.results), 1):
+            node = rdflib.URIRef(f"urn:euproj:validation-report:result:{i}")
+            g.add((report, SH.result, node))
+            g.add((node, RDF.type, SH.ValidationResult))
+            g.add((node, SH.focusNode, rdflib.URIRef(r.focus)))
+            g.add((node, SH.resultSeverity, SH[r.severity] if r.severity in _LEVEL else rdflib.URIRef(r.severity)))
+            g.add((node, SH.resultMessage, rdflib.Literal(r.message)))
+            if r.path:
+                g.add((node, SH.resultPath, rdflib.URIRef(r.path)))
+            if r.shape and not r.shape.startswith("_:"):
+                g.add((node, SH.sourceShape, rdflib.URIRef(r.shape)))
+            if r.component:
+                g.add((node, SH.sourceConstraintComponent, rdflib.URIRef(r.component)))
+            if r.value is not None:
+                g.add((node, SH.value, rdflib.Literal(r.value)))
+            if r.file:
+                g.add((node, rdflib.RDFS.comment, rdflib.Literal(f"{r.file}:{r.line}: {r.record}")))
+        return g.serialize(format="turtle")
+
+    def json(self) -> str:
+        """The results as JSON: ``{"conforms": …, "results": [{severity, file, line, …}]}``."""
+        return json.dumps({"conforms": self.conforms, "results": [asdict(r) for r in sorted(self.results)]},
+                          ensure_ascii=False, indent=2) + "\n"
+
+
+def _short(iri: str | None) -> str:
+    if not iri:
+        return ""
+    for ns, prefix in (
+        ("https://w3id.org/euproj/ontology#", "ep:"),
+        ("http://purl.org/dc/terms/", "dct:"),
+        ("http://www.w3.org/2004/02/skos/core#", "skos:"),
+        ("http://www.w3.org/ns/prov#", "prov:"),
+    ):
+        if iri.startswith(ns):
+            return prefix + iri[len(ns):]
+    return f"<{iri}>"
+
+

@@ -1,0 +1,233 @@
+"""Running the compiled shapes on a store: results as terms, located at records, or as a report."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+import rdflib
+from rdflib.namespace import RDF, SH
+
+from ..errors import ConfigError
+from .compiler import CompiledConstraint, compile_shapes
+from .paths import copy_path
+from .report import ShaclResult, _short, short_severity
+from .shapes import ShapesGraph, check_shapes, read_shapes
+from .sparql import SparqlCheck, components, parameters_of
+from .terms import exact_store, ox_term, text_of, to_rdflib
+
+SHAPES_GRAPH = ox.NamedNode("urn:euproj:shapes-graph")
+
+
+@dataclass(frozen=True)
+class Shapes:
+    """Shapes checked and compiled: SHACL Core queries and SPARQL-based checks."""
+
+    graph: rdflib.Graph
+    core: tuple[CompiledConstraint, ...] = ()
+    sparql: tuple[SparqlCheck, ...] = ()
+    source: ShapesGraph | None = None
+
+
+def compile_graph(sg: ShapesGraph) -> Shapes:
+    """Check and compile a shapes graph; a :class:`ConfigError` names what is wrong before validating."""
+    check_shapes(sg, {p for c in components(sg.graph) for p, _ in parameters_of(sg.graph, c)})
+    try:
+        core, checks = compile_shapes(sg)
+    except ValueError as exc:
+        raise ConfigError(f"{sg.source}: {exc}") from None
+    return Shapes(sg.graph, core, checks, sg)
+
+
+def load_shapes(path, *, fmt: str | None = None) -> Shapes:
+    """Read, check and compile a shapes file."""
+    return compile_graph(read_shapes(path, fmt=fmt))
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One validation result, its terms as the store gives them."""
+
+    focus: object
+    value: object | None
+    path: rdflib.term.Node | None
+    component: str
+    severity: str
+    shape: rdflib.term.Node
+    messages: tuple[rdflib.Literal, ...]
+    constraint: rdflib.term.Node | None = None
+
+
+def batch_store(lines: list[str]) -> ox.Store:
+    """An in-memory store of N-Triples lines, every term as written (see :mod:`.terms`)."""
+    return exact_store("\n".join(lines) + "\n")
+
+
+def findings(store: ox.Store, shapes: Shapes) -> list[Finding]:
+    """Every result of validating what ``store`` holds against ``shapes``."""
+    out = []
+    for c in shapes.core:
+        for sol in store.query(c.query):
+            path = rdflib.URIRef(sol["path"].value) if c.path_var else c.path
+            out.append(Finding(sol["this"], sol["value"] if c.has_value else None, path, c.component, c.severity,
+                               c.shape, c.messages))
+    for check in shapes.sparql:
+        out.extend(_run_check(store, shapes, check))
+    return out
+
+
+def _fill(template: str, row: dict[str, str]) -> str:
+    return re.sub(r"\{[?$]([A-Za-z_][A-Za-z0-9_]*)\}", lambda m: row.get(m.group(1), m.group(0)), template)
+
+
+def _messages(check: SparqlCheck, row: dict[str, str]) -> tuple[rdflib.Literal, ...]:
+    return tuple(rdflib.Literal(_fill(str(m), row), lang=m.language) for m in check.messages)
+
+
+def _run_check(store: ox.Store, shapes: Shapes, check: SparqlCheck) -> list[Finding]:
+    out = []
+    params = {ox.Variable(k): ox_term(v) for k, v in check.parameters.items()}
+    texts = {k: str(v) for k, v in check.parameters.items()}
+
+    def finding(focus, value, path, row) -> Finding:
+        return Finding(focus, value, path, check.component, check.severity, check.shape,
+                       _messages(check, {**texts, **row}), check.constraint)
+
+    def solutions(query: str, subs: dict):
+        result = store.query(query, substitutions=subs)
+        names = [v.value for v in result.variables]
+        for sol in result:
+            yield {n: sol[n] for n in names if sol[n] is not None}
+
+    def rows(query: str, subs: dict):
+        for sol in solutions(query, subs):
+            if "failure" in sol and sol["failure"].value == "true":
+                raise ConfigError(f"the SPARQL constraint of shape {check.shape} reported a failure")
+            yield sol
+
+    if check.fast is not None:
+        for sol in rows(check.fast, params):
+            yield_path = rdflib.URIRef(sol["path"].value) if "path" in sol else check.path
+            out.append(finding(sol["this"], sol.get("value", sol["this"] if check.path is None else None), yield_path,
+                               {k: v.value for k, v in sol.items()}))
+        return out
+    subs = dict(params)
+    if "shapesGraph" in check.query:
+        if not any(True for _ in store.quads_for_pattern(None, None, None, SHAPES_GRAPH)):
+            store.load(input=shapes.graph.serialize(format="nt"), format=ox.RdfFormat.N_TRIPLES, to_graph=SHAPES_GRAPH)
+        subs[ox.Variable("shapesGraph")] = SHAPES_GRAPH
+    if "currentShape" in check.query:
+        subs[ox.Variable("currentShape")] = ox_term(check.shape)
+    for focus in [sol["this"] for sol in store.query(f"SELECT ?this WHERE {{ {check.focus} }}")]:
+        subs[ox.Variable("this")] = focus
+        if not check.ask:
+            for sol in rows(check.query, subs):
+                path = rdflib.URIRef(sol["path"].value) if "path" in sol else check.path
+                value = sol.get("value", focus if check.path is None else None)
+                out.append(finding(focus, value, path, {k: v.value for k, v in sol.items()}))
+            continue
+        if check.path is None:
+            nodes = [focus]
+        else:
+            nodes = [s["v"] for s in store.query(f"SELECT DISTINCT ?v WHERE {{ ?this {check.path_sparql} ?v }}",
+                                                 substitutions={ox.Variable("this"): focus})]
+        for node in nodes:
+            if not store.query(check.query, substitutions={**subs, ox.Variable("value"): node}):
+                out.append(finding(focus, node, check.path, {"this": focus.value, "value": node.value}))
+    return out
+
+
+def validate_store(store: ox.Store, shapes: Shapes, *,
+                   locate: Callable[[str], tuple[str, int, str] | None]) -> list[ShaclResult]:
+    """Validate what a :func:`batch_store` holds, each result located at its record.
+
+    ``locate(focus) -> (file, line, record label)`` places each result at its record; it
+    returns None for nodes that are only context (the type triple of a record of another
+    batch), whose results are dropped: those records are validated with their own batch.
+    """
+    out = []
+    for f in findings(store, shapes):
+        focus = text_of(f.focus) or ""
+        located = locate(focus)
+        if located is None:
+            continue
+        file, line, label = located
+        value = text_of(f.value)
+        out.append(ShaclResult(
+            severity=short_severity(f.severity), file=file, line=line, record=label, focus=focus,
+            path=path_text(shapes.graph, f.path), message=str(f.messages[0]) if f.messages else _default_message(f),
+            value=None if value == focus else value,
+            shape=text_of(ox_term(f.shape)), component=f.component,
+        ))
+    return out
+
+
+def path_text(g: rdflib.Graph, path) -> str | None:
+    """A result path as text: the IRI of a predicate path, the SPARQL form of any other."""
+    from .paths import sparql_path
+
+    if path is None:
+        return None
+    return str(path) if isinstance(path, rdflib.URIRef) else sparql_path(g, path)
+
+
+def _default_message(f: Finding) -> str:
+    component = f.component.rsplit("#", 1)[-1].removesuffix("ConstraintComponent")
+    path = f.path if isinstance(f.path, rdflib.URIRef) else None
+    return f"does not satisfy sh:{component[0].lower()}{component[1:]}" + (f" on {_short(str(path))}" if path else "")
+
+
+def validate_lines(lines: Iterable[str], shapes: Shapes, *,
+                   locate: Callable[[str], tuple[str, int, str] | None]) -> list[ShaclResult]:
+    """Validate N-Triples lines against the shapes (see :func:`validate_store`)."""
+    return validate_store(batch_store(list(lines)), shapes, locate=locate)
+
+
+def report_graph(store: ox.Store, shapes: Shapes) -> rdflib.Graph:
+    """The SHACL validation report (SHACL 3.6) of what ``store`` holds, terms as the data holds them."""
+    g = rdflib.Graph()
+    g.bind("sh", SH)
+    report = rdflib.BNode()
+    results = findings(store, shapes)
+    g.add((report, RDF.type, SH.ValidationReport))
+    g.add((report, SH.conforms, rdflib.Literal(not results)))
+    seen = set()
+    for f in results:
+        key = (f.focus, f.value, f.path, f.component, f.shape, f.constraint)
+        if key in seen:
+            continue
+        seen.add(key)
+        node = rdflib.BNode()
+        g.add((report, SH.result, node))
+        g.add((node, RDF.type, SH.ValidationResult))
+        g.add((node, SH.focusNode, to_rdflib(f.focus)))
+        g.add((node, SH.resultSeverity, rdflib.URIRef(f.severity)))
+        g.add((node, SH.sourceConstraintComponent, rdflib.URIRef(f.component)))
+        g.add((node, SH.sourceShape, copy_path(shapes.graph, f.shape, g)))
+        if f.path is not None:
+            g.add((node, SH.resultPath, copy_path(shapes.graph, f.path, g)))
+        if f.value is not None:
+            g.add((node, SH.value, to_rdflib(f.value)))
+        if f.constraint is not None:
+            g.add((node, SH.sourceConstraint, copy_path(shapes.graph, f.constraint, g)))
+        for m in f.messages:
+            g.add((node, SH.resultMessage, m))
+    return g
+
+
+def read_data(path: Path | str, *, fmt: ox.RdfFormat | None = None) -> ox.Store:
+    """A data file of any RDF format (by extension, Turtle by default) in an exact store."""
+    path = Path(path)
+    fmt = fmt or ox.RdfFormat.from_extension(path.suffix.lstrip(".").lower()) or ox.RdfFormat.TURTLE
+    try:
+        quads = ox.parse(path=str(path), format=fmt, base_iri=path.resolve().as_uri())
+        text = ox.serialize([ox.Triple(q.subject, q.predicate, q.object) for q in quads],
+                            format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+    except SyntaxError as exc:
+        raise ConfigError(f"cannot parse the data '{path}': {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read the data '{path}': {exc.strerror or exc}") from None
+    return exact_store(text)

@@ -1,0 +1,25 @@
+"""The W3C SHACL test suite, core and SPARQL folders, against our engine.
+
+Read from the shared folder beside the repository (never copied here); skipped where absent.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.w3c_suite import SUITE, cases, expected, ours
+
+CASES = cases() if SUITE.is_dir() else []
+
+
+@pytest.mark.skipif(not SUITE.is_dir(), reason=f"the W3C SHACL test suite is not at {SUITE}")
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_w3c_shacl(case):
+    outcome = ours(case)
+    if case.failure:
+        assert isinstance(outcome, str) and outcome.startswith("refused: "), "the shapes should be refused"
+        return
+    assert not isinstance(outcome, str), outcome
+    conforms, results = outcome
+    want_conforms, want_results = expected(case)
+    assert (conforms, sorted(results)) == (want_conforms, sorted(want_results))
