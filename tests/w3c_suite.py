@@ -87,12 +87,13 @@ def summary(g: rdflib.Graph) -> tuple[bool, frozenset]:
 
 
 def expected(case: Case) -> tuple[bool, frozenset]:
-    g = rdflib.Graph().parse(case.file, format="turtle")
+    normalize, rdflib.NORMALIZE_LITERALS = rdflib.NORMALIZE_LITERALS, False
+    try:
+        g = rdflib.Graph().parse(case.file, format="turtle")
+    finally:
+        rdflib.NORMALIZE_LITERALS = normalize
     entry = next(e for e in g.subjects(RDF.type, SHT.Validate))
     result = g.value(entry, MF.result)
-    sub = rdflib.Graph()
-    for t in g.triples((None, None, None)):
-        sub.add(t)
     return summary(_report_only(g, result))
 
 

@@ -16,7 +16,7 @@ from .compiler import CompiledConstraint, compile_shapes
 from .paths import copy_path
 from .report import ShaclResult, _short, short_severity
 from .shapes import ShapesGraph, check_shapes, read_shapes
-from .sparql import SparqlCheck, components, parameters_of
+from .sparql import SparqlCheck, bind_text, components, join_focus, parameters_of
 from .terms import exact_store, ox_term, text_of, to_rdflib
 
 SHAPES_GRAPH = ox.NamedNode("urn:euproj:shapes-graph")
@@ -89,7 +89,7 @@ def _messages(check: SparqlCheck, row: dict[str, str]) -> tuple[rdflib.Literal, 
 
 def _run_check(store: ox.Store, shapes: Shapes, check: SparqlCheck) -> list[Finding]:
     out = []
-    params = {ox.Variable(k): ox_term(v) for k, v in check.parameters.items()}
+    params: dict = {}
     texts = {k: str(v) for k, v in check.parameters.items()}
 
     def finding(focus, value, path, row) -> Finding:
@@ -114,29 +114,28 @@ def _run_check(store: ox.Store, shapes: Shapes, check: SparqlCheck) -> list[Find
             out.append(finding(sol["this"], sol.get("value", sol["this"] if check.path is None else None), yield_path,
                                {k: v.value for k, v in sol.items()}))
         return out
-    subs = dict(params)
+    binds: dict[str, str] = {}
     if "shapesGraph" in check.query:
         if not any(True for _ in store.quads_for_pattern(None, None, None, SHAPES_GRAPH)):
             store.load(input=shapes.graph.serialize(format="nt"), format=ox.RdfFormat.N_TRIPLES, to_graph=SHAPES_GRAPH)
-        subs[ox.Variable("shapesGraph")] = SHAPES_GRAPH
-    if "currentShape" in check.query:
-        subs[ox.Variable("currentShape")] = ox_term(check.shape)
-    for focus in [sol["this"] for sol in store.query(f"SELECT ?this WHERE {{ {check.focus} }}")]:
-        subs[ox.Variable("this")] = focus
-        if not check.ask:
-            for sol in rows(check.query, subs):
-                path = rdflib.URIRef(sol["path"].value) if "path" in sol else check.path
-                value = sol.get("value", focus if check.path is None else None)
-                out.append(finding(focus, value, path, {k: v.value for k, v in sol.items()}))
-            continue
-        if check.path is None:
-            nodes = [focus]
-        else:
-            nodes = [s["v"] for s in store.query(f"SELECT DISTINCT ?v WHERE {{ ?this {check.path_sparql} ?v }}",
-                                                 substitutions={ox.Variable("this"): focus})]
-        for node in nodes:
-            if not store.query(check.query, substitutions={**subs, ox.Variable("value"): node}):
-                out.append(finding(focus, node, check.path, {"this": focus.value, "value": node.value}))
+        binds["shapesGraph"] = str(SHAPES_GRAPH)
+    if "currentShape" in check.query and not isinstance(check.shape, rdflib.BNode):
+        binds["currentShape"] = f"<{check.shape}>"
+    foci = [sol["this"] for sol in store.query(f"SELECT ?this WHERE {{ {check.focus} }}")]
+    blank = [f for f in foci if isinstance(f, ox.BlankNode)]
+    for focus in foci:
+        if isinstance(focus, ox.BlankNode):
+            continue  # a blank node cannot be written into a query: joined in below
+        for sol in rows(bind_text(check.query, {**binds, "this": str(focus)}), {}):
+            path = rdflib.URIRef(sol["path"].value) if "path" in sol else check.path
+            value = sol.get("value", focus if check.path is None else None)
+            out.append(finding(focus, value, path, {k: v.value for k, v in sol.items()}))
+    if blank:
+        query = join_focus(bind_text(check.query, binds), f"{{ SELECT ?this WHERE {{ {check.focus} FILTER (isBlank(?this)) }} }}")
+        for sol in rows(query, {}):
+            path = rdflib.URIRef(sol["path"].value) if "path" in sol else check.path
+            value = sol.get("value", sol["this"] if check.path is None else None)
+            out.append(finding(sol["this"], value, path, {k: v.value for k, v in sol.items()}))
     return out
 
 

@@ -25,7 +25,7 @@ KNOWN = {SH[n] for n in (
     "minInclusive maxInclusive minExclusive maxExclusive minLength maxLength pattern flags languageIn uniqueLang "
     "equals disjoint lessThan lessThanOrEquals in hasValue node property not and or xone qualifiedValueShape "
     "qualifiedMinCount qualifiedMaxCount qualifiedValueShapesDisjoint closed ignoredProperties sparql message "
-    "severity name description order group defaultValue deactivated declare prefixes"
+    "severity name description order group defaultValue deactivated declare prefixes select ask"
 ).split()}
 #: Parameters whose values are shapes (recursion is followed through them).
 _SHAPE_REFS = (SH.node, SH.property, SH["not"], SH.qualifiedValueShape)
@@ -68,16 +68,19 @@ class ShapesGraph:
 
 
 def read_shapes(path: Path | str, *, fmt: str | None = None) -> ShapesGraph:
-    """The shapes file parsed (Turtle unless its extension says otherwise)."""
+    """The shapes file parsed (Turtle unless its extension says otherwise), literals as written."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"cannot read the shapes '{path}': {exc.strerror}") from None
+    normalize, rdflib.NORMALIZE_LITERALS = rdflib.NORMALIZE_LITERALS, False
     try:
         g = rdflib.Graph().parse(data=text, format=fmt or rdf_format(path), publicID=path.resolve().as_uri())
     except Exception as exc:  # rdflib raises many kinds
         raise ConfigError(f"cannot parse the shapes '{path}': {exc}") from None
+    finally:
+        rdflib.NORMALIZE_LITERALS = normalize
     return ShapesGraph(g, str(path), text)
 
 
@@ -109,7 +112,7 @@ def implicit_class(g: rdflib.Graph, shape) -> bool:
 def all_shapes(g: rdflib.Graph) -> set:
     """Every node that is a shape in ``g`` (SHACL 2.1)."""
     found = set(targeted_shapes(g)) | instances(g, SH.NodeShape) | instances(g, SH.PropertyShape)
-    found |= set(g.subjects(SH.path, None))
+    found |= set(g.subjects(SH.path, None)) - set(g.objects(None, SH.parameter))
     todo = list(found)
     while todo:
         s = todo.pop()

@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 import rdflib
-from rdflib.namespace import SH
+from rdflib.namespace import OWL, SH
 
 from .paths import sparql_path
 from .shapes import ShapesGraph, instances
-from .terms import is_true
+from .terms import is_true, sparql_term
 
 SPARQL_COMPONENT = f"{SH}SPARQLConstraintComponent"
 _PRE_BOUND = ("this", "value", "PATH", "shapesGraph", "currentShape")
@@ -49,7 +49,13 @@ class SparqlCheck:
 def prefixes(g: rdflib.Graph, node) -> str:
     """PREFIX declarations for ``node``'s ``sh:prefixes`` (SHACL 5.2.2)."""
     lines = []
-    for source in g.objects(node, SH.prefixes):
+    sources, todo = set(), list(g.objects(node, SH.prefixes))
+    while todo:
+        source = todo.pop()
+        if source not in sources:
+            sources.add(source)
+            todo.extend(g.objects(source, OWL.imports))
+    for source in sources:
         for decl in g.objects(source, SH.declare):
             prefix, ns = g.value(decl, SH.prefix), g.value(decl, SH.namespace)
             lines.append(f"PREFIX {prefix}: <{ns}>")
@@ -74,16 +80,67 @@ def _code(query: str) -> str:
     return re.sub(r"#[^\n]*", "", query)
 
 
+_TOKENS = re.compile(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\''
+                     r"|<[^<>\s]*>|#[^\n]*|\bSELECT\b|\bWHERE\b|\{|[?$][A-Za-z_][A-Za-z0-9_]*|\bbound\s*\(\s*[?$][A-Za-z_]\w*\s*\)",
+                     re.IGNORECASE)
+
+
+def bind_text(query: str, bindings: dict[str, str]) -> str:
+    """Pre-bound variables replaced by their terms (SPARQL syntax), everywhere in the query.
+
+    In a projection the variable stays, bound to the term: ``SELECT $this`` becomes
+    ``SELECT (<iri> AS ?this)``; ``bound($this)`` becomes ``true``.
+    """
+    out, last, in_projection, selects = [], 0, False, 0
+    total = len(re.findall(r"\bSELECT\b", _code(query), re.IGNORECASE))
+    for m in _TOKENS.finditer(query):
+        token = m.group(0)
+        upper = token.upper()
+        replacement = token
+        if upper == "SELECT":
+            in_projection, selects, projected = True, selects + 1, 0
+        elif (upper == "WHERE" or token == "{") and in_projection:
+            in_projection = False
+            if projected == 0:
+                out.append(query[last:m.start()] + " * ")
+                last = m.start()
+        elif upper.startswith("BOUND"):
+            name = re.search(r"[?$](\w+)", token).group(1)
+            replacement = "(true)" if name in bindings else token
+        elif token[0] in "?$" and token[1:] in bindings:
+            term = bindings[token[1:]]
+            if not in_projection:
+                replacement = term
+            elif selects == total:  # the innermost query returns the variable bound to the term
+                replacement, projected = f"({term} AS ?{token[1:]})", projected + 1
+            else:  # an outer query takes it from the sub-query
+                replacement = ""
+        elif token[0] in "?$" and in_projection:
+            projected += 1
+        out.append(query[last:m.start()] + replacement)
+        last = m.end()
+    return "".join(out) + query[last:]
+
+
+def ask_as_select(query: str, focus: str, path: str | None) -> str:
+    """An ASK validator as one query returning every (focus, value node) for which it is false."""
+    start, end = query.index("{", re.search(r"\bASK\b", query, re.IGNORECASE).end()), query.rindex("}")
+    head = query[: re.search(r"\bASK\b", query, re.IGNORECASE).start()]
+    body = re.sub(r"\$(this|value)\b", r"?\1", query[start + 1:end])
+    values = f"?this {path} ?value ." if path else "BIND (?this AS ?value)"
+    return f"{head} SELECT DISTINCT ?this ?value WHERE {{ {focus} {values} FILTER NOT EXISTS {{ {body} }} }}"
+
+
 def _check_query(sg: ShapesGraph, shape, query: str, parameters) -> None:
     code = _code(query)
     for word in ("MINUS", "VALUES", "SERVICE"):
         if re.search(rf"\b{word}\b", code, re.IGNORECASE):
             raise sg.refuse(shape, f"its SPARQL query uses {word}, which pre-bound variables do not allow (SHACL 5.2.1)")
     names = "|".join(re.escape(n) for n in (*_PRE_BOUND, *parameters))
-    if re.search(rf"\bAS\s+[?$]({names})\b", code, re.IGNORECASE):
+    if re.search(rf"\b[Aa][Ss]\s+[?$]({names})\b", code):
         raise sg.refuse(shape, "its SPARQL query assigns a pre-bound variable with AS (SHACL 5.2.1)")
     for m in list(re.finditer(r"\bSELECT\b([\s\S]*?)(\bWHERE\b|\{)", code, re.IGNORECASE))[1:]:
-        if "*" not in m.group(1) and not re.search(r"[?$]this\b", m.group(1)):
+        if not re.search(r"[?$]this\b", m.group(1)):
             raise sg.refuse(shape, "its SPARQL query has a sub-query that does not return $this (SHACL 5.2.1)")
 
 
@@ -182,6 +239,11 @@ def _component_checks(sg, shape, component, focus, severity, messages, path_node
     choices = [[(name, v) for v in g.objects(shape, p)] or [(name, None)] for name, p in sorted(names.items())]
     for combo in itertools.product(*choices):
         bound = {name: v for name, v in combo if v is not None}
-        out.append(SparqlCheck(shape, None, str(component), severity, msgs, path_node, query, ask is not None,
-                               focus, path, None, bound))
+        text_q = bind_text(query, {name: sparql_term(v) for name, v in bound.items()})
+        if ask is not None:
+            fast = ask_as_select(text_q, focus, path)
+        else:
+            fast = join_focus(text_q, focus) if _simple(text_q) else None
+        out.append(SparqlCheck(shape, None, str(component), severity, msgs, path_node, text_q, ask is not None,
+                               focus, path, fast, bound))
     return out

@@ -140,12 +140,12 @@ def to_rdflib(term) -> rdflib.term.Node:
         return rdflib.BNode(term.value)
     datatype = term.datatype.value
     if term.language:
-        return rdflib.Literal(term.value, lang=term.language)
+        return rdflib.Literal(term.value, lang=term.language, normalize=False)
     if datatype.startswith(KEPT):
         datatype = XSD + datatype[len(KEPT):]
     if datatype == XSD + "string":
-        return rdflib.Literal(term.value)
-    return rdflib.Literal(term.value, datatype=rdflib.URIRef(datatype))
+        return rdflib.Literal(term.value, normalize=False)
+    return rdflib.Literal(term.value, datatype=rdflib.URIRef(datatype), normalize=False)
 
 
 def text_of(term) -> str | None:
