@@ -44,6 +44,18 @@ class ReportFormat(str, enum.Enum):
     turtle = "turtle"
 
 
+class ShaclFormat(str, enum.Enum):
+    text = "text"
+    turtle = "turtle"
+    json = "json"
+
+
+class FailOn(str, enum.Enum):
+    violation = "violation"
+    warning = "warning"
+    info = "info"
+
+
 @dataclass
 class Settings:
     """What the options before the command set, kept in typer's ``Context.obj``."""
@@ -133,17 +145,23 @@ def build(
     progress: bool = PROGRESS,
     workers: int = WORKERS,
     profile: BuildProfile = typer.Option(BuildProfile.base, "--profile", help="aligned: also write the EURIO, schema.org and W3C ORG terms of ontology/alignment.ttl."),
+    fail_on: FailOn = typer.Option(FailOn.violation, "--fail-on", help="The least severe result that fails the build."),
 ) -> None:
     """Check, map and validate the records; write OUT/euproj.ttl and OUT/euproj.nt.
 
-    Nothing is written unless every record is well-formed and the graph conforms.
-    Python: euproj_rdf.build(records, out).
+    Nothing is written unless every record is well-formed and no result is at least as severe
+    as --fail-on (violations by default).
+    Python: euproj_rdf.build(records, out, fail_on="violation").
     """
     with _errors(ctx), _progress(progress) as tick:
-        result = pipeline.build(records, out, base_iri=base_iri, progress=tick, workers=workers, profile=profile)
+        result = pipeline.build(records, out, base_iri=base_iri, progress=tick, workers=workers, profile=profile,
+                                fail_on=fail_on.value)
     _print_results(result, quiet=quiet)
     if not result.written:
-        _err(f"Error: the graph does not conform to the shapes ({len(result.report.violations)} violation(s)); nothing was written.")
+        if fail_on is FailOn.violation:
+            _err(f"Error: the graph does not conform to the shapes ({len(result.report.violations)} violation(s)); nothing was written.")
+        else:
+            _err(f"Error: the graph has results of severity {fail_on.value} or above; nothing was written.")
         raise typer.Exit(1)
     if not quiet:
         counts = ", ".join(f"{n} {t}s" for t, n in sorted(result.records.items()))
@@ -171,6 +189,26 @@ def validate(
     else:
         typer.echo(result.report.text())
     raise typer.Exit(0 if result.conforms else 1)
+
+
+@app.command()
+def shacl(
+    ctx: typer.Context,
+    data: Path = typer.Argument(..., help="The data graph: Turtle, N-Triples, RDF/XML or JSON-LD (by extension)."),
+    shapes: Path | None = typer.Option(None, "--shapes", "-s", help="The shapes graph (default: the data file itself)."),
+    format: ShaclFormat = typer.Option(ShaclFormat.text, "--format", "-f", help="The validation report as text, Turtle or JSON."),
+) -> None:
+    """Validate any RDF file against any SHACL shapes (SHACL Core and SHACL-SPARQL).
+
+    Exit codes as pySHACL's: 0 conforms, 1 does not conform, 2 bad data or shapes.
+    Python: euproj_rdf.validation.validate_file(data, shapes=shapes).
+    """
+    from .validation import validate_file
+
+    with _errors(ctx):
+        report = validate_file(data, shapes=shapes)
+    typer.echo(getattr(report, format.value)(), nl=format is ShaclFormat.text)
+    raise typer.Exit(0 if report.conforms else 1)
 
 
 @app.command()

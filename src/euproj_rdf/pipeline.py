@@ -66,10 +66,12 @@ class BuildResult:
     turtle: Path | None = None
     ntriples: Path | None = None
     seconds: float = 0.0
+    fail_on: str = "violation"
 
     @property
     def conforms(self) -> bool:
-        return self.report.conforms
+        """True when the build passes: no result at least as severe as ``fail_on``."""
+        return not self.report.fails(self.fail_on)
 
 
 def _no_progress(stage: str, done: int, total: int | None) -> None:
@@ -103,6 +105,7 @@ def build(
     validate: bool = True,
     workers: int | None = None,
     profile: BuildProfile | str = BuildProfile.base,
+    fail_on: str = "violation",
 ) -> BuildResult:
     """Check, map and validate the records; write ``euproj.ttl`` and ``euproj.nt`` into ``out_dir``.
 
@@ -118,7 +121,7 @@ def build(
     folder, schema = RecordFolder(records), default_schema()
     index, problems = _index(folder, schema)
     n_records = sum(len(v) for v in index.ids.values())
-    result = BuildResult(report=ValidationReport())
+    result = BuildResult(report=ValidationReport(), fail_on=fail_on)
     syntax: list[RecordProblem] = []
     with tempfile.TemporaryDirectory(prefix="euproj-build-") as work, tuned_collector():
         ctx = BatchContext(
@@ -138,7 +141,7 @@ def build(
             chunks = runner.chunks()
         _refuse(folder, problems, syntax)
         result.report.results.sort()
-        if result.report.conforms and out_dir is not None:
+        if result.conforms and out_dir is not None:
             tick("write", 0, None)
             result.turtle, result.ntriples, result.triples = write_dump(chunks, Path(out_dir))
             result.written = True

@@ -12,7 +12,7 @@ result is located at the record (file:line, field) that produced its focus node.
 
 from __future__ import annotations
 
-from .report import LEVELS, ShaclResult, ValidationReport
+from .report import LEVELS, GraphReport, ShaclResult, ValidationReport
 from .run import (
     Finding,
     Shapes,
@@ -24,6 +24,7 @@ from .run import (
     read_data,
     report_graph,
     validate_lines,
+    validate_file,
     validate_store,
 )
 from .sparql import join_focus, prefixes
@@ -31,6 +32,6 @@ from .terms import restore_datatypes
 
 __all__ = [
     "LEVELS", "ShaclResult", "ValidationReport", "Finding", "Shapes", "batch_store", "compile_graph", "findings",
-    "load_shapes", "path_text", "read_data", "report_graph", "validate_lines", "validate_store", "join_focus",
+    "load_shapes", "path_text", "read_data", "report_graph", "validate_lines", "validate_store", "validate_file", "GraphReport", "join_focus",
     "prefixes", "restore_datatypes",
 ]

@@ -8,6 +8,8 @@ from dataclasses import asdict, dataclass, field
 import rdflib
 from rdflib.namespace import RDF, SH
 
+from ..errors import ConfigError
+
 #: Severities in the order a build may fail on them (a custom severity counts as a violation).
 LEVELS = {"info": 0, "warning": 1, "violation": 2}
 _LEVEL = {"Info": 0, "Warning": 1, "Violation": 2}
@@ -58,6 +60,8 @@ class ValidationReport:
         This is the build's policy, separate from :attr:`conforms`: a build fails on violations
         by default; a publisher may fail on warnings or infos too.
         """
+        if fail_on not in LEVELS:
+            raise ConfigError(f"unknown severity '{fail_on}' to fail on: choose one of {', '.join(LEVELS)}")
         level = LEVELS[fail_on]
         return any(_LEVEL.get(r.severity, 2) >= level for r in self.results)
 
@@ -123,3 +127,57 @@ def _short(iri: str | None) -> str:
     return f"<{iri}>"
 
 
+
+
+@dataclass
+class GraphReport:
+    """A SHACL validation report of any data graph (the ``shacl`` command), as text, Turtle or JSON."""
+
+    graph: rdflib.Graph
+
+    @property
+    def conforms(self) -> bool:
+        return bool(next(self.graph.objects(None, SH.conforms)).toPython())
+
+    def rows(self) -> list[dict[str, str | None]]:
+        """One dict per result: focus, path, severity, component, shape, value, message (sorted)."""
+        from .paths import sparql_path
+
+        g, out = self.graph, []
+        for r in g.objects(None, SH.result):
+            path = g.value(r, SH.resultPath)
+            value = g.value(r, SH.value)
+            out.append({
+                "focus": _n3(g.value(r, SH.focusNode)),
+                "path": None if path is None else str(path) if isinstance(path, rdflib.URIRef) else sparql_path(g, path),
+                "severity": short_severity(str(g.value(r, SH.resultSeverity))),
+                "component": str(g.value(r, SH.sourceConstraintComponent)).rsplit("#", 1)[-1],
+                "shape": _n3(g.value(r, SH.sourceShape)),
+                "value": None if value is None else _n3(value),
+                "message": next((str(m) for m in sorted(g.objects(r, SH.resultMessage))), None),
+            })
+        return sorted(out, key=lambda d: tuple(v or "" for v in d.values()))
+
+    def text(self) -> str:
+        lines = []
+        for r in self.rows():
+            path = f" {r['path']}" if r["path"] else ""
+            value = f" (value: {r['value']})" if r["value"] else ""
+            lines.append(f"{r['focus']}{path}: {r['severity']}: {r['message'] or r['component']}{value}")
+        n = len(lines)
+        lines.append("Conforms" if self.conforms else f"Does not conform: {n} result(s)")
+        return "\n".join(lines)
+
+    def turtle(self) -> str:
+        return self.graph.serialize(format="turtle")
+
+    def json(self) -> str:
+        return json.dumps({"conforms": self.conforms, "results": self.rows()}, ensure_ascii=False, indent=2) + "\n"
+
+
+def _n3(node) -> str:
+    if isinstance(node, rdflib.BNode):
+        return f"_:{node}"
+    if isinstance(node, rdflib.URIRef):
+        return f"<{node}>"
+    return node.n3() if node is not None else ""

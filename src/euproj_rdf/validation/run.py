@@ -14,7 +14,7 @@ from rdflib.namespace import RDF, SH
 from ..errors import ConfigError
 from .compiler import CompiledConstraint, compile_shapes
 from .paths import copy_path
-from .report import ShaclResult, _short, short_severity
+from .report import GraphReport, ShaclResult, _short, short_severity
 from .shapes import ShapesGraph, check_shapes, read_shapes
 from .sparql import SparqlCheck, bind_text, components, join_focus, parameters_of
 from .terms import exact_store, ox_term, text_of, to_rdflib
@@ -230,3 +230,13 @@ def read_data(path: Path | str, *, fmt: ox.RdfFormat | None = None) -> ox.Store:
     except OSError as exc:
         raise ConfigError(f"cannot read the data '{path}': {exc.strerror or exc}") from None
     return exact_store(text)
+
+
+def validate_file(data: Path | str, *, shapes: Path | str | None = None) -> GraphReport:
+    """Validate an RDF file of any format against a shapes file (the data file itself by default).
+
+    Raises :class:`ConfigError` for unreadable data or shapes, and for shapes the validator
+    refuses; data that does not conform is a report, not an error.
+    """
+    compiled = load_shapes(shapes if shapes is not None else data)
+    return GraphReport(report_graph(read_data(data), compiled))
