@@ -6,6 +6,7 @@
     python -m benchmarks queries [options]   # store load and the query catalogue's p50/p95 (seed graph by default)
     python -m benchmarks push [options]      # push into an Oxigraph server (or Virtuoso)
     python -m benchmarks import [options]    # CORDIS import of 35 000 projects / 180 000 participations, then build
+    python -m benchmarks shacl [options]     # SHACL validation: ours vs pySHACL (seed, DCAT-AP, 5 000 and 20 000 projects)
     python -m benchmarks all                 # mapping, build, memory, and queries at 100 000 projects
 
 Options after the name go to that benchmark (``--help`` lists them). Each prints its figures,
@@ -24,6 +25,7 @@ COMMANDS = {
     "queries": ("benchmarks.queries", []),
     "push": ("benchmarks.push", []),
     "import": ("benchmarks.imports", []),
+    "shacl": ("benchmarks.shacl", []),
 }
 ALL = [
     ("mapping", []),

@@ -61,15 +61,19 @@ def main() -> None:
     print(f"rdflib graph of {len(graph)} triples {t_graph - t_map:.1f} s", flush=True)
 
     shapes = load_shapes(resource(SHAPES_FILE))
-    conforms, report, _ = pyshacl.validate(graph, shacl_graph=shapes.graph, inference="none",
+    core = rdflib.Graph()
+    for triple in shapes.graph:
+        if triple[1] != rdflib.namespace.SH.sparql:
+            core.add(triple)
+    conforms, report, _ = pyshacl.validate(graph, shacl_graph=core, inference="none",
                                            allow_warnings=True, allow_infos=True)
     results = len(set(report.objects(None, rdflib.namespace.SH.result)))
     t_core = time.perf_counter()
     print(f"pySHACL, core constraints {t_core - t_graph:.1f} s", flush=True)
     for c in shapes.sparql:
         t = time.perf_counter()
-        results += len(graph.query(c.query))
-        print(f"rdflib SPARQL constraint of {c.shape.rsplit('#', 1)[-1]} {time.perf_counter() - t:.1f} s", flush=True)
+        results += len(graph.query(c.fast or c.query))
+        print(f"rdflib SPARQL constraint of {str(c.shape).rsplit('#', 1)[-1]} {time.perf_counter() - t:.1f} s", flush=True)
     t_shacl = time.perf_counter()
 
     args.out.mkdir(parents=True, exist_ok=True)

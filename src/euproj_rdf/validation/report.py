@@ -149,7 +149,7 @@ class GraphReport:
             value = g.value(r, SH.value)
             out.append({
                 "focus": _n3(g.value(r, SH.focusNode)),
-                "path": None if path is None else str(path) if isinstance(path, rdflib.URIRef) else sparql_path(g, path),
+                "path": None if path is None else f"<{path}>" if isinstance(path, rdflib.URIRef) else sparql_path(g, path),
                 "severity": short_severity(str(g.value(r, SH.resultSeverity))),
                 "component": str(g.value(r, SH.sourceConstraintComponent)).rsplit("#", 1)[-1],
                 "shape": _n3(g.value(r, SH.sourceShape)),

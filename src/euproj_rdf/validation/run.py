@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -239,4 +240,10 @@ def validate_file(data: Path | str, *, shapes: Path | str | None = None) -> Grap
     refuses; data that does not conform is a report, not an error.
     """
     compiled = load_shapes(shapes if shapes is not None else data)
-    return GraphReport(report_graph(read_data(data), compiled))
+    store = read_data(data)
+    quiet = logging.getLogger("rdflib.term")  # it logs every ill-formed literal it holds, as the data may
+    level, quiet.level = quiet.level, logging.CRITICAL
+    try:
+        return GraphReport(report_graph(store, compiled))
+    finally:
+        quiet.level = level

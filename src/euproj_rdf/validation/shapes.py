@@ -58,9 +58,12 @@ class ShapesGraph:
             return None
         iri = str(shape)
         local = re.split(r"[#/:]", iri)[-1]
-        for i, line in enumerate(self.text.splitlines(), 1):
-            if f"<{iri}>" in line or (local and re.search(rf"(^|\s)[\w-]*:{re.escape(local)}(\s|;|$)", line)):
-                return i
+        names = rf"(<{re.escape(iri)}>|[\w-]*:{re.escape(local)})" if local else rf"<{re.escape(iri)}>"
+        lines = self.text.splitlines()
+        for pattern in (rf"^\s*{names}(\s|;|$)", rf"(^|\s){names}(\s|;|,|$)"):  # as a subject first
+            for i, line in enumerate(lines, 1):
+                if re.search(pattern, line):
+                    return i
         return None
 
     def refuse(self, shape, what: str) -> ConfigError:
