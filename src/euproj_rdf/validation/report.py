@@ -9,6 +9,7 @@ import rdflib
 from rdflib.namespace import RDF, SH
 
 from ..errors import ConfigError
+from ..vocab import DCT, EP, PROV, SKOS
 
 #: Severities in the order a build may fail on them (a custom severity counts as a violation).
 LEVELS = {"info": 0, "warning": 1, "violation": 2}
@@ -117,10 +118,10 @@ def _short(iri: str | None) -> str:
     if not iri:
         return ""
     for ns, prefix in (
-        ("https://w3id.org/euproj/ontology#", "ep:"),
-        ("http://purl.org/dc/terms/", "dct:"),
-        ("http://www.w3.org/2004/02/skos/core#", "skos:"),
-        ("http://www.w3.org/ns/prov#", "prov:"),
+        (EP, "ep:"),
+        (DCT, "dct:"),
+        (SKOS, "skos:"),
+        (PROV, "prov:"),
     ):
         if iri.startswith(ns):
             return prefix + iri[len(ns):]

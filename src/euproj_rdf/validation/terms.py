@@ -17,7 +17,8 @@ import re
 import pyoxigraph as ox
 import rdflib
 
-XSD = "http://www.w3.org/2001/XMLSchema#"
+from ..vocab import XSD
+
 KEPT = "urn:euproj:xsd:"
 
 #: Lexical forms the store keeps unchanged, per datatype; any other form is renamed.
