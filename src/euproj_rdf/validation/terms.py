@@ -41,7 +41,7 @@ _CAST_AS = {
 #: Types SPARQL can cast to (a renamed literal of these is compared as a value).
 _CASTABLE = ("integer", "decimal", "double", "float", "boolean", "date", "dateTime", "time", "gYear",
              "gYearMonth", "gMonth", "gDay", "gMonthDay", "duration", "dayTimeDuration", "yearMonthDuration")
-_TYPED = re.compile(r'"((?:[^"\\]|\\.)*)"\^\^<http://www\.w3\.org/2001/XMLSchema#([A-Za-z]+)>')
+_TYPED = re.compile(r'"((?:[^"\\]|\\.)*)"\^\^<' + re.escape(XSD) + r'([A-Za-z]+)>')
 
 
 def _keep(match: re.Match) -> str:
@@ -62,7 +62,7 @@ def preserve_datatypes(ntriples: str) -> str:
     >>> preserve_datatypes('<a:s> <a:p> "12"^^<http://www.w3.org/2001/XMLSchema#integer> .')
     '<a:s> <a:p> "12"^^<http://www.w3.org/2001/XMLSchema#integer> .'
     """
-    if "^^<http://www.w3.org/2001/XMLSchema#" not in ntriples:
+    if f"^^<{XSD}" not in ntriples:
         return ntriples
     return _TYPED.sub(_keep, ntriples)
 
