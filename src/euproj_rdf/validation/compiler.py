@@ -58,7 +58,7 @@ class Compiler:
 
     def path(self, shape) -> str | None:
         node = self.g.value(shape, SH.path)
-        return None if node is None else sparql_path(self.g, node, self.sg.where(shape))
+        return None if node is None else sparql_path(self.g, node, lambda: self.sg.where(shape))
 
     # -- a node's conformance to a shape, as a boolean expression ----------------------------
     def conforms(self, shape, var: str) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import rdflib
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, SH
@@ -11,7 +13,7 @@ from ..errors import ConfigError
 _UNARY = ((SH.inversePath, "^{}"), (SH.zeroOrMorePath, "{}*"), (SH.oneOrMorePath, "{}+"), (SH.zeroOrOnePath, "{}?"))
 
 
-def sparql_path(g: rdflib.Graph, node, where: str = "a shape") -> str:
+def sparql_path(g: rdflib.Graph, node, where: str | Callable[[], str] = "a shape") -> str:
     """The SHACL path at ``node`` as a SPARQL property path.
 
     >>> g = rdflib.Graph().parse(data="@prefix sh: <http://www.w3.org/ns/shacl#> . <a:s> sh:path [ sh:inversePath <a:p> ] .", format="turtle")
@@ -23,7 +25,7 @@ def sparql_path(g: rdflib.Graph, node, where: str = "a shape") -> str:
     if (node, RDF.first, None) in g:
         members = list(Collection(g, node))
         if len(members) < 2:
-            raise ConfigError(f"{where}: a sequence path needs at least two members")
+            raise ConfigError(f"{_place(where)}: a sequence path needs at least two members")
         return "(" + "/".join(sparql_path(g, p, where) for p in members) + ")"
     for pred, fmt in _UNARY:
         inner = g.value(node, pred)
@@ -33,9 +35,13 @@ def sparql_path(g: rdflib.Graph, node, where: str = "a shape") -> str:
     if alt is not None:
         members = list(Collection(g, alt))
         if len(members) < 2:
-            raise ConfigError(f"{where}: an alternative path needs at least two members")
+            raise ConfigError(f"{_place(where)}: an alternative path needs at least two members")
         return "(" + "|".join(sparql_path(g, p, where) for p in members) + ")"
-    raise ConfigError(f"{where}: {node} is not a SHACL property path")
+    raise ConfigError(f"{_place(where)}: {node} is not a SHACL property path")
+
+
+def _place(where: str | Callable[[], str]) -> str:
+    return where() if callable(where) else where
 
 
 def copy_path(source: rdflib.Graph, node, target: rdflib.Graph) -> rdflib.term.Node:

@@ -183,7 +183,7 @@ def _validate_syntax(sg: ShapesGraph, shape, query: str) -> None:
 def sparql_checks(sg: ShapesGraph, shape, focus: str, severity: str, messages, path_node) -> list[SparqlCheck]:
     """The SPARQL-based constraints of ``shape``: its ``sh:sparql`` and the components it uses."""
     g = sg.graph
-    path = None if path_node is None else sparql_path(g, path_node, sg.where(shape))
+    path = None if path_node is None else sparql_path(g, path_node, lambda: sg.where(shape))
     out = []
     for constraint in sorted(g.objects(shape, SH.sparql), key=str):
         if is_true(g.value(constraint, SH.deactivated)):
