@@ -35,7 +35,7 @@ DCAT = ROOT / "shapes" / "dcat-ap" / "dcat-ap-3.0.0-SHACL.ttl"
 def ours(nt: Path, shapes_file: Path) -> tuple[float, int]:
     t = time.perf_counter()
     shapes = load_shapes(shapes_file)
-    n = len(findings(read_data(nt) if nt.suffix != ".nt" else exact_store(nt.read_text(encoding="utf-8")), shapes))
+    n = len(findings(read_data(nt).exact if nt.suffix != ".nt" else exact_store(nt.read_text(encoding="utf-8")), shapes))
     return time.perf_counter() - t, n
 
 

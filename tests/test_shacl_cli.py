@@ -122,3 +122,12 @@ def test_build_fails_on_warnings_when_asked(tmp_path):
     assert res.exit_code == 1
     assert res.stderr.splitlines()[-1] == "Error: the graph has results of severity warning or above; nothing was written."
     assert not (tmp_path / "dist").exists()
+
+
+def test_sparql_constraints_compare_values_written_in_any_lexical_form(tmp_path):
+    """A SPARQL constraint sees "1500.50" as the decimal 1500.5, though SHACL Core keeps the term."""
+    data = 'ex:a ex:eu "1500.50"^^xsd:decimal ; ex:total "1000.0"^^xsd:decimal .'
+    shapes = ('ex:S sh:targetNode ex:a ; sh:sparql [ sh:select """SELECT $this ?value WHERE { '
+              '$this <http://example.org/eu> ?value ; <http://example.org/total> ?t FILTER (?value > ?t) }""" ] .')
+    assert _results(tmp_path, data, shapes) == {("a>", '"1500.5"^^<http://www.w3.org/2001/XMLSchema#decimal>',
+                                                 "SPARQLConstraintComponent")}

@@ -18,7 +18,7 @@ from .paths import copy_path
 from .report import GraphReport, ShaclResult, _short, short_severity
 from .shapes import ShapesGraph, check_shapes, read_shapes
 from .sparql import SparqlCheck, bind_text, components, join_focus, parameters_of
-from .terms import exact_store, ox_term, text_of, to_rdflib
+from .terms import DataGraph, exact_store, ox_term, text_of, to_rdflib
 
 SHAPES_GRAPH = ox.NamedNode("urn:euproj:shapes-graph")
 
@@ -67,8 +67,11 @@ def batch_store(lines: list[str]) -> ox.Store:
     return exact_store("\n".join(lines) + "\n")
 
 
-def findings(store: ox.Store, shapes: Shapes) -> list[Finding]:
-    """Every result of validating what ``store`` holds against ``shapes``."""
+def findings(store: ox.Store, shapes: Shapes, *, values: ox.Store | None = None) -> list[Finding]:
+    """Every result of validating what ``store`` holds against ``shapes``.
+
+    SPARQL-based constraints run on ``values`` when given (see :class:`.terms.DataGraph`).
+    """
     out = []
     for c in shapes.core:
         for sol in store.query(c.query):
@@ -76,7 +79,7 @@ def findings(store: ox.Store, shapes: Shapes) -> list[Finding]:
             out.append(Finding(sol["this"], sol["value"] if c.has_value else None, path, c.component, c.severity,
                                c.shape, c.messages))
     for check in shapes.sparql:
-        out.extend(_run_check(store, shapes, check))
+        out.extend(_run_check(values or store, shapes, check))
     return out
 
 
@@ -186,12 +189,12 @@ def validate_lines(lines: Iterable[str], shapes: Shapes, *,
     return validate_store(batch_store(list(lines)), shapes, locate=locate)
 
 
-def report_graph(store: ox.Store, shapes: Shapes) -> rdflib.Graph:
-    """The SHACL validation report (SHACL 3.6) of what ``store`` holds, terms as the data holds them."""
+def report_graph(data: DataGraph, shapes: Shapes) -> rdflib.Graph:
+    """The SHACL validation report (SHACL 3.6) of a data graph, terms as the data holds them."""
     g = rdflib.Graph()
     g.bind("sh", SH)
     report = rdflib.BNode()
-    results = findings(store, shapes)
+    results = findings(data.exact, shapes, values=data.values() if shapes.sparql else None)
     g.add((report, RDF.type, SH.ValidationReport))
     g.add((report, SH.conforms, rdflib.Literal(not results)))
     seen = set()
@@ -218,8 +221,8 @@ def report_graph(store: ox.Store, shapes: Shapes) -> rdflib.Graph:
     return g
 
 
-def read_data(path: Path | str, *, fmt: ox.RdfFormat | None = None) -> ox.Store:
-    """A data file of any RDF format (by extension, Turtle by default) in an exact store."""
+def read_data(path: Path | str, *, fmt: ox.RdfFormat | None = None) -> DataGraph:
+    """A data file of any RDF format (by extension, Turtle by default) as a :class:`DataGraph`."""
     path = Path(path)
     fmt = fmt or ox.RdfFormat.from_extension(path.suffix.lstrip(".").lower()) or ox.RdfFormat.TURTLE
     try:
@@ -230,7 +233,7 @@ def read_data(path: Path | str, *, fmt: ox.RdfFormat | None = None) -> ox.Store:
         raise ConfigError(f"cannot parse the data '{path}': {exc}") from None
     except OSError as exc:
         raise ConfigError(f"cannot read the data '{path}': {exc.strerror or exc}") from None
-    return exact_store(text)
+    return DataGraph(exact_store(text), text)
 
 
 def validate_file(data: Path | str, *, shapes: Path | str | None = None) -> GraphReport:

@@ -13,6 +13,7 @@ are renamed back with :func:`restore_datatypes`.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import pyoxigraph as ox
 import rdflib
@@ -156,6 +157,29 @@ def text_of(term) -> str | None:
     if isinstance(term, ox.BlankNode):
         return f"_:{term.value}"
     return term.value
+
+
+@dataclass
+class DataGraph:
+    """A data graph in an exact-term store, and (only when they differ) in a store of values.
+
+    SHACL Core compares terms and reads the exact store. A SPARQL-based constraint is a query of
+    the data as SPARQL sees it: ``"1500.50"^^xsd:decimal > 1000`` must hold, so when a literal had
+    to be renamed, those queries run on a second store holding the data as written (loaded the
+    first time it is needed).
+    """
+
+    exact: ox.Store
+    text: str = ""
+    _values: ox.Store | None = None
+
+    def values(self) -> ox.Store:
+        if not self.text or KEPT not in preserve_datatypes(self.text):
+            return self.exact
+        if self._values is None:
+            self._values = ox.Store()
+            self._values.load(input=self.text, format=ox.RdfFormat.N_TRIPLES)
+        return self._values
 
 
 def exact_store(ntriples: str) -> ox.Store:
