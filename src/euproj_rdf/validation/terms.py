@@ -42,30 +42,45 @@ _CAST_AS = {
 #: Types SPARQL can cast to (a renamed literal of these is compared as a value).
 _CASTABLE = ("integer", "decimal", "double", "float", "boolean", "date", "dateTime", "time", "gYear",
              "gYearMonth", "gMonth", "gDay", "gMonthDay", "duration", "dayTimeDuration", "yearMonthDuration")
-_TYPED = re.compile(r'"((?:[^"\\]|\\.)*)"\^\^<' + re.escape(XSD) + r'([A-Za-z]+)>')
+_TYPED = re.compile(r'"\^\^<' + re.escape(XSD) + r'([A-Za-z]+)>')
 
 
-def _keep(match: re.Match) -> str:
-    lexical, local = match.group(1), match.group(2)
-    if local == "string":
-        return match.group(0)
-    canonical = _CANONICAL.get(local)
-    if canonical is not None and canonical.fullmatch(lexical):
-        return match.group(0)
-    return f'"{lexical}"^^<{KEPT}{local}>'
+def _opening_quote(text: str, end: int) -> int:
+    """The position of the quote that opens the literal whose closing quote is at ``end``."""
+    i = text.rfind('"', 0, end)
+    while i > 0:
+        slashes = 0
+        while text[i - 1 - slashes] == "\\":
+            slashes += 1
+        if slashes % 2 == 0:
+            return i
+        i = text.rfind('"', 0, i)
+    return i
 
 
 def preserve_datatypes(ntriples: str) -> str:
-    """N-Triples text whose typed literals the store would change renamed so they survive.
+    r"""N-Triples text whose typed literals the store would change renamed so they survive.
 
     >>> preserve_datatypes('<a:s> <a:p> "3"^^<http://www.w3.org/2001/XMLSchema#int> , "4.0"^^<http://www.w3.org/2001/XMLSchema#decimal> .')
     '<a:s> <a:p> "3"^^<urn:euproj:xsd:int> , "4.0"^^<urn:euproj:xsd:decimal> .'
-    >>> preserve_datatypes('<a:s> <a:p> "12"^^<http://www.w3.org/2001/XMLSchema#integer> .')
-    '<a:s> <a:p> "12"^^<http://www.w3.org/2001/XMLSchema#integer> .'
+    >>> preserve_datatypes('<a:s> <a:p> "12"^^<http://www.w3.org/2001/XMLSchema#integer> , "a \\"b\\" 1"^^<http://www.w3.org/2001/XMLSchema#token> .')
+    '<a:s> <a:p> "12"^^<http://www.w3.org/2001/XMLSchema#integer> , "a \\"b\\" 1"^^<urn:euproj:xsd:token> .'
     """
     if f"^^<{XSD}" not in ntriples:
         return ntriples
-    return _TYPED.sub(_keep, ntriples)
+    out, last = [], 0
+    for m in _TYPED.finditer(ntriples):
+        local = m.group(1)
+        if local == "string":
+            continue
+        canonical = _CANONICAL.get(local)
+        if canonical is not None and canonical.fullmatch(ntriples, _opening_quote(ntriples, m.start()) + 1, m.start()):
+            continue
+        out.append(ntriples[last:m.start()])
+        out.append(f'"^^<{KEPT}{local}>')
+        last = m.end()
+    out.append(ntriples[last:])
+    return "".join(out)
 
 
 def restore_datatypes(ntriples: str) -> str:
@@ -97,7 +112,7 @@ def has_datatype(var: str, datatype: str) -> str:
     cast = _CAST_AS.get(local, local)
     if cast not in _CASTABLE:
         return f"(isLiteral({var}) && {typed})"
-    valid = f"COALESCE(sameTerm(<{XSD}{cast}>(STR({var})), <{XSD}{cast}>(STR({var}))), false)"
+    valid = f"COALESCE(isLiteral(<{XSD}{cast}>(STR({var}))), false)"
     if local in _RANGES:
         valid += f" && COALESCE(<{XSD}integer>(STR({var})) {_RANGES[local].format(f'<{XSD}integer>(STR({var}))')}, false)"
     if local == "dateTimeStamp":
