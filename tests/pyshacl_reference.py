@@ -13,8 +13,7 @@ import pyshacl
 import rdflib
 from rdflib.namespace import SH
 
-from euproj_rdf.validation import Shapes, ShaclResult, batch_store, path_text, validate_store
-from euproj_rdf.validation.run import Shapes as _Shapes
+from euproj_rdf.validation import ShaclResult, Shapes, batch_store, path_text, validate_store
 from euproj_rdf.validation.report import short_severity
 
 
@@ -38,7 +37,7 @@ def core_graph(shapes: Shapes) -> rdflib.Graph:
 def validate_lines(lines: Iterable[str], shapes: Shapes, *,
                    locate: Callable[[str], tuple[str, int, str] | None]) -> list[ShaclResult]:
     lines = list(lines)
-    out = validate_store(batch_store(lines), _Shapes(shapes.graph, (), shapes.sparql, shapes.source), locate=locate)
+    out = validate_store(batch_store(lines), Shapes(shapes.graph, (), shapes.sparql, shapes.source), locate=locate)
     data = rdflib.Graph().parse(data="\n".join(lines) + "\n", format="nt")
     _, g, _ = pyshacl.validate(data, shacl_graph=core_graph(shapes), inference="none", allow_warnings=True,
                                allow_infos=True)

@@ -67,6 +67,12 @@ def _shapes(tmp_path, text: str) -> Path:
     ("ex:S a sh:NodeShape ; sh:targetNode ex:a ;\n  sh:target [ a ex:Custom ] .",
      "shapes.ttl:3: shape <http://example.org/S>: uses sh:target, which the validator does not implement"),
     ("ex:S a sh:NodeShape ; sh:targetNode ex:a ;\n  sh:minCount 1 ", "cannot parse the shapes"),
+    ("ex:S a sh:NodeShape ; sh:targetNode ex:a .\nex: sh:entailment <http://www.w3.org/ns/entailment/RDFS> .",
+     "shapes.ttl: the shapes require the entailment regime <http://www.w3.org/ns/entailment/RDFS> (sh:entailment), "
+     "which the validator does not implement"),
+    ("ex:S a sh:NodeShape ; sh:targetNode ex:a ;\n  sh:property [ sh:path ex:p ; sh:nodeKind sh:Thing ] .",
+     "shapes.ttl:3: shape [a blank-node shape on <http://example.org/p> of <http://example.org/S>]: "
+     "sh:nodeKind http://www.w3.org/ns/shacl#Thing is not one of the six node kinds"),
 ])
 def test_bad_shapes_are_refused_by_name(tmp_path, shape, error):
     res = _run(DATA / "cordis-projects.rdf", "--shapes", _shapes(tmp_path, shape))

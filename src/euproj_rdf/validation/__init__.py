@@ -23,8 +23,8 @@ from .run import (
     path_text,
     read_data,
     report_graph,
-    validate_lines,
     validate_file,
+    validate_lines,
     validate_store,
 )
 from .sparql import join_focus, prefixes

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass, field
 
 import rdflib
@@ -115,8 +116,15 @@ class ValidationReport:
 
 
 def _short(iri: str | None) -> str:
+    """An IRI (or a SPARQL path of IRIs) with the project's prefixes.
+
+    >>> _short("(^<https://w3id.org/euproj/ontology#participation>)")
+    '(^ep:participation)'
+    """
     if not iri:
         return ""
+    if iri.startswith("("):
+        return re.sub(r"<([^<>]*)>", lambda m: _short(m.group(1)), iri)
     for ns, prefix in (
         (EP, "ep:"),
         (DCT, "dct:"),

@@ -17,7 +17,7 @@ from .compiler import CompiledConstraint, compile_shapes
 from .paths import copy_path
 from .report import GraphReport, ShaclResult, _short, short_severity
 from .shapes import ShapesGraph, check_shapes, read_shapes
-from .sparql import SparqlCheck, bind_text, components, join_focus, parameters_of
+from .sparql import SparqlCheck, bind_text, join_focus
 from .terms import DataGraph, exact_store, ox_term, text_of, to_rdflib
 
 SHAPES_GRAPH = ox.NamedNode("urn:euproj:shapes-graph")
@@ -35,7 +35,7 @@ class Shapes:
 
 def compile_graph(sg: ShapesGraph) -> Shapes:
     """Check and compile a shapes graph; a :class:`ConfigError` names what is wrong before validating."""
-    check_shapes(sg, {p for c in components(sg.graph) for p, _ in parameters_of(sg.graph, c)})
+    check_shapes(sg)
     try:
         core, checks = compile_shapes(sg)
     except ValueError as exc:
@@ -146,6 +146,9 @@ def _run_check(store: ox.Store, shapes: Shapes, check: SparqlCheck) -> list[Find
 def validate_store(store: ox.Store, shapes: Shapes, *,
                    locate: Callable[[str], tuple[str, int, str] | None]) -> list[ShaclResult]:
     """Validate what a :func:`batch_store` holds, each result located at its record.
+
+    The SPARQL constraints run on the same store: the build writes literals in canonical form
+    (only derived integer types and durations are renamed in it), so their values compare.
 
     ``locate(focus) -> (file, line, record label)`` places each result at its record; it
     returns None for nodes that are only context (the type triple of a record of another

@@ -43,13 +43,18 @@ class ShapesGraph:
     lines: dict[str, int] = field(default_factory=dict)
 
     def name(self, shape) -> str:
-        if isinstance(shape, rdflib.BNode):
-            return "a blank-node shape"
-        return f"<{shape}>"
+        """``<iri>``; a blank-node shape by the shape that holds it (and its path)."""
+        if not isinstance(shape, rdflib.BNode):
+            return f"<{shape}>"
+        path = self.graph.value(shape, SH.path)
+        on = f" on <{path}>" if isinstance(path, rdflib.URIRef) else ""
+        parents = sorted(s for s in self.graph.subjects(None, shape) if isinstance(s, rdflib.URIRef))
+        return f"[a blank-node shape{on}" + (f" of <{parents[0]}>]" if parents else "]")
 
     def where(self, shape) -> str:
         """``file:line: shape <iri>`` (the line where the shapes file first names the shape)."""
-        line = self._line(shape)
+        parents = [s for s in self.graph.subjects(None, shape) if isinstance(s, rdflib.URIRef)]
+        line = self._line(shape if not isinstance(shape, rdflib.BNode) or not parents else min(parents))
         place = f"{self.source}:{line}" if line else self.source
         return f"{place}: shape {self.name(shape)}"
 
@@ -135,9 +140,12 @@ def referenced(g: rdflib.Graph, shape) -> list:
     return out
 
 
-def check_shapes(sg: ShapesGraph, extra_parameters: set) -> None:
+def check_shapes(sg: ShapesGraph) -> None:
     """Refuse, before validation, every shape that is ill-formed or uses what is not implemented."""
     g = sg.graph
+    for entailment in g.objects(None, SH.entailment):
+        raise ConfigError(f"{sg.source}: the shapes require the entailment regime <{entailment}> (sh:entailment), "
+                          "which the validator does not implement")
     shapes = all_shapes(g)
     for shape in sorted(shapes, key=str):
         paths = list(g.objects(shape, SH.path))
@@ -157,7 +165,6 @@ def check_shapes(sg: ShapesGraph, extra_parameters: set) -> None:
                 if not isinstance(n, rdflib.Literal) or not isinstance(n.value, int) or n.value < 0:
                     raise sg.refuse(shape, f"sh:{count[len(str(SH)):]} must be a non-negative integer, not {n}")
     _check_recursion(sg, shapes)
-    del extra_parameters
 
 
 def _check_recursion(sg: ShapesGraph, shapes: set) -> None:
