@@ -60,7 +60,10 @@ class Profile:
         """The rules' results on a batch loaded in a store."""
         out: list[str] = []
         for query in self.rules:
-            for triple in store.query(query):
+            triples = store.query(query)
+            if not isinstance(triples, ox.QueryTriples):
+                raise ConfigError(f"a rule of the alignment is not a CONSTRUCT query: {query[:80]}")
+            for triple in triples:
                 out.append(str(triple) + " .")
         return restore_datatypes("\n".join(out)).split("\n") if out else []
 

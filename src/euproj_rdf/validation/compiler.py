@@ -93,16 +93,16 @@ class Compiler:
     def target(self, shape) -> str | None:
         """A group pattern binding ``?this`` to each focus node of ``shape`` (None without targets)."""
         g = self.g
-        classes = sorted(g.objects(shape, SH.targetClass))
+        classes = sorted(g.objects(shape, SH.targetClass), key=str)
         if implicit_class(g, shape):
             classes.append(shape)
         sub = f"<{RDF.type}>/<{RDFS.subClassOf}>*"
         parts = [f"{{ ?this {sub} {sparql_term(c)} }}" for c in classes]
-        nodes = sorted(g.objects(shape, SH.targetNode))
+        nodes = sorted(g.objects(shape, SH.targetNode), key=str)
         if nodes:
             parts.append("{ VALUES ?this { " + " ".join(sparql_term(n) for n in nodes) + " } }")
-        parts += [f"{{ ?this {sparql_term(p)} [] }}" for p in sorted(g.objects(shape, SH.targetSubjectsOf))]
-        parts += [f"{{ [] {sparql_term(p)} ?this }}" for p in sorted(g.objects(shape, SH.targetObjectsOf))]
+        parts += [f"{{ ?this {sparql_term(p)} [] }}" for p in sorted(g.objects(shape, SH.targetSubjectsOf), key=str)]
+        parts += [f"{{ [] {sparql_term(p)} ?this }}" for p in sorted(g.objects(shape, SH.targetObjectsOf), key=str)]
         if not parts:
             return None
         return "{ SELECT DISTINCT ?this WHERE { " + " UNION ".join(parts) + " } }"

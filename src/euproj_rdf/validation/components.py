@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from .compiler import Compiler
 
 #: Components checked value node by value node, with their IRIs.
-VALUE_WISE = {
+VALUE_WISE: dict[rdflib.term.Node, str] = {
     SH["class"]: "Class", SH.datatype: "Datatype", SH.nodeKind: "NodeKind",
     SH.minInclusive: "MinInclusive", SH.maxInclusive: "MaxInclusive", SH.minExclusive: "MinExclusive",
     SH.maxExclusive: "MaxExclusive", SH.minLength: "MinLength", SH.maxLength: "MaxLength",
@@ -30,7 +30,7 @@ VALUE_WISE = {
     SH.lessThanOrEquals: "LessThanOrEquals",
 }
 #: Components checked on all values of a focus node together.
-FOCUS_WISE = {
+FOCUS_WISE: dict[rdflib.term.Node, str] = {
     SH.minCount: "MinCount", SH.maxCount: "MaxCount", SH.hasValue: "HasValue", SH.uniqueLang: "UniqueLang",
     SH.equals: "Equals", SH.closed: "Closed", SH.qualifiedValueShape: "QualifiedValueShape",
 }
@@ -159,19 +159,19 @@ def focus_condition(c: Compiler, shape, pred, obj, var: str, path: str | None) -
 def closed_filter(c: Compiler, shape, p: str) -> str:
     """True for a predicate in ``p`` that a closed shape does not allow."""
     g = c.g
-    allowed = {path for prop in g.objects(shape, SH.property) for path in g.objects(prop, SH.path)
-               if isinstance(path, rdflib.URIRef)}
+    allowed: set[rdflib.term.Node] = {path for prop in g.objects(shape, SH.property)
+                                      for path in g.objects(prop, SH.path) if isinstance(path, rdflib.URIRef)}
     for lst in g.objects(shape, SH.ignoredProperties):
         allowed.update(Collection(g, lst))
     if not allowed:
         return "true"
-    return f"{p} NOT IN ({', '.join(sparql_term(a) for a in sorted(allowed))})"
+    return f"{p} NOT IN ({', '.join(sparql_term(a) for a in sorted(allowed, key=str))})"
 
 
 def qualified(c: Compiler, shape, q):
     """The condition a value must meet to count for ``sh:qualifiedValueShape`` ``q`` of ``shape``."""
     g = c.g
-    siblings = []
+    siblings: list[rdflib.term.Node] = []
     if is_true(g.value(shape, SH.qualifiedValueShapesDisjoint)):
         for parent in g.subjects(SH.property, shape):
             for prop in g.objects(parent, SH.property):

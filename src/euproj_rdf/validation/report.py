@@ -146,7 +146,8 @@ class GraphReport:
 
     @property
     def conforms(self) -> bool:
-        return bool(next(self.graph.objects(None, SH.conforms)).toPython())
+        value = next(self.graph.objects(None, SH.conforms))
+        return isinstance(value, rdflib.Literal) and bool(value.toPython())
 
     def rows(self) -> list[dict[str, str | None]]:
         """One dict per result: focus, path, severity, component, shape, value, message (sorted)."""
@@ -163,7 +164,7 @@ class GraphReport:
                 "component": str(g.value(r, SH.sourceConstraintComponent)).rsplit("#", 1)[-1],
                 "shape": _n3(g.value(r, SH.sourceShape)),
                 "value": None if value is None else _n3(value),
-                "message": next((str(m) for m in sorted(g.objects(r, SH.resultMessage))), None),
+                "message": next((m for m in sorted(str(m) for m in g.objects(r, SH.resultMessage))), None),
             })
         return sorted(out, key=lambda d: tuple(v or "" for v in d.values()))
 

@@ -18,7 +18,7 @@ from .paths import copy_path
 from .report import GraphReport, ShaclResult, _short, short_severity
 from .shapes import ShapesGraph, check_shapes, read_shapes
 from .sparql import SparqlCheck, bind_text, join_focus
-from .terms import DataGraph, exact_store, ox_term, text_of, to_rdflib
+from .terms import DataGraph, exact_store, ox_term, select, text_of, to_rdflib
 
 SHAPES_GRAPH = ox.NamedNode("urn:euproj:shapes-graph")
 
@@ -74,7 +74,7 @@ def findings(store: ox.Store, shapes: Shapes, *, values: ox.Store | None = None)
     """
     out = []
     for c in shapes.core:
-        for sol in store.query(c.query):
+        for sol in select(store, c.query):
             path = rdflib.URIRef(sol["path"].value) if c.path_var else c.path
             out.append(Finding(sol["this"], sol["value"] if c.has_value else None, path, c.component, c.severity,
                                c.shape, c.messages))
@@ -93,27 +93,26 @@ def _messages(check: SparqlCheck, row: dict[str, str]) -> tuple[rdflib.Literal, 
 
 def _run_check(store: ox.Store, shapes: Shapes, check: SparqlCheck) -> list[Finding]:
     out = []
-    params: dict = {}
     texts = {k: str(v) for k, v in check.parameters.items()}
 
     def finding(focus, value, path, row) -> Finding:
         return Finding(focus, value, path, check.component, check.severity, check.shape,
                        _messages(check, {**texts, **row}), check.constraint)
 
-    def solutions(query: str, subs: dict):
-        result = store.query(query, substitutions=subs)
+    def solutions(query: str):
+        result = select(store, query)
         names = [v.value for v in result.variables]
         for sol in result:
             yield {n: sol[n] for n in names if sol[n] is not None}
 
-    def rows(query: str, subs: dict):
-        for sol in solutions(query, subs):
+    def rows(query: str):
+        for sol in solutions(query):
             if "failure" in sol and sol["failure"].value == "true":
                 raise ConfigError(f"the SPARQL constraint of shape {check.shape} reported a failure")
             yield sol
 
     if check.fast is not None:
-        for sol in rows(check.fast, params):
+        for sol in rows(check.fast):
             yield_path = rdflib.URIRef(sol["path"].value) if "path" in sol else check.path
             out.append(finding(sol["this"], sol.get("value", sol["this"] if check.path is None else None), yield_path,
                                {k: v.value for k, v in sol.items()}))
@@ -125,18 +124,18 @@ def _run_check(store: ox.Store, shapes: Shapes, check: SparqlCheck) -> list[Find
         binds["shapesGraph"] = str(SHAPES_GRAPH)
     if "currentShape" in check.query and not isinstance(check.shape, rdflib.BNode):
         binds["currentShape"] = f"<{check.shape}>"
-    foci = [sol["this"] for sol in store.query(f"SELECT ?this WHERE {{ {check.focus} }}")]
+    foci = [sol["this"] for sol in select(store, f"SELECT ?this WHERE {{ {check.focus} }}")]
     blank = [f for f in foci if isinstance(f, ox.BlankNode)]
     for focus in foci:
         if isinstance(focus, ox.BlankNode):
             continue  # a blank node cannot be written into a query: joined in below
-        for sol in rows(bind_text(check.query, {**binds, "this": str(focus)}), {}):
+        for sol in rows(bind_text(check.query, {**binds, "this": str(focus)})):
             path = rdflib.URIRef(sol["path"].value) if "path" in sol else check.path
             value = sol.get("value", focus if check.path is None else None)
             out.append(finding(focus, value, path, {k: v.value for k, v in sol.items()}))
     if blank:
         query = join_focus(bind_text(check.query, binds), f"{{ SELECT ?this WHERE {{ {check.focus} FILTER (isBlank(?this)) }} }}")
-        for sol in rows(query, {}):
+        for sol in rows(query):
             path = rdflib.URIRef(sol["path"].value) if "path" in sol else check.path
             value = sol.get("value", sol["this"] if check.path is None else None)
             out.append(finding(sol["this"], value, path, {k: v.value for k, v in sol.items()}))
@@ -230,8 +229,9 @@ def read_data(path: Path | str, *, fmt: ox.RdfFormat | None = None) -> DataGraph
     fmt = fmt or ox.RdfFormat.from_extension(path.suffix.lstrip(".").lower()) or ox.RdfFormat.TURTLE
     try:
         quads = ox.parse(path=str(path), format=fmt, base_iri=path.resolve().as_uri())
-        text = ox.serialize([ox.Triple(q.subject, q.predicate, q.object) for q in quads],
-                            format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+        written = ox.serialize([ox.Triple(q.subject, q.predicate, q.object) for q in quads],
+                               format=ox.RdfFormat.N_TRIPLES)
+        text = written.decode("utf-8") if written is not None else ""
     except SyntaxError as exc:
         raise ConfigError(f"cannot parse the data '{path}': {exc}") from None
     except OSError as exc:

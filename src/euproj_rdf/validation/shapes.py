@@ -153,7 +153,7 @@ def check_shapes(sg: ShapesGraph) -> None:
             raise sg.refuse(shape, f"has {len(paths)} values of sh:path; a property shape has exactly one")
         for pred in set(g.predicates(shape, None)):
             if str(pred).startswith(str(SH)) and pred not in KNOWN:
-                raise sg.refuse(shape, f"uses sh:{pred[len(str(SH)):]}, which the validator does not implement")
+                raise sg.refuse(shape, f"uses sh:{str(pred)[len(str(SH)):]}, which the validator does not implement")
         for pattern in g.objects(shape, SH.pattern):
             flags = str(g.value(shape, SH.flags) or "")
             try:

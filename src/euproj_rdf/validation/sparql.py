@@ -105,8 +105,8 @@ def bind_text(query: str, bindings: dict[str, str]) -> str:
                 out.append(query[last:m.start()] + " * ")
                 last = m.start()
         elif upper.startswith("BOUND"):
-            name = re.search(r"[?$](\w+)", token).group(1)
-            replacement = "(true)" if name in bindings else token
+            found = re.search(r"[?$](\w+)", token)
+            replacement = "(true)" if found is not None and found.group(1) in bindings else token
         elif token[0] in "?$" and token[1:] in bindings:
             term = bindings[token[1:]]
             if not in_projection:
@@ -124,8 +124,11 @@ def bind_text(query: str, bindings: dict[str, str]) -> str:
 
 def ask_as_select(query: str, focus: str, path: str | None) -> str:
     """An ASK validator as one query returning every (focus, value node) for which it is false."""
-    start, end = query.index("{", re.search(r"\bASK\b", query, re.IGNORECASE).end()), query.rindex("}")
-    head = query[: re.search(r"\bASK\b", query, re.IGNORECASE).start()]
+    ask = re.search(r"\bASK\b", query, re.IGNORECASE)
+    if ask is None:
+        raise ValueError("an ASK validator without ASK")
+    start, end = query.index("{", ask.end()), query.rindex("}")
+    head = query[: ask.start()]
     body = re.sub(r"\$(this|value)\b", r"?\1", query[start + 1:end])
     values = f"?this {path} ?value ." if path else "BIND (?this AS ?value)"
     return f"{head} SELECT DISTINCT ?this ?value WHERE {{ {focus} {values} FILTER NOT EXISTS {{ {body} }} }}"
@@ -210,7 +213,7 @@ def components(g: rdflib.Graph) -> set:
     return instances(g, SH.ConstraintComponent)
 
 
-def parameters_of(g: rdflib.Graph, component) -> list[tuple[rdflib.URIRef, bool]]:
+def parameters_of(g: rdflib.Graph, component) -> list[tuple[rdflib.term.Node | None, bool]]:
     return [(g.value(p, SH.path), is_true(g.value(p, SH.optional)))
             for p in g.objects(component, SH.parameter)]
 
@@ -240,6 +243,7 @@ def _component_checks(sg, shape, component, focus, severity, messages, path_node
     for combo in itertools.product(*choices):
         bound = {name: v for name, v in combo if v is not None}
         text_q = bind_text(query, {name: sparql_term(v) for name, v in bound.items()})
+        fast: str | None
         if ask is not None:
             fast = ask_as_select(text_q, focus, path)
         else:

@@ -197,6 +197,14 @@ class DataGraph:
         return self._values
 
 
+def select(store: ox.Store, query: str) -> ox.QuerySolutions:
+    """The solutions of a SELECT query (any other kind of query is a mistake of the caller)."""
+    result = store.query(query)
+    if not isinstance(result, ox.QuerySolutions):
+        raise ValueError(f"not a SELECT query: {query[:80]}")
+    return result
+
+
 def exact_store(ntriples: str) -> ox.Store:
     """An in-memory store of N-Triples text, every term as written (see the module docstring)."""
     store = ox.Store()
