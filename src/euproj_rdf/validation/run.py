@@ -111,11 +111,14 @@ def _run_check(store: ox.Store, shapes: Shapes, check: SparqlCheck) -> list[Find
                 raise ConfigError(f"the SPARQL constraint of shape {check.shape} reported a failure")
             yield sol
 
-    if check.fast is not None:
+    def add(sol: dict, focus) -> None:
+        path = rdflib.URIRef(sol["path"].value) if "path" in sol else check.path
+        value = sol.get("value", focus if check.path is None else None)
+        out.append(finding(focus, value, path, {k: v.value for k, v in sol.items()}))
+
+    if check.fast is not None:  # the focus nodes joined in: one query
         for sol in rows(check.fast):
-            yield_path = rdflib.URIRef(sol["path"].value) if "path" in sol else check.path
-            out.append(finding(sol["this"], sol.get("value", sol["this"] if check.path is None else None), yield_path,
-                               {k: v.value for k, v in sol.items()}))
+            add(sol, sol["this"])
         return out
     binds: dict[str, str] = {}
     if "shapesGraph" in check.query:
@@ -125,20 +128,14 @@ def _run_check(store: ox.Store, shapes: Shapes, check: SparqlCheck) -> list[Find
     if "currentShape" in check.query and not isinstance(check.shape, rdflib.BNode):
         binds["currentShape"] = f"<{check.shape}>"
     foci = [sol["this"] for sol in select(store, f"SELECT ?this WHERE {{ {check.focus} }}")]
-    blank = [f for f in foci if isinstance(f, ox.BlankNode)]
-    for focus in foci:
-        if isinstance(focus, ox.BlankNode):
-            continue  # a blank node cannot be written into a query: joined in below
-        for sol in rows(bind_text(check.query, {**binds, "this": str(focus)})):
-            path = rdflib.URIRef(sol["path"].value) if "path" in sol else check.path
-            value = sol.get("value", focus if check.path is None else None)
-            out.append(finding(focus, value, path, {k: v.value for k, v in sol.items()}))
-    if blank:
-        query = join_focus(bind_text(check.query, binds), f"{{ SELECT ?this WHERE {{ {check.focus} FILTER (isBlank(?this)) }} }}")
-        for sol in rows(query):
-            path = rdflib.URIRef(sol["path"].value) if "path" in sol else check.path
-            value = sol.get("value", sol["this"] if check.path is None else None)
-            out.append(finding(sol["this"], value, path, {k: v.value for k, v in sol.items()}))
+    for focus in foci:  # pre-bound: one query per focus node
+        if not isinstance(focus, ox.BlankNode):
+            for sol in rows(bind_text(check.query, {**binds, "this": str(focus)})):
+                add(sol, focus)
+    if any(isinstance(f, ox.BlankNode) for f in foci):  # a blank node cannot be written into a query
+        blank = f"{{ SELECT ?this WHERE {{ {check.focus} FILTER (isBlank(?this)) }} }}"
+        for sol in rows(join_focus(bind_text(check.query, binds), blank)):
+            add(sol, sol["this"])
     return out
 
 

@@ -1,12 +1,15 @@
 """SHACL-SPARQL (SHACL 5 and 6): SPARQL-based constraints and constraint components.
 
-A query's pre-bound variables (``$this``, ``$value``, ``$currentShape``, ``$shapesGraph`` and
-a component's parameters) are bound as SHACL says, by substitution (pyoxigraph implements
-SEP-0007), once per focus node; ``$PATH`` is replaced by the path in SPARQL syntax. When a
-SELECT query only uses ``$this`` in its top-level group (no sub-query, no nested group), joining
-the shape's focus nodes into that group gives the same solutions in one query, which is how
-the product's own shapes run: pySHACL's per-focus evaluation with rdflib is quadratic there.
-Queries using ``MINUS``, ``VALUES``, ``SERVICE``, a sub-query that does not project ``$this``,
+A query's pre-bound variables (``$this``, ``$currentShape``, ``$shapesGraph`` and a
+component's parameters) are bound as SHACL says, by writing their terms into the query
+(:func:`bind_text`), once per focus node; ``$PATH`` is replaced by the path in SPARQL syntax.
+When a SELECT query only uses ``$this`` in groups that bind it themselves (no sub-query),
+joining the shape's focus nodes into its top-level group gives the same solutions in one
+query, which is how the product's own shapes run: pySHACL's per-focus evaluation with rdflib is
+quadratic there. An ASK validator becomes one query over every (focus node, value node) pair,
+its pattern under ``FILTER NOT EXISTS``. A blank focus node cannot be written into a query, so
+those are joined in (exact for simple queries, an approximation of pre-binding for others).
+Queries using ``MINUS``, ``VALUES``, ``SERVICE``, a sub-query that does not return ``$this``,
 or ``AS`` on a pre-bound variable are refused (SHACL 5.2.1), as are syntax errors.
 """
 
