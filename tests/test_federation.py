@@ -11,7 +11,7 @@ import rdflib
 import requests
 
 from euproj_rdf.query import run_query
-from euproj_rdf.serve import ServerSettings, make_server
+from euproj_rdf.serve import Endpoint, ServerSettings
 from euproj_rdf.store import load_store
 from tests.conftest import ROOT
 from tests.servers import oxigraph_with

@@ -4,13 +4,12 @@ question is one click away and its results appear."""
 from __future__ import annotations
 
 import shutil
-import threading
 
 import pytest
 from playwright.sync_api import sync_playwright
 
 from euproj_rdf import load_store
-from euproj_rdf.serve import ServerSettings, make_server
+from euproj_rdf.serve import Endpoint, ServerSettings
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -21,12 +20,8 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-f
 def base_url(seed_build, tmp_path_factory):
     store = tmp_path_factory.mktemp("page") / "store"
     load_store(seed_build.ntriples, store)
-    server = make_server(ServerSettings(store=store), port=0)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-    server.pool.close()
+    with Endpoint(ServerSettings(store=store), port=0) as server:
+        yield server.url
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,6 @@ asked by real clients: SPARQLWrapper, rdflib's SPARQLStore, plain HTTP and our o
 from __future__ import annotations
 
 import json
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -18,7 +17,7 @@ from typer.testing import CliRunner
 
 from euproj_rdf import load_store
 from euproj_rdf.cli import app
-from euproj_rdf.serve import ServerSettings, make_server
+from euproj_rdf.serve import Endpoint, ServerSettings
 
 EP = "https://w3id.org/euproj/ontology#"
 FUNDS = "SELECT ?f WHERE { ?f a <https://w3id.org/euproj/ontology#Fund> } ORDER BY ?f"
@@ -33,19 +32,15 @@ def store(seed_build, tmp_path_factory):
 
 
 def _start(settings: ServerSettings):
-    server = make_server(settings, port=0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    return server, f"http://127.0.0.1:{server.server_address[1]}"
+    server = Endpoint(settings, port=0).start()
+    return server, server.url
 
 
 @pytest.fixture(scope="module")
 def url(store):
     server, base = _start(ServerSettings(store=store, timeout=5, max_results=1000))
     yield base
-    server.shutdown()
-    server.server_close()
-    server.pool.close()
+    server.stop()
 
 
 def test_sparqlwrapper_select(url):
@@ -145,9 +140,7 @@ def test_result_cap(store):
         ok = requests.get(base + "/sparql", params={"query": "SELECT * WHERE { ?s ?p ?o } LIMIT 5"}, timeout=10)
         assert ok.status_code == 200
     finally:
-        server.shutdown()
-        server.server_close()
-        server.pool.close()
+        server.stop()
 
 
 def test_pathological_query_ends_at_the_time_limit_and_others_are_answered(store):
@@ -166,9 +159,7 @@ def test_pathological_query_ends_at_the_time_limit_and_others_are_answered(store
         again = requests.get(base + "/sparql", params={"query": FUNDS}, timeout=30)
         assert len(again.json()["results"]["bindings"]) == 4
     finally:
-        server.shutdown()
-        server.server_close()
-        server.pool.close()
+        server.stop()
 
 
 def test_entity_dereferences_as_html_and_rdf(url):
@@ -237,9 +228,7 @@ def test_load_100_concurrent_clients_and_one_pathological_query(store):
         assert resp.status_code == 503
         assert resp.json()["error"]["message"] == "the query ran longer than the time limit of 6 s and was stopped"
     finally:
-        server.shutdown()
-        server.server_close()
-        server.pool.close()
+        server.stop()
 
 
 def test_concepts_dereference(url):

@@ -262,29 +262,31 @@ def serve(
     base_iri: str = BASE,
     timeout: float = typer.Option(10.0, "--timeout", help="Seconds a query may run before it is stopped."),
     max_results: int = typer.Option(10_000, "--max-results", help="Rows (or triples) a query may return."),
-    workers: int = typer.Option(2, "--workers", help="Query worker processes."),
+    workers: int = typer.Option(2, "--workers", help="Query worker processes (more start while queries run long)."),
+    allow_service: list[str] = typer.Option([], "--allow-service", help="A SPARQL endpoint that queries may name in SERVICE (exact URL; repeatable). Without it, SERVICE is refused."),
+    max_body: int = typer.Option(1024 * 1024, "--max-body", help="Bytes a request body may have (413 beyond)."),
+    max_connections: int = typer.Option(1000, "--max-connections", help="Open connections (503 beyond)."),
+    client_timeout: float = typer.Option(10.0, "--client-timeout", help="Seconds a client has for a request's headers, for its body, and idle between requests."),
+    access_log: Path = typer.Option(None, "--access-log", help="Append a Common Log Format line per request to this file ('-': standard output)."),
 ) -> None:
     """Serve the store: a read-only SPARQL endpoint at /sparql and Linked Data under /id/.
 
-    Python: euproj_rdf.serve.make_server(ServerSettings(store), port=…).serve_forever().
+    Runs until SIGTERM or Ctrl-C, then lets running queries finish (up to the time limit).
+    After `load`, the running server switches all its workers to the new store at once.
+
+    Python: euproj_rdf.serve.Endpoint(ServerSettings(store), port=…).serve().
     """
-    from .serve import ServerSettings, make_server
+    from .serve import Endpoint, ServerSettings
 
     with _errors(ctx):
-        settings = ServerSettings(store=store, base_iri=base_iri, timeout=timeout,
-                                  max_results=max_results, workers=workers)
-        try:
-            server = make_server(settings, host=host, port=port)
-        except OSError as exc:
-            raise StoreError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
-    typer.echo(f"Serving {store} at http://{host}:{server.server_address[1]}/ (SPARQL: /sparql); Ctrl-C stops.")
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
-        server.pool.close()  # type: ignore[attr-defined]  # the endpoint adds its worker pool
+        settings = ServerSettings(store=store, base_iri=base_iri, timeout=timeout, max_results=max_results,
+                                  workers=workers, allow_service=tuple(allow_service), max_body=max_body,
+                                  max_connections=max_connections, header_timeout=client_timeout,
+                                  body_timeout=client_timeout, access_log=access_log)
+        server = Endpoint(settings, host=host, port=port)
+        typer.echo(f"Serving {store} at {server.url}/ (SPARQL: /sparql); Ctrl-C stops.")
+        server.serve()
+    typer.echo("Stopped.")
 
 
 @app.command()

@@ -1,0 +1,156 @@
+"""The HTTP connection layer under the app: limits against slow and greedy clients, and the
+access log.
+
+uvicorn's h11 protocol, extended (:func:`guarded_protocol`):
+
+- a client must send a request's line and headers within ``header_timeout`` seconds of
+  connecting or of its previous response (idle and half-open connections are closed; a
+  partial request gets a 408);
+- beyond ``max_connections`` open connections, a new one is answered 503 and closed;
+- malformed HTTP gets a 400 (431 for oversized headers) in the JSON error shape.
+
+:class:`AccessLog` writes one line per request in the Common Log Format.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from typing import IO, Any
+
+import h11
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+__all__ = ["Limits", "guarded_protocol", "AccessLog", "error_body"]
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_connections: int = 1000
+    header_timeout: float = 10.0  # seconds for a request line and headers (and idle keep-alive)
+    max_header_bytes: int = 64 * 1024
+
+
+def error_body(status: int, message: str) -> bytes:
+    return json.dumps({"error": {"status": status, "message": message}}, ensure_ascii=False).encode("utf-8")
+
+
+_REASONS = {400: "Bad Request", 408: "Request Timeout", 431: "Request Header Fields Too Large",
+            503: "Service Unavailable"}
+
+
+def _raw_error(status: int, message: str) -> bytes:
+    body = error_body(status, message)
+    head = (f"HTTP/1.1 {status} {_REASONS[status]}\r\ncontent-type: application/json\r\n"
+            f"content-length: {len(body)}\r\nconnection: close\r\naccess-control-allow-origin: *\r\n\r\n")
+    return head.encode("ascii") + body
+
+
+async def _too_many(scope: Any, receive: Any, send: Any) -> None:
+    body = error_body(503, "the server has too many open connections: try again shortly")
+    await send({"type": "http.response.start", "status": 503,
+                "headers": [(b"content-type", b"application/json"), (b"connection", b"close"),
+                            (b"retry-after", b"1")]})
+    await send({"type": "http.response.body", "body": body})
+
+
+def guarded_protocol(limits: Limits) -> type[H11Protocol]:
+    """An h11 protocol class for uvicorn with the limits above."""
+
+    class Guarded(H11Protocol):
+        _timer: Any = None
+
+        def connection_made(self, transport: Any) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            if len(self.connections) > limits.max_connections:
+                self.app = _too_many
+            self._arm()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._disarm()
+            super().connection_lost(exc)
+
+        def _arm(self) -> None:
+            self._disarm()
+            self._timer = self.loop.call_later(limits.header_timeout, self._headers_late)
+
+        def _disarm(self) -> None:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+
+        def handle_events(self) -> None:
+            super().handle_events()
+            if self.conn.their_state is not h11.IDLE:
+                self._disarm()  # the request line and headers are in
+
+        def on_response_complete(self) -> None:
+            super().on_response_complete()
+            if not self.transport.is_closing() and self.conn.their_state is h11.IDLE:
+                self._arm()
+
+        def _headers_late(self) -> None:
+            self._timer = None
+            if self.transport.is_closing() or self.conn.their_state is not h11.IDLE:
+                return
+            if self.cycle is not None and not self.cycle.response_complete:
+                return
+            if self.conn.trailing_data[0]:  # part of a request came, too slowly
+                self.transport.write(_raw_error(408, f"the request headers did not arrive within "
+                                                     f"{limits.header_timeout:g} s"))
+            self.transport.close()
+
+        def send_400_response(self, msg: str) -> None:
+            if len(self.conn.trailing_data[0]) >= limits.max_header_bytes:
+                status, text = 431, f"the request line and headers are longer than {limits.max_header_bytes} bytes"
+            else:
+                status, text = 400, "invalid HTTP request"
+            self.transport.write(_raw_error(status, text))
+            self.transport.close()
+
+    return Guarded
+
+
+class AccessLog:
+    """ASGI middleware: one Common Log Format line per request on ``stream``."""
+
+    def __init__(self, app: Any, stream: IO[str], skip_prefix: str = "/.relay/"):
+        self.app, self.stream, self.skip = app, stream, skip_prefix
+        self._lock = threading.Lock()
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(self.skip):
+            await self.app(scope, receive, send)
+            return
+        status, size = [500], [0]
+
+        async def counting_send(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                status[0] = message["status"]
+            elif message["type"] == "http.response.body":
+                size[0] += len(message.get("body", b""))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, counting_send)
+        finally:
+            self._write(scope, status[0], size[0])
+
+    def _write(self, scope: Any, status: int, size: int) -> None:
+        host = (scope.get("client") or ("-",))[0]
+        target = scope.get("raw_path", b"").decode("latin-1")
+        if scope.get("query_string"):
+            target += "?" + scope["query_string"].decode("latin-1")
+        line = f'{scope["method"]} {target} HTTP/{scope.get("http_version", "1.1")}'
+        line = "".join(c if " " <= c < "\x7f" and c not in '"\\' else f"\\x{ord(c):02x}" for c in line)
+        when = time.strftime("%d/%b/%Y:%H:%M:%S %z", time.localtime())
+        text = f'{host} - - [{when}] "{line}" {status} {size if size else "-"}\n'
+        with self._lock:
+            try:
+                self.stream.write(text)
+                self.stream.flush()
+            except (OSError, ValueError):
+                print("access log: cannot write", file=sys.stderr)

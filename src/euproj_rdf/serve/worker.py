@@ -1,0 +1,152 @@
+"""What runs inside a query worker process: open the store read-only, then answer jobs.
+
+A worker says ``("ready",)`` once its store is open, so the pool never gives it a query before
+that: start-up time never counts against a query's time limit. Each answer is a tuple
+``(status, content type, body)``; errors carry a plain-text message that the app wraps in the
+JSON error shape.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pyoxigraph as ox
+
+from .negotiation import GRAPH_TYPES, SOLUTION_TYPES, negotiate
+
+__all__ = ["worker_main", "answer_query", "describe"]
+
+Answer = tuple[int, str, bytes]
+LABELS = ("http://www.w3.org/2004/02/skos/core#prefLabel", "http://purl.org/dc/terms/title",
+          "http://www.w3.org/2000/01/rdf-schema#label")
+
+
+def worker_main(store_path: str, max_results: int, conn: Any) -> None:  # pragma: no cover - a child process
+    try:
+        store = ox.Store.read_only(store_path)
+    except OSError as exc:
+        conn.send(("failed", str(exc)))
+        return
+    conn.send(("ready",))
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            if job["kind"] == "query":
+                conn.send(answer_query(store, job, max_results))
+            else:
+                conn.send(describe(store, job["iri"], max_results))
+        except Exception as exc:  # noqa: BLE001 - reported to the client, the worker lives on
+            conn.send((500, "text/plain", f"{exc.__class__.__name__}: {exc}".encode()))
+
+
+def _graph(iri: str) -> ox.NamedNode:
+    return ox.NamedNode(iri)
+
+
+def answer_query(store: ox.Store, job: dict[str, Any], max_results: int) -> Answer:
+    """Run a query job: ``text``, ``accept``, ``base``, and the protocol dataset (``default``,
+    ``named``: lists of graph IRIs, or None when the request named no dataset)."""
+    kwargs: dict[str, Any] = {"base_iri": job.get("base")}
+    if job.get("default") is not None or job.get("named") is not None:
+        # the protocol's dataset replaces the query's FROM / FROM NAMED; a graph the store
+        # does not hold is an empty graph
+        kwargs["default_graph"] = [_graph(g) for g in job.get("default") or []]
+        kwargs["named_graphs"] = [_graph(g) for g in job.get("named") or []]
+    accept = job.get("accept") or ""
+    try:
+        result = store.query(job["text"], **kwargs)
+    except SyntaxError as exc:
+        return 400, "text/plain", f"invalid SPARQL: {exc}".encode()
+    except OSError as exc:
+        if job.get("federated"):
+            return 502, "text/plain", f"a SERVICE endpoint failed: {exc}".encode()
+        raise
+    try:
+        return _serialize(result, accept, max_results)
+    except OSError as exc:  # SERVICE calls happen while the result is read
+        if job.get("federated"):
+            return 502, "text/plain", f"a SERVICE endpoint failed: {exc}".encode()
+        raise
+
+
+def _serialize(result: Any, accept: str, max_results: int) -> Answer:
+    if isinstance(result, ox.QueryBoolean):
+        offer = negotiate(accept, SOLUTION_TYPES)
+        if offer is None:
+            return 406, "text/plain", b"no acceptable media type for a boolean result"
+        return 200, offer[0], result.serialize(format=getattr(ox.QueryResultsFormat, offer[1]))
+    if isinstance(result, ox.QuerySolutions):
+        offer = negotiate(accept, SOLUTION_TYPES)
+        if offer is None:
+            return 406, "text/plain", b"no acceptable media type for solutions"
+        variables = result.variables
+        rows = []
+        for sol in result:
+            rows.append(sol)
+            if len(rows) > max_results:
+                return 413, "text/plain", (f"the result has more than {max_results} rows: "
+                                           "add a LIMIT, or ask the server's operator for a higher cap").encode()
+        return 200, offer[0], _solutions_bytes(variables, rows, getattr(ox.QueryResultsFormat, offer[1]))
+    offer = negotiate(accept, GRAPH_TYPES)
+    if offer is None:
+        return 406, "text/plain", b"no acceptable media type for a graph"
+    triples = []
+    for t in result:
+        triples.append(t)
+        if len(triples) > max_results:
+            return 413, "text/plain", f"the result has more than {max_results} triples: add a LIMIT".encode()
+    return 200, offer[0], ox.serialize(triples, format=getattr(ox.RdfFormat, offer[1]))
+
+
+def _solutions_bytes(variables: Any, rows: list[Any], fmt: Any) -> bytes:
+    """Serialize collected solutions (a QuerySolutions can be iterated only once): written as
+    SPARQL JSON here, and converted by pyoxigraph's own writers for the other formats."""
+    names = [v.value for v in variables]
+
+    def term(t: Any) -> dict[str, str]:
+        if isinstance(t, ox.NamedNode):
+            return {"type": "uri", "value": t.value}
+        if isinstance(t, ox.BlankNode):
+            return {"type": "bnode", "value": t.value}
+        d = {"type": "literal", "value": t.value}
+        if t.language:
+            d["xml:lang"] = t.language
+        elif t.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
+            d["datatype"] = t.datatype.value
+        return d
+
+    bindings = [{n: term(r[n]) for n in names if r[n] is not None} for r in rows]
+    data = json.dumps({"head": {"vars": names}, "results": {"bindings": bindings}}, ensure_ascii=False).encode("utf-8")
+    if fmt == ox.QueryResultsFormat.JSON:
+        return data
+    return bytes(ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON).serialize(format=fmt))
+
+
+def describe(store: ox.Store, iri: str, max_results: int) -> Answer:
+    """The triples of an entity in the default graph: its own, its nested nodes' (``<iri>/…``),
+    those naming it, and labels of what they name."""
+    seen, todo, triples = {iri}, [iri], []
+    while todo and len(triples) <= max_results:
+        node = ox.NamedNode(todo.pop())
+        for q in store.quads_for_pattern(node, None, None, ox.DefaultGraph()):
+            triples.append(ox.Triple(q.subject, q.predicate, q.object))
+            o = q.object
+            if isinstance(o, ox.NamedNode) and o.value.startswith(iri + "/") and o.value not in seen:
+                seen.add(o.value)
+                todo.append(o.value)
+    incoming = [ox.Triple(q.subject, q.predicate, q.object)
+                for q in store.quads_for_pattern(None, None, ox.NamedNode(iri), ox.DefaultGraph())][:200]
+    linked = {t.object.value for t in triples if isinstance(t.object, ox.NamedNode)}
+    linked |= {t.subject.value for t in incoming}
+    labels = [
+        ox.Triple(q.subject, q.predicate, q.object)
+        for node in sorted(linked - seen)
+        for p in LABELS
+        for q in store.quads_for_pattern(ox.NamedNode(node), ox.NamedNode(p), None, None)
+    ]  # labels from any graph of the store (the authority tables' labels may be a named graph)
+    labels = list(dict.fromkeys(labels))
+    return 200, "application/n-triples", ox.serialize(triples + incoming + labels, format=ox.RdfFormat.N_TRIPLES)
