@@ -4,6 +4,7 @@ table with labels in the 24 official languages — joins on our country links.""
 
 from __future__ import annotations
 
+import http.server
 import threading
 
 import pytest
@@ -68,22 +69,98 @@ def test_service_from_the_embedded_store(store, authority):
     assert rows == EXPECTED
 
 
+def _ask(server: Endpoint, query: str) -> requests.Response:
+    return requests.post(server.url + "/sparql", data={"query": query},
+                         headers={"Accept": "application/sparql-results+json"}, timeout=60)
+
+
 def test_service_from_our_endpoint(store, authority):
-    server = make_server(ServerSettings(store=store, timeout=30, max_results=1000), port=0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        resp = requests.post(f"http://127.0.0.1:{server.server_address[1]}/sparql",
-                             data={"query": _question(authority.url + "query")},
-                             headers={"Accept": "application/sparql-results+json"}, timeout=60)
+    """The endpoint federates with the endpoints it is told to allow, and only with those."""
+    settings = ServerSettings(store=store, timeout=30, max_results=1000, allow_service=(authority.url + "query",))
+    with Endpoint(settings, port=0) as server:
+        resp = _ask(server, _question(authority.url + "query"))
         assert resp.status_code == 200, resp.text
         rows = [(b["country"]["value"].rsplit("/", 1)[1], b["name"]["value"])
                 for b in resp.json()["results"]["bindings"]]
         assert rows == EXPECTED
-    finally:
-        server.shutdown()
-        server.server_close()
-        server.pool.close()
+        # another path of the same server is another endpoint: refused
+        other = _ask(server, _question(authority.url + "update"))
+        assert other.status_code == 403
+        assert other.json()["error"]["message"] == (
+            f"SERVICE <{authority.url}update> is not allowed on this endpoint (allowed: {authority.url}query)")
+
+
+def test_service_is_refused_without_an_allow_list(store, authority):
+    """A public endpoint is no proxy: without --allow-service every SERVICE is a 403, the
+    remote endpoint is never asked, and the embedded store still federates for the local user."""
+    with Endpoint(ServerSettings(store=store, timeout=30), port=0) as server:
+        resp = _ask(server, _question(authority.url + "query"))
+        assert resp.status_code == 403
+        assert resp.json() == {"error": {"status": 403, "message": (
+            f"SERVICE <{authority.url}query> is not allowed on this endpoint (allowed: none)")}}
+        variable = _ask(server, "SELECT * WHERE { BIND(<http://x/> AS ?e) SERVICE ?e { ?s ?p ?o } }")
+        assert variable.status_code == 403
+        prefixed = _ask(server, f"PREFIX a: <{authority.url}> SELECT * WHERE {{ SERVICE SILENT a:query {{ ?s ?p ?o }} }}")
+        assert prefixed.status_code == 403
+
+
+class _Recorder(http.server.BaseHTTPRequestHandler):
+    """A stand-in remote endpoint: ``/redirect`` sends clients to ``/trap``; every hit is counted."""
+
+    hits: list[str] = []
+
+    def log_message(self, *args):
+        pass
+
+    def _answer(self):
+        self.hits.append(self.path)
+        if self.path.startswith("/redirect"):
+            self.send_response(307)
+            self.send_header("Location", "/trap")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        body = b'{"head":{"vars":["s"]},"results":{"bindings":[' + b",".join(
+            b'{"s":{"type":"literal","value":"%d"}}' % i for i in range(2000)) + b"]}}"
+        self.send_response(200)
+        self.send_header("Content-Type", "application/sparql-results+json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = _answer
+
+
+@pytest.fixture()
+def remote():
+    _Recorder.hits = []
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{srv.server_address[1]}"
+    srv.shutdown()
+    srv.server_close()
+
+
+def test_redirects_to_endpoints_not_allowed_are_not_followed(store, remote):
+    settings = ServerSettings(store=store, timeout=30, allow_service=(remote + "/redirect",))
+    with Endpoint(settings, port=0) as server:
+        resp = _ask(server, f"SELECT * WHERE {{ SERVICE <{remote}/redirect> {{ ?s ?p ?o }} }}")
+    assert resp.status_code == 502
+    assert resp.json()["error"]["message"].startswith("a SERVICE endpoint failed")
+    assert [h.split("?")[0] for h in _Recorder.hits] == ["/redirect"]  # never /trap
+
+
+def test_remote_answers_are_size_limited(store, remote):
+    allowed = remote + "/big"
+    small = ServerSettings(store=store, timeout=30, allow_service=(allowed,), service_max_bytes=1000)
+    with Endpoint(small, port=0) as server:
+        resp = _ask(server, f"SELECT * WHERE {{ SERVICE <{allowed}> {{ ?s ?p ?o }} }}")
+    assert resp.status_code == 502
+    assert resp.json()["error"]["message"].startswith("a SERVICE endpoint failed")
+    big = ServerSettings(store=store, timeout=30, allow_service=(allowed,))
+    with Endpoint(big, port=0) as server:
+        resp = _ask(server, f"SELECT * WHERE {{ SERVICE <{allowed}> {{ ?s ?p ?o }} }}")
+    assert resp.status_code == 200 and len(resp.json()["results"]["bindings"]) == 2000
 
 
 def test_every_country_we_link_to_is_in_the_authority_table(store, authority):

@@ -217,14 +217,15 @@ def load(
     dump: Path = DUMP,
     store: Path = typer.Option(Path("dist/store"), "--store", help="Folder of the embedded pyoxigraph store."),
     labels: list[Path] = typer.Option([], "--labels", help="N-Quads of named graphs to load beside the dump (authority-table labels written by `import labels`)."),
+    graph: str = typer.Option(None, "--graph", help="Replace only this named graph (an IRI) with the dump; the store's other graphs are kept."),
 ) -> None:
     """Load the built graph into the embedded store, replacing what it held (atomically).
 
-    Python: euproj_rdf.load_store(dump, store).
+    Python: euproj_rdf.load_store(dump, store, named=…) or load_store(dump, store, graph=…).
     """
     with _errors(ctx):
-        result = load_store(dump, store, named=labels)
-    typer.echo(f"Loaded {result.triples} triples into {result.store}.")
+        result = load_store(dump, store, named=labels, graph=graph)
+    typer.echo(f"Loaded {result.triples} triples into {result.store}" + (f" (graph <{graph}>)." if graph else "."))
 
 
 @app.command()

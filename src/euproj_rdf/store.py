@@ -3,17 +3,22 @@
 :func:`load_store` bulk-loads a dump into a fresh store folder next to the target, checks that
 it holds exactly the dump's triples, and only then swaps it into place. Loading again replaces
 the graph (never duplicates it); a failure at any step leaves the previous store untouched.
+
+The store can hold named graphs beside the default one: N-Quads files loaded with the dump
+(``named``: the labels of the EU authority tables), or a dump loaded into one named graph
+(``graph=IRI``: statistics, a partner's graph), which replaces that graph only and carries the
+store's other graphs over unchanged.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
 
-from .errors import MissingDumpError, StoreError
+from .errors import ConfigError, MissingDumpError, StoreError
 from .files import fresh_folder
 
 __all__ = ["LoadResult", "load_store", "DEFAULT_STORE"]
@@ -32,11 +37,31 @@ def _count_lines(path: Path) -> int:
         return sum(1 for line in fh if line.strip())
 
 
-def load_store(dump: Path | str, store: Path | str = DEFAULT_STORE, *, named: Sequence[Path | str] = ()) -> LoadResult:
+def _named_graph(graph: str) -> ox.NamedNode:
+    try:
+        return ox.NamedNode(graph)
+    except ValueError:
+        raise ConfigError(f"not an IRI for a graph: '{graph}'") from None
+
+
+def _other_graphs(store: Path, target: ox.NamedNode, kept: list[int]) -> Iterator[ox.Quad]:
+    """The quads of the existing store outside ``target`` (none when there is no store yet)."""
+    if not store.is_dir():
+        return
+    old = ox.Store.read_only(str(store))
+    for quad in old.quads_for_pattern(None, None, None, None):
+        if quad.graph_name != target:
+            kept[0] += 1
+            yield quad
+
+
+def load_store(dump: Path | str, store: Path | str = DEFAULT_STORE, *, named: Sequence[Path | str] = (),
+               graph: str | None = None) -> LoadResult:
     """Load an N-Triples dump into the store at ``store`` (default graph), replacing what it held.
 
     ``named`` are N-Quads files loaded into their named graphs beside it (the labels of the EU
-    authority tables written by ``euproj-rdf import labels``).
+    authority tables written by ``euproj-rdf import labels``). With ``graph`` (an IRI) the dump
+    replaces that named graph only, and the store's other graphs are kept.
 
     Raises :class:`MissingDumpError` when there is no dump, :class:`StoreError` (and leaves the
     old store as it was) when the dump cannot be read or the new store does not hold the expected number of triples.
@@ -44,6 +69,9 @@ def load_store(dump: Path | str, store: Path | str = DEFAULT_STORE, *, named: Se
     dump, store = Path(dump), Path(store)
     if not dump.is_file():
         raise MissingDumpError(dump)
+    target = None if graph is None else _named_graph(graph)
+    if target is not None and named:
+        raise ConfigError("give the label graphs (--labels) or one named graph (--graph), not both")
     expected = _count_lines(dump)
     for extra in map(Path, named):
         if not extra.is_file():
@@ -52,11 +80,14 @@ def load_store(dump: Path | str, store: Path | str = DEFAULT_STORE, *, named: Se
     with fresh_folder(store) as fresh:
         try:
             db = ox.Store(str(fresh))
-            db.bulk_load(path=str(dump), format=ox.RdfFormat.N_TRIPLES)
+            kept = [0]
+            if target is not None:
+                db.bulk_extend(_other_graphs(store, target, kept))
+            db.bulk_load(path=str(dump), format=ox.RdfFormat.N_TRIPLES, to_graph=target)
             for extra in map(Path, named):
                 db.bulk_load(path=str(extra), format=ox.RdfFormat.N_QUADS)
             db.optimize()
-            held = len(db)
+            held = len(db) - kept[0]
             db.flush()
             del db
         except (OSError, SyntaxError, ValueError) as exc:
