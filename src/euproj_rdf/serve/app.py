@@ -202,10 +202,14 @@ def make_app(settings: ServerSettings, pool: QueryPool, relay_base: list[str]) -
 
     async def on_http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
-        message = f"nothing at {request.url.path}" if exc.status_code == 404 else (
-            f"{request.method} is not allowed here: use {exc.headers.get('Allow', 'GET')}"
-            if exc.status_code == 405 and exc.headers else str(exc.detail))
-        return _error(exc.status_code, message, dict(exc.headers or {}))
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            methods = {m.strip() for m in headers.get("Allow", "GET").split(",")}
+            headers["Allow"] = ", ".join(m for m in ("GET", "HEAD", "POST", "OPTIONS") if m in methods)
+            message = f"{request.method} is not allowed here: use {headers['Allow']}"
+        else:
+            message = f"nothing at {request.url.path}" if exc.status_code == 404 else str(exc.detail)
+        return _error(exc.status_code, message, headers)
 
     async def on_crash(request: Request, exc: Exception) -> Response:
         return _error(500, f"internal error: {exc.__class__.__name__}")
