@@ -268,6 +268,7 @@ class Endpoint:
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             self._sock.bind((host, port))
+            self._sock.listen(2048)  # clients that come while the workers start wait in the backlog
         except OSError as exc:
             self._sock.close()
             raise StoreError(f"cannot listen on {host}:{port}: {exc.strerror}") from None

@@ -20,7 +20,6 @@ import contextlib
 import logging
 import multiprocessing as mp
 import shutil
-import time
 from collections import OrderedDict, deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -45,7 +44,7 @@ class PoolSettings:
     max_results: int = 10_000
     heavy_after: float = 1.0  # seconds after which a running job counts as heavy
     queue_limit: int = 1000  # jobs that may wait; a 503 beyond
-    queue_wait: float | None = None  # seconds a job may wait for a worker (default: the time limit)
+    queue_wait: float | None = None  # seconds a job may wait for a worker (default: time limit + 30 s)
     watch_interval: float = 0.5  # seconds between looks at the store folder
 
 
@@ -260,7 +259,7 @@ class QueryPool:
         self._queues.setdefault(client, deque()).append(slot)
         self._pending += 1
         self._dispatch()
-        wait = self.s.queue_wait if self.s.queue_wait is not None else self.s.timeout
+        wait = self.s.queue_wait if self.s.queue_wait is not None else self.s.timeout + 30.0
         try:
             await asyncio.wait_for(asyncio.shield(slot), wait)
         except (asyncio.TimeoutError, asyncio.CancelledError) as exc:
@@ -313,6 +312,3 @@ class QueryPool:
         return {"workers": len(gen.workers) if gen else 0, "idle": len(self._idle), "waiting": self._pending,
                 "generations": len(self._gens), "switches": self.switches}
 
-
-def monotonic() -> float:
-    return time.monotonic()

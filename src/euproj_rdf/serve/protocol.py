@@ -36,19 +36,26 @@ class Operation:
 
 
 async def read_body(request: Request, max_bytes: int, timeout: float) -> bytes:
-    """The whole request body (chunked or not), at most ``max_bytes``, within ``timeout`` seconds."""
+    """The whole request body (chunked or not), at most ``max_bytes``, within ``timeout`` seconds.
+
+    A body over the limit is still read (and dropped) up to 64 times the limit, so that the
+    client, still sending, can read the 413; a larger declared length is refused at once.
+    """
+    too_big = ApiError(413, f"the request body is larger than the limit of {max_bytes} bytes", {"Connection": "close"})
     declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > max_bytes:
-        raise ApiError(413, f"the request body is larger than the limit of {max_bytes} bytes",
-                       {"Connection": "close"})
+    if declared is not None and declared.isdigit() and int(declared) > 64 * max_bytes:
+        raise too_big
 
     async def collect() -> bytes:
-        data = bytearray()
+        data, seen = bytearray(), 0
         async for chunk in request.stream():
-            data += chunk
-            if len(data) > max_bytes:
-                raise ApiError(413, f"the request body is larger than the limit of {max_bytes} bytes",
-                               {"Connection": "close"})
+            seen += len(chunk)
+            if seen > 64 * max_bytes:
+                break
+            if seen <= max_bytes:
+                data += chunk
+        if seen > max_bytes:
+            raise too_big
         return bytes(data)
 
     try:

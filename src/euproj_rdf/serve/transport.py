@@ -57,6 +57,35 @@ async def _too_many(scope: Any, receive: Any, send: Any) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
+class _Lingering:
+    """A transport whose ``close()`` is a lingering close: the answer is sent and the write side
+    shut, the client's further bytes are read and dropped for up to ``linger`` seconds, and
+    only then is the socket closed. A client still sending (a body we refused, a slow upload)
+    thus reads our answer instead of a connection reset."""
+
+    def __init__(self, transport: Any, loop: Any, linger: float):
+        self._t, self._loop, self._linger = transport, loop, linger
+        self.lingering = False
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._t, name)
+
+    def is_closing(self) -> bool:
+        return self.lingering or bool(self._t.is_closing())
+
+    def close(self) -> None:
+        if self.lingering or self._t.is_closing():
+            return
+        self.lingering = True
+        try:
+            self._t.resume_reading()
+            self._t.write_eof()
+        except (OSError, RuntimeError, NotImplementedError):
+            self._t.close()
+            return
+        self._loop.call_later(self._linger, self._t.close)
+
+
 def guarded_protocol(limits: Limits) -> type[H11Protocol]:
     """An h11 protocol class for uvicorn with the limits above."""
 
@@ -64,7 +93,7 @@ def guarded_protocol(limits: Limits) -> type[H11Protocol]:
         _timer: Any = None
 
         def connection_made(self, transport: Any) -> None:  # type: ignore[override]
-            super().connection_made(transport)
+            super().connection_made(_Lingering(transport, self.loop, 2.0))  # type: ignore[arg-type]
             if len(self.connections) > limits.max_connections:
                 self.app = _too_many
             self._arm()
@@ -81,6 +110,11 @@ def guarded_protocol(limits: Limits) -> type[H11Protocol]:
             if self._timer is not None:
                 self._timer.cancel()
                 self._timer = None
+
+        def data_received(self, data: bytes) -> None:
+            if getattr(self.transport, "lingering", False):
+                return  # closing: drop what the client still sends
+            super().data_received(data)
 
         def handle_events(self) -> None:
             super().handle_events()
