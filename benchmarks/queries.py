@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import statistics
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -27,7 +26,7 @@ import requests
 from benchmarks.synthetic import write_csv
 from euproj_rdf import build, load_store
 from euproj_rdf.resources import query_catalogue
-from euproj_rdf.serve import ServerSettings, make_server
+from euproj_rdf.serve import Endpoint, ServerSettings
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -62,9 +61,8 @@ def main() -> None:
             t2 = time.perf_counter()
             what = "seed records" if not args.projects else f"{args.projects} synthetic projects"
             print(f"graph: {result.triples} triples ({what}); build {t1 - t0:.1f} s, store load {t2 - t1:.1f} s")
-        server = make_server(ServerSettings(store=tmp / "store", timeout=args.timeout, max_results=10**7), port=0)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        url = f"http://127.0.0.1:{server.server_address[1]}/sparql"
+        server = Endpoint(ServerSettings(store=tmp / "store", timeout=args.timeout, max_results=10**7), port=0).start()
+        url = server.url + "/sparql"
         session = requests.Session()
         headers = {"Content-Type": "application/sparql-query", "Accept": "application/sparql-results+json"}
         everything: list[float] = []
@@ -92,9 +90,7 @@ def main() -> None:
             print(f"{'all queries':45} {'':>7} {percentile(everything, .5):>9.1f} {percentile(everything, .95):>9.1f}")
             print(f"(mean {statistics.fmean(everything):.1f} ms over {len(everything)} requests)")
         finally:
-            server.shutdown()
-            server.server_close()
-            server.pool.close()
+            server.stop()
 
 
 if __name__ == "__main__":

@@ -264,7 +264,9 @@ class Endpoint:
             store=Path(settings.store), workers=settings.workers, timeout=settings.timeout,
             max_results=settings.max_results, heavy_after=settings.heavy_after, queue_limit=settings.max_waiting))
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        self._sock = socket.socket(family, socket.SOCK_STREAM)
+        # IPPROTO_TCP, so that asyncio sets TCP_NODELAY on every connection (a keep-alive
+        # response in two writes would otherwise wait 40 ms for a delayed ACK)
+        self._sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             self._sock.bind((host, port))
