@@ -11,11 +11,11 @@
 
 from __future__ import annotations
 
+import re
 import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -227,7 +227,6 @@ def test_access_log_is_common_log_format(store, tmp_path):
         _ask(server.url, "ASK {}")
         requests.get(server.url + "/nowhere", timeout=30)
     lines = log.read_text().splitlines()
-    import re
     pattern = r'^127\.0\.0\.1 - - \[\d{2}/\w{3}/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4}\] "%s" %s$'
     assert re.match(pattern % (r"GET /sparql\?query=ASK\+%7B%7D HTTP/1\.1", r"200 \d+"), lines[0]), lines[0]
     assert re.match(pattern % ("GET /nowhere HTTP/1.1", r"404 \d+"), lines[1]), lines[1]

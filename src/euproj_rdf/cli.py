@@ -21,7 +21,7 @@ import pyoxigraph as ox
 import typer
 
 from . import pipeline
-from .errors import ConfigError, EuprojError, RecordError, StoreError
+from .errors import ConfigError, EuprojError, RecordError
 from .link import WIKIDATA, SparqlClient, apply_sssom, propose, write_sssom
 from .pipeline import BuildProfile
 from .push import Auth, StoreKind

@@ -35,6 +35,7 @@ from .pool import PoolSettings, QueryPool
 from .protocol import ApiError, read_body, read_operation
 from .settings import ServerSettings
 from .transport import AccessLog, Limits, error_body, guarded_protocol
+from .worker import rdf_bytes
 
 __all__ = ["make_app", "Endpoint"]
 
@@ -82,8 +83,8 @@ def _service_description(endpoint: str, accept: str | None) -> Response:
         "SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
         "Turtle", "N-Triples", "JSON-LD", "RDF_XML")]
     rdf_format = getattr(ox.RdfFormat, offer[1])
-    kwargs = {"prefixes": {"sd": _SD, "fmt": _FORMATS}} if rdf_format in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else {}
-    return _reply(200, offer[0], ox.serialize(triples, format=rdf_format, **kwargs))
+    prefixes = {"sd": _SD, "fmt": _FORMATS} if rdf_format in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else None
+    return _reply(200, offer[0], rdf_bytes(triples, rdf_format, prefixes))
 
 
 def make_app(settings: ServerSettings, pool: QueryPool, relay_base: list[str]) -> Starlette:
@@ -133,8 +134,7 @@ def make_app(settings: ServerSettings, pool: QueryPool, relay_base: list[str]) -
             return _reply(200, "text/html", entity_page(iri, triples, settings.base_iri).encode())
         fmt = getattr(ox.RdfFormat, offer[1])
         own = [t for t in triples if t.subject.value == iri or t.subject.value.startswith(iri + "/")]
-        kwargs = {"prefixes": PREFIXES} if fmt == ox.RdfFormat.TURTLE else {}
-        return _reply(200, offer[0], ox.serialize(own, format=fmt, **kwargs))
+        return _reply(200, offer[0], rdf_bytes(own, fmt, PREFIXES if fmt == ox.RdfFormat.TURTLE else None))
 
     def _raw_rest(request: Request, prefix: str) -> str:
         return request.scope.get("raw_path", b"").decode("latin-1")[len(prefix):]
@@ -155,7 +155,7 @@ def make_app(settings: ServerSettings, pool: QueryPool, relay_base: list[str]) -
         if offer[0] == "text/html":
             return _reply(200, "text/html", entity_page("https://w3id.org/euproj/ontology", triples,
                                                         settings.base_iri).encode())
-        return _reply(200, offer[0], ox.serialize(triples, format=getattr(ox.RdfFormat, offer[1])))
+        return _reply(200, offer[0], rdf_bytes(triples, getattr(ox.RdfFormat, offer[1])))
 
     async def home(request: Request) -> Response:
         return _reply(200, "text/html", page)

@@ -60,7 +60,7 @@ def service_targets(text: str, base: str) -> list[Target]:
               if m.lastgroup not in ("space", "comment")]
     prefixes: dict[str, str] = {}
     out: list[Target] = []
-    for i, (kind, value, start, end) in enumerate(tokens):
+    for i, (kind, value, _, _) in enumerate(tokens):
         if kind != "word":
             continue
         word = value.upper()

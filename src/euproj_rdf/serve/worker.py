@@ -15,7 +15,7 @@ import pyoxigraph as ox
 
 from .negotiation import GRAPH_TYPES, SOLUTION_TYPES, negotiate
 
-__all__ = ["worker_main", "answer_query", "describe"]
+__all__ = ["worker_main", "answer_query", "describe", "rdf_bytes"]
 
 Answer = tuple[int, str, bytes]
 LABELS = ("http://www.w3.org/2004/02/skos/core#prefLabel", "http://purl.org/dc/terms/title",
@@ -41,6 +41,12 @@ def worker_main(store_path: str, max_results: int, conn: Any) -> None:  # pragma
                 conn.send(describe(store, job["iri"], max_results))
         except Exception as exc:  # noqa: BLE001 - reported to the client, the worker lives on
             conn.send((500, "text/plain", f"{exc.__class__.__name__}: {exc}".encode()))
+
+
+def rdf_bytes(triples: list[Any], fmt: ox.RdfFormat, prefixes: dict[str, str] | None = None) -> bytes:
+    """Triples written in ``fmt`` (with ``prefixes`` where the format has them)."""
+    data = ox.serialize(triples, format=fmt, prefixes=prefixes) if prefixes else ox.serialize(triples, format=fmt)
+    return bytes(data or b"")
 
 
 def _graph(iri: str) -> ox.NamedNode:
@@ -78,7 +84,7 @@ def _serialize(result: Any, accept: str, max_results: int) -> Answer:
         offer = negotiate(accept, SOLUTION_TYPES)
         if offer is None:
             return 406, "text/plain", b"no acceptable media type for a boolean result"
-        return 200, offer[0], result.serialize(format=getattr(ox.QueryResultsFormat, offer[1]))
+        return 200, offer[0], bytes(result.serialize(format=getattr(ox.QueryResultsFormat, offer[1])) or b"")
     if isinstance(result, ox.QuerySolutions):
         offer = negotiate(accept, SOLUTION_TYPES)
         if offer is None:
@@ -94,12 +100,12 @@ def _serialize(result: Any, accept: str, max_results: int) -> Answer:
     offer = negotiate(accept, GRAPH_TYPES)
     if offer is None:
         return 406, "text/plain", b"no acceptable media type for a graph"
-    triples = []
+    triples: list[Any] = []
     for t in result:
         triples.append(t)
         if len(triples) > max_results:
             return 413, "text/plain", f"the result has more than {max_results} triples: add a LIMIT".encode()
-    return 200, offer[0], ox.serialize(triples, format=getattr(ox.RdfFormat, offer[1]))
+    return 200, offer[0], rdf_bytes(triples, getattr(ox.RdfFormat, offer[1]))
 
 
 def _solutions_bytes(variables: Any, rows: list[Any], fmt: Any) -> bytes:
@@ -123,13 +129,13 @@ def _solutions_bytes(variables: Any, rows: list[Any], fmt: Any) -> bytes:
     data = json.dumps({"head": {"vars": names}, "results": {"bindings": bindings}}, ensure_ascii=False).encode("utf-8")
     if fmt == ox.QueryResultsFormat.JSON:
         return data
-    return bytes(ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON).serialize(format=fmt))
+    return bytes(ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON).serialize(format=fmt) or b"")
 
 
 def describe(store: ox.Store, iri: str, max_results: int) -> Answer:
     """The triples of an entity in the default graph: its own, its nested nodes' (``<iri>/…``),
     those naming it, and labels of what they name."""
-    seen, todo, triples = {iri}, [iri], []
+    seen, todo, triples = {iri}, [iri], []  # type: tuple[set[str], list[str], list[Any]]
     while todo and len(triples) <= max_results:
         node = ox.NamedNode(todo.pop())
         for q in store.quads_for_pattern(node, None, None, ox.DefaultGraph()):
@@ -141,7 +147,7 @@ def describe(store: ox.Store, iri: str, max_results: int) -> Answer:
     incoming = [ox.Triple(q.subject, q.predicate, q.object)
                 for q in store.quads_for_pattern(None, None, ox.NamedNode(iri), ox.DefaultGraph())][:200]
     linked = {t.object.value for t in triples if isinstance(t.object, ox.NamedNode)}
-    linked |= {t.subject.value for t in incoming}
+    linked |= {t.subject.value for t in incoming if not isinstance(t.subject, ox.Triple)}
     labels = [
         ox.Triple(q.subject, q.predicate, q.object)
         for node in sorted(linked - seen)
@@ -149,4 +155,4 @@ def describe(store: ox.Store, iri: str, max_results: int) -> Answer:
         for q in store.quads_for_pattern(ox.NamedNode(node), ox.NamedNode(p), None, None)
     ]  # labels from any graph of the store (the authority tables' labels may be a named graph)
     labels = list(dict.fromkeys(labels))
-    return 200, "application/n-triples", ox.serialize(triples + incoming + labels, format=ox.RdfFormat.N_TRIPLES)
+    return 200, "application/n-triples", rdf_bytes(triples + incoming + labels, ox.RdfFormat.N_TRIPLES)
