@@ -26,8 +26,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ..errors import StoreError
-from ..export import PREFIXES
 from ..resources import ONTOLOGY_FILE, resource
+from ..vocab import FORMATS, ONTOLOGY, PREFIXES, RDF_TYPE, SD
 from .federation import RelayError, ServiceRefused, relay_fetch, rewrite_services
 from .negotiation import GRAPH_TYPES, negotiate
 from .pages import CONCEPTS, STATIC, entity_page, query_page
@@ -45,8 +45,6 @@ _UPDATE = re.compile(
 )
 _HOST = re.compile(r"^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$")
 _READ_ONLY = "this endpoint is read-only: updates are refused"
-_SD = "http://www.w3.org/ns/sparql-service-description#"
-_FORMATS = "http://www.w3.org/ns/formats/"
 
 
 def _reply(status: int, ctype: str, body: bytes, headers: dict[str, str] | None = None) -> Response:
@@ -72,9 +70,9 @@ def _service_description(endpoint: str, accept: str | None) -> Response:
     offer = negotiate(accept, GRAPH_TYPES)
     if offer is None:
         return _error(406, "the service description is served as " + ", ".join(t for t, _ in GRAPH_TYPES))
-    sd, fmt = (lambda n: ox.NamedNode(_SD + n)), (lambda n: ox.NamedNode(_FORMATS + n))
+    sd, fmt = (lambda n: ox.NamedNode(SD + n)), (lambda n: ox.NamedNode(FORMATS + n))
     me, dataset, graph = ox.NamedNode(endpoint), ox.BlankNode(), ox.BlankNode()
-    a = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    a = ox.NamedNode(RDF_TYPE)
     triples = [ox.Triple(me, a, sd("Service")), ox.Triple(me, sd("endpoint"), me),
                ox.Triple(me, sd("supportedLanguage"), sd("SPARQL11Query")),
                ox.Triple(me, sd("defaultDataset"), dataset), ox.Triple(dataset, a, sd("Dataset")),
@@ -83,7 +81,7 @@ def _service_description(endpoint: str, accept: str | None) -> Response:
         "SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
         "Turtle", "N-Triples", "JSON-LD", "RDF_XML")]
     rdf_format = getattr(ox.RdfFormat, offer[1])
-    prefixes = {"sd": _SD, "fmt": _FORMATS} if rdf_format in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else None
+    prefixes = {"sd": SD, "fmt": FORMATS} if rdf_format in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else None
     return _reply(200, offer[0], rdf_bytes(triples, rdf_format, prefixes))
 
 
@@ -153,7 +151,7 @@ def make_app(settings: ServerSettings, pool: QueryPool, relay_base: list[str]) -
             return _reply(200, "text/turtle", ontology)
         triples = list(ox.parse(ontology, format=ox.RdfFormat.TURTLE))
         if offer[0] == "text/html":
-            return _reply(200, "text/html", entity_page("https://w3id.org/euproj/ontology", triples,
+            return _reply(200, "text/html", entity_page(ONTOLOGY, triples,
                                                         settings.base_iri).encode())
         return _reply(200, offer[0], rdf_bytes(triples, getattr(ox.RdfFormat, offer[1])))
 

@@ -17,6 +17,9 @@ from dataclasses import dataclass
 
 import requests
 
+from ..errors import StoreError
+from ..http import HttpClient
+
 __all__ = ["ServiceRefused", "service_targets", "rewrite_services", "relay_fetch", "RelayError"]
 
 
@@ -24,7 +27,7 @@ class ServiceRefused(Exception):
     """The query names a SERVICE endpoint that is not allowed (the message says which)."""
 
 
-class RelayError(Exception):
+class RelayError(StoreError):
     """The remote endpoint failed, redirected elsewhere, or answered too much or too late."""
 
 
@@ -118,18 +121,23 @@ def relay_fetch(url: str, allowed: list[str], method: str, query_string: str, bo
     ``timeout`` seconds and the answer after ``max_bytes`` bytes.
     """
     deadline = time.monotonic() + timeout
-    session = requests.Session()
-    session.trust_env = False  # no proxies or .netrc: contact exactly the allowed URL
+    http = HttpClient(error=RelayError, retries=0, timeout=timeout,
+                      unreachable="cannot reach the SERVICE endpoint {url}: {error}")
+    try:
+        return _follow(http, url, allowed, method, query_string, body, headers, deadline, timeout, max_bytes)
+    finally:
+        http.close()
+
+
+def _follow(http: HttpClient, url: str, allowed: list[str], method: str, query_string: str, body: bytes,
+            headers: dict[str, str], deadline: float, timeout: float, max_bytes: int) -> tuple[int, str, bytes]:
     for _ in range(4):
         target = url + ("?" + query_string if query_string else "")
         left = deadline - time.monotonic()
         if left <= 0:
             raise RelayError(f"the SERVICE endpoint {url} did not answer within {timeout:g} s")
-        try:
-            resp = session.request(method, target, data=body or None, headers=headers, stream=True,
-                                   allow_redirects=False, timeout=(min(left, 10.0), left))
-        except requests.RequestException as exc:
-            raise RelayError(f"cannot reach the SERVICE endpoint {url}: {exc.__class__.__name__}") from None
+        resp = http.request(method, target, retry=False, data=body or None, headers=headers, stream=True,
+                            allow_redirects=False, timeout=(min(left, 10.0), left))  # type: ignore[arg-type]
         with resp:
             if resp.status_code in _REDIRECTS:
                 location = urllib.parse.urljoin(url, resp.headers.get("Location", ""))

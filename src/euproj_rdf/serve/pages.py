@@ -13,14 +13,13 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from ..export import PREFIXES
 from ..resources import query_catalogue
+from ..vocab import CONCEPT, ONTOLOGY, OWL, PREFIXES, RDF
 from .worker import LABELS
 
 __all__ = ["query_page", "entity_page", "local_path", "CONCEPTS", "STATIC"]
 
-CONCEPTS = "https://w3id.org/euproj/concept/"
-ONTOLOGY = "https://w3id.org/euproj/ontology"
+CONCEPTS = CONCEPT
 STATIC = Path(__file__).resolve().parent.parent / "static"
 _TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -42,7 +41,7 @@ def local_path(iri: str, base_iri: str) -> str:
 
 
 def entity_page(iri: str, triples: list[Any], base_iri: str) -> str:
-    names = {**PREFIXES, "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#", "owl": "http://www.w3.org/2002/07/owl#"}
+    names = {**PREFIXES, "rdf": RDF, "owl": OWL}
 
     def short(term: Any) -> str:
         if isinstance(term, ox.NamedNode):

@@ -5,13 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..vocab import DATA
+
 __all__ = ["ServerSettings"]
 
 
 @dataclass(frozen=True)
 class ServerSettings:
     store: Path
-    base_iri: str = "https://w3id.org/euproj/id/"
+    base_iri: str = DATA
     timeout: float = 10.0  # seconds a query may run
     max_results: int = 10_000  # rows (or triples) a query may return
     workers: int = 2  # query worker processes (more start while queries run long)

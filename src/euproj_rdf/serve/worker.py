@@ -13,13 +13,13 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from ..vocab import DCT, RDFS, SKOS, XSD_STRING
 from .negotiation import GRAPH_TYPES, SOLUTION_TYPES, negotiate
 
 __all__ = ["worker_main", "answer_query", "describe", "rdf_bytes"]
 
 Answer = tuple[int, str, bytes]
-LABELS = ("http://www.w3.org/2004/02/skos/core#prefLabel", "http://purl.org/dc/terms/title",
-          "http://www.w3.org/2000/01/rdf-schema#label")
+LABELS = (SKOS + "prefLabel", DCT + "title", RDFS + "label")
 
 
 def worker_main(store_path: str, max_results: int, conn: Any) -> None:  # pragma: no cover - a child process
@@ -121,7 +121,7 @@ def _solutions_bytes(variables: Any, rows: list[Any], fmt: Any) -> bytes:
         d = {"type": "literal", "value": t.value}
         if t.language:
             d["xml:lang"] = t.language
-        elif t.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
+        elif t.datatype.value != XSD_STRING:
             d["datatype"] = t.datatype.value
         return d
 
