@@ -236,3 +236,12 @@ def test_load_into_a_named_graph_keeps_the_other_graphs(seed_build, tmp_path):
     assert len(list(db.quads_for_pattern(None, None, None, ox.NamedNode(LABELS)))) == 1
     bad = runner.invoke(app, ["load", "--dump", str(tmp_path / "g.nt"), "--store", str(store), "--graph", "a b"])
     assert bad.exit_code == 2 and bad.stderr == "Error: not an IRI for a graph: 'a b'\n"
+
+
+def test_connections_have_tcp_nodelay(server):
+    """Regression: without TCP_NODELAY every answer on a kept-alive connection waited 40 ms for
+    a delayed ACK (headers and body go out in two writes)."""
+    with requests.Session() as session:
+        assert session.get(server.url + "/sparql", params={"query": "ASK {}"}, timeout=30).status_code == 200
+        sockets = [c.transport.get_extra_info("socket") for c in server._server.server_state.connections]
+        assert sockets and all(s.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) for s in sockets)

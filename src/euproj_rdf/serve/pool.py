@@ -171,7 +171,11 @@ class QueryPool:
             now = identity(Path(self.s.store))
             if now is None or self._current is None or now == self._current.ident:
                 continue
-            gen = await self._new_generation()
+            try:
+                gen = await self._new_generation()
+            except Exception:  # noqa: BLE001 - keep serving the current store, try again later
+                log.exception("cannot start workers on the new store at %s", self.s.store)
+                continue
             if gen is None or self._closing:
                 continue
             old, self._current = self._current, gen
@@ -284,22 +288,28 @@ class QueryPool:
             recv.add_done_callback(lambda f: f.cancelled() or f.exception())
             answer = await asyncio.wait_for(recv, self.s.timeout)
         except asyncio.TimeoutError:
-            self._kill(worker)
+            self._end_job(worker, heavy, kill=True)
             return 503, "text/plain", (f"the query ran longer than the time limit of {self.s.timeout:g} s "
                                        "and was stopped").encode()
         except (EOFError, OSError) as exc:
-            self._kill(worker)
+            self._end_job(worker, heavy, kill=True)
             return 500, "text/plain", f"the query worker ended unexpectedly ({exc.__class__.__name__})".encode()
         except asyncio.CancelledError:
-            self._kill(worker)
+            self._end_job(worker, heavy, kill=True)
             raise
-        finally:
-            heavy.cancel()
-            if worker.heavy:
-                worker.heavy = False
-                worker.gen.heavy -= 1
-        self._release(worker)
+        self._end_job(worker, heavy, kill=False)
         return answer
+
+    def _end_job(self, worker: _Worker, heavy: asyncio.TimerHandle, *, kill: bool) -> None:
+        """A job is over: the worker no longer counts as heavy, then it is killed or released."""
+        heavy.cancel()
+        if worker.heavy:
+            worker.heavy = False
+            worker.gen.heavy -= 1
+        if kill:
+            self._kill(worker)
+        else:
+            self._release(worker)
 
     def _turn_heavy(self, worker: _Worker) -> None:
         if worker.gen.workers and worker in worker.gen.workers:
