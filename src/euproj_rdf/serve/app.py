@@ -155,7 +155,7 @@ def make_app(settings: ServerSettings, pool: QueryPool, relay_base: list[str]) -
                                                         settings.base_iri).encode())
         return _reply(200, offer[0], rdf_bytes(triples, getattr(ox.RdfFormat, offer[1])))
 
-    async def home(request: Request) -> Response:
+    async def home(_request: Request) -> Response:
         return _reply(200, "text/html", page)
 
     async def static(request: Request) -> Response:
@@ -172,7 +172,7 @@ def make_app(settings: ServerSettings, pool: QueryPool, relay_base: list[str]) -
             data = gzip.decompress(data)
         return _reply(200, ctype, data, headers)
 
-    async def favicon(request: Request) -> Response:
+    async def favicon(_request: Request) -> Response:
         return Response(b"", status_code=204)
 
     async def relay(request: Request) -> Response:
@@ -194,7 +194,7 @@ def make_app(settings: ServerSettings, pool: QueryPool, relay_base: list[str]) -
             raise ApiError(502, str(exc)) from None
         return Response(data, status_code=status, media_type=ctype)
 
-    async def on_api_error(request: Request, exc: Exception) -> Response:
+    async def on_api_error(_request: Request, exc: Exception) -> Response:
         assert isinstance(exc, ApiError)
         return _error(exc.status, exc.message, exc.headers)
 
@@ -209,11 +209,11 @@ def make_app(settings: ServerSettings, pool: QueryPool, relay_base: list[str]) -
             message = f"nothing at {request.url.path}" if exc.status_code == 404 else str(exc.detail)
         return _error(exc.status_code, message, headers)
 
-    async def on_crash(request: Request, exc: Exception) -> Response:
+    async def on_crash(_request: Request, exc: Exception) -> Response:
         return _error(500, f"internal error: {exc.__class__.__name__}")
 
     @contextlib.asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         await pool.start()
         try:
             yield

@@ -49,7 +49,7 @@ def _raw_error(status: int, message: str) -> bytes:
     return head.encode("ascii") + body
 
 
-async def _too_many(scope: Any, receive: Any, send: Any) -> None:
+async def _too_many(_scope: Any, _receive: Any, send: Any) -> None:
     body = error_body(503, "the server has too many open connections: try again shortly")
     await send({"type": "http.response.start", "status": 503,
                 "headers": [(b"content-type", b"application/json"), (b"connection", b"close"),
@@ -137,7 +137,7 @@ def guarded_protocol(limits: Limits) -> type[H11Protocol]:
                                                      f"{limits.header_timeout:g} s"))
             self.transport.close()
 
-        def send_400_response(self, msg: str) -> None:
+        def send_400_response(self, _msg: str) -> None:
             if len(self.conn.trailing_data[0]) >= limits.max_header_bytes:
                 status, text = 431, f"the request line and headers are longer than {limits.max_header_bytes} bytes"
             else:
