@@ -92,7 +92,7 @@ def guarded_protocol(limits: Limits) -> type[H11Protocol]:
     class Guarded(H11Protocol):
         _timer: Any = None
 
-        def connection_made(self, transport: Any) -> None:  # type: ignore[override]
+        def connection_made(self, transport: Any) -> None:
             super().connection_made(_Lingering(transport, self.loop, 2.0))  # type: ignore[arg-type]
             if len(self.connections) > limits.max_connections:
                 self.app = _too_many
