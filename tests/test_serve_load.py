@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import signal
 import socket
@@ -230,3 +231,31 @@ def test_access_log_is_common_log_format(store, tmp_path):
     pattern = r'^127\.0\.0\.1 - - \[\d{2}/\w{3}/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4}\] "%s" %s$'
     assert re.match(pattern % (r"GET /sparql\?query=ASK\+%7B%7D HTTP/1\.1", r"200 \d+"), lines[0]), lines[0]
     assert re.match(pattern % ("GET /nowhere HTTP/1.1", r"404 \d+"), lines[1]), lines[1]
+
+
+def test_waiting_queries_take_turns_per_client(store):
+    """One client's burst does not starve another: with one worker held by a long query, five
+    queued queries of client A and then one of client B are served A, B, A, A, A, A."""
+    from euproj_rdf.serve.pool import PoolSettings, QueryPool
+
+    async def scenario() -> list[str]:
+        pool = QueryPool(PoolSettings(store=store, workers=1, timeout=2, heavy_after=1e9))
+        await pool.start()
+        done: list[str] = []
+
+        async def ask(name: str, client: str, text: str) -> None:
+            await pool.run({"kind": "query", "text": text, "accept": ""}, client)
+            done.append(name)
+
+        try:
+            hold = asyncio.ensure_future(ask("hold", "C", CROSS))
+            await asyncio.sleep(0.2)
+            tasks = [asyncio.ensure_future(ask(f"A{i}", "A", "ASK {}")) for i in range(1, 6)]
+            await asyncio.sleep(0)
+            tasks.append(asyncio.ensure_future(ask("B1", "B", "ASK {}")))
+            await asyncio.gather(hold, *tasks)
+        finally:
+            await pool.close()
+        return done
+
+    assert asyncio.run(scenario()) == ["hold", "A1", "B1", "A2", "A3", "A4", "A5"]
