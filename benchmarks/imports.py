@@ -1,6 +1,6 @@
 """CORDIS import at the size of a full framework programme, then the build of what it wrote.
 
-    python -m benchmarks import [--projects 35000] [--participations 180000] [--workdir DIR]
+    python -m benchmarks import [--projects 35000] [--participations 180000] [--import-only] [--workdir DIR]
 
 The input is generated in the real CORDIS JSON layout (project.json, organization.json) from
 the value distributions of the real CORDIS subset in ../shared/eudata: every generated project
@@ -83,6 +83,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--projects", type=int, default=35000)
     ap.add_argument("--participations", type=int, default=180000)
+    ap.add_argument("--import-only", action="store_true", help="Measure the import only, not the build.")
     ap.add_argument("--workdir", type=Path, default=None, help="Keep input, records and dump here (default: temporary).")
     args = ap.parse_args()
     if not REAL.is_dir():
@@ -102,20 +103,24 @@ def main() -> None:
                              "--out", str(records / "cordis"), "--allow-rejects", "--as-csv"])
     print(imp.output)
     size = sum(f.stat().st_size for f in (records / "cordis").iterdir()) / 2**20
-    print(f"import: {imp.wall:.1f} s, {imp.cores:.2f} cores busy, peak {imp.peak / 2**20:.0f} MB PSS; "
+    print(f"import: {imp.wall:.1f} s, {imp.cpu:.1f} CPU s, {imp.cores:.2f} cores busy, peak {imp.peak / 2**20:.0f} MB PSS; "
           f"{size:.0f} MB of records; MB per tenth of the run: {imp.profile()}")
+    if args.import_only:
+        if args.workdir is None:
+            shutil.rmtree(work, ignore_errors=True)
+        return
     build = measure("build", [cli, "build", "-q", "--no-progress", "-r", str(records), "-o", str(work / "dist")])
     with (work / "dist" / "euproj.nt").open("rb") as fh:
         triples = sum(1 for _ in fh)
-    print(f"build: {build.wall:.1f} s, {triples} triples, {build.cores:.2f} cores busy, peak {build.peak / 2**20:.0f} MB PSS; "
+    print(f"build: {build.wall:.1f} s, {build.cpu:.1f} CPU s, {triples} triples, {build.cores:.2f} cores busy, peak {build.peak / 2**20:.0f} MB PSS; "
           f"MB per tenth of the run: {build.profile()}")
     total = imp.wall + build.wall
     print()
-    print("| step | wall | cores busy | peak memory (PSS) | MB per tenth of the run |")
-    print("| --- | ---: | ---: | ---: | --- |")
+    print("| step | wall | CPU | cores busy | peak memory (PSS) | MB per tenth of the run |")
+    print("| --- | ---: | ---: | ---: | ---: | --- |")
     for run in (imp, build):
-        print(f"| {run.name} | {run.wall:.1f} s | {run.cores:.2f} | {run.peak / 2**20:,.0f} MB | {run.profile()} |")
-    print(f"| import + build | {total:.1f} s | | | target ≤ 120 s: {total / 120:.2f} of it |")
+        print(f"| {run.name} | {run.wall:.1f} s | {run.cpu:.1f} s | {run.cores:.2f} | {run.peak / 2**20:,.0f} MB | {run.profile()} |")
+    print(f"| import + build | {total:.1f} s | {imp.cpu + build.cpu:.1f} s | | | target ≤ 120 s: {total / 120:.2f} of it |")
     if args.workdir is None:
         shutil.rmtree(work, ignore_errors=True)
 

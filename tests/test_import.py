@@ -385,3 +385,21 @@ def test_csv_records_give_the_same_graph_as_yaml_records(tmp_path):
         assert result.written
         dumps.append((tmp_path / f"dist-{as_csv}" / "euproj.nt").read_bytes())
     assert dumps[0] == dumps[1]
+
+
+def test_json_lists_are_read_one_object_at_a_time_across_chunk_ends(tmp_path, monkeypatch):
+    from euproj_rdf.importers import read
+
+    monkeypatch.setattr(read, "_CHUNK", 5)  # every object, string and number crosses a chunk end
+    path = tmp_path / "organization.json"
+    path.write_text('\ufeff[\n{"projectID": 101, "name": "Ålands \\"Högskola\\"\\nAB", "ecContribution": 1250.50},\n'
+                    '{},\n{"n": 12345678901234}\n]\n', encoding="utf-8")
+    rows = list(read.read_table(path))
+    assert [r.cells for r in rows] == [{"projectID": "101", "name": "Ålands \"Högskola\"\nAB", "ecContribution": "1250.50"}, {},
+                                       {"n": "12345678901234"}]
+    path.write_text('[{"projectID": 1},\n{"projectID": 2}\n{"projectID": 3}]', encoding="utf-8")
+    with pytest.raises(ImportInputError, match=r"^organization\.json: line 3: malformed JSON: expected ',' or '\]'$"):
+        list(read.read_table(path))
+    path.write_text('[{"projectID": 1},\n\n{"projectID": }]', encoding="utf-8")
+    with pytest.raises(ImportInputError, match=r"^organization\.json: line 3: malformed JSON: Expecting value$"):
+        list(read.read_table(path))

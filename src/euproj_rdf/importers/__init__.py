@@ -89,6 +89,25 @@ def import_files(
     if fmt == "labels":
         return _labels(paths, out_dir, started)
     draft = Draft()
+    try:
+        ctx, written = _run(fmt, paths, out_dir, draft, records, layout, encoding, as_csv)
+        counts = draft.counts()
+    finally:
+        draft.close()
+    result = ImportResult(out_dir, counts, len(ctx.rejects), len(ctx.rejects.rows),
+                          ctx.options.get("rows", 0), len(ctx.orgs.pairs), len(ctx.orgs.merged_into_existing),
+                          written, time.perf_counter() - started)
+    if ctx.rejects and not allow_rejects:
+        raise ImportRejected(
+            f"{len(ctx.rejects)} row(s) or value(s) rejected ({len(ctx.rejects.rows)} whole row(s)), listed in "
+            f"{result.rejects_file}; the rest was written. Pass --allow-rejects to accept that.",
+            result,
+        )
+    return result
+
+
+def _run(fmt: str, paths: list[Path], out_dir: Path, draft: Draft, records: Path | str | None,
+         layout: Path | str | None, encoding: str | None, as_csv: bool) -> tuple[Context, list[Path]]:
     ctx = Context(draft, Rejects(), Reconciler(draft, fmt), {"encoding": encoding})
     if records is not None:
         from ..records import csv_layouts
@@ -120,16 +139,7 @@ def import_files(
     if sssom:
         extra[SSSOM_FILE] = sssom
     written = draft.write(out_dir, ctx.rejects, extra, as_csv=as_csv)
-    result = ImportResult(out_dir, draft.counts(), len(ctx.rejects), len(ctx.rejects.rows),
-                          ctx.options.get("rows", 0), len(ctx.orgs.pairs), len(ctx.orgs.merged_into_existing),
-                          written, time.perf_counter() - started)
-    if ctx.rejects and not allow_rejects:
-        raise ImportRejected(
-            f"{len(ctx.rejects)} row(s) or value(s) rejected ({len(ctx.rejects.rows)} whole row(s)), listed in "
-            f"{result.rejects_file}; the rest was written. Pass --allow-rejects to accept that.",
-            result,
-        )
-    return result
+    return ctx, written
 
 
 def _labels(paths: list[Path], out: Path, started: float) -> ImportResult:

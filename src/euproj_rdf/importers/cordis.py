@@ -29,6 +29,7 @@ from typing import Any
 from .common import Context, cell, checked, funding, period, website, where
 from .read import ImportInputError, Row, read_table
 from .reconcile import OrgFacts
+from .spill import ProjectSpill
 from .values import country, norm_name, nuts, pic, postcode, project_id, single, slug, vat
 
 __all__ = ["import_cordis", "ROLES", "ACTIVITY_TYPES"]
@@ -104,7 +105,8 @@ def import_cordis(ctx: Context, files: Iterable[tuple[Path, str]]) -> None:
     titles = _titles(ctx, tables)
     legal = _legal_bases(ctx, tables)
     _scheme(ctx, tables)
-    projects: dict[str, dict[str, Any]] = {}
+    projects: dict[str, str] = {}  # project number → where its row is; the records go to disk
+    ctx.draft.spilled["project"] = ProjectSpill()
     for table in tables["projects"]:
         for row in table:
             _project(ctx, row, projects, titles, legal)
@@ -213,7 +215,7 @@ def _theme(ctx: Context, code: str, titles: dict[str, dict[str, str]], row: Row)
 # ------------------------------------------------------------------ projects
 
 
-def _project(ctx: Context, row: Row, projects: dict[str, dict[str, Any]], titles: dict[str, dict[str, str]],
+def _project(ctx: Context, row: Row, projects: dict[str, str], titles: dict[str, dict[str, str]],
              legal: dict[str, list[tuple[str, bool, Row]]]) -> None:
     ctx.draft.source(row.file, "cordis", PUBLISHER)
     column = "id" if "id" in row.cells else "projectID"
@@ -230,7 +232,7 @@ def _project(ctx: Context, row: Row, projects: dict[str, dict[str, Any]], titles
         ctx.rejects.row(row, "title", "no title and no acronym")
         return
     if pid in projects:
-        ctx.rejects.row(row, column, f"project {pid} appears again (first at {projects[pid]['_where']})")
+        ctx.rejects.row(row, column, f"project {pid} appears again (first at {projects[pid]})")
         return
     rec: dict[str, Any] = {"type": "project", "id": f"cordis-{pid}", "title": {"en": " ".join((title or acronym).split())}}
     if acronym:
@@ -268,23 +270,21 @@ def _project(ctx: Context, row: Row, projects: dict[str, dict[str, Any]], titles
     rec["funding"] = [f for f in (funding(ctx, row, "totalCost", "total-budget"),
                                   funding(ctx, row, "ecMaxContribution", "eu-max-contribution")) if f]
     ctx.draft.cite(rec, row)
-    rec["_where"] = where(row)
-    projects[pid] = rec
-    ctx.draft.put(rec)
+    projects[pid] = where(row)
+    ctx.draft.spilled["project"].add(rec)
 
 
 # ------------------------------------------------------------------ participations
 
 
-def _participation(ctx: Context, row: Row, projects: dict[str, dict[str, Any]]) -> None:
+def _participation(ctx: Context, row: Row, projects: dict[str, str]) -> None:
     ctx.draft.source(row.file, "cordis", PUBLISHER)
     raw_pid = cell(row, "projectID")
     pid = checked(ctx, row, "projectID", raw_pid, project_id)
     if pid is None:
         ctx.rejects.row(row, "projectID", "no project number" if not raw_pid else "the project number cannot be read")
         return
-    project = projects.get(pid)
-    if project is None:
+    if pid not in projects:
         ctx.rejects.row(row, "projectID", f"project {pid} is not in the project file")
         return
     raw_role = cell(row, "role")
@@ -297,19 +297,10 @@ def _participation(ctx: Context, row: Row, projects: dict[str, dict[str, Any]]) 
         return
     org = ctx.orgs.resolve(facts, row)
     text = f"role: {raw_role} ({where(row)})"
-    existing = next((p for p in project["participants"] if p.get("organisation") == org), None)
-    if existing is None:
-        project["participants"].append({"organisation": org, "roles": [role], "text": text})
-    else:
-        if role not in existing["roles"]:
-            existing["roles"].append(role)
-        existing["text"] += f"; {text}"
-    for column, kind in (("ecContribution", "eu-contribution"), ("netEcContribution", "eu-net-contribution"),
-                         ("totalCost", "eligible-cost")):
-        f = funding(ctx, row, column, kind, recipients=[org])
-        if f:
-            project["funding"].append(f)
-    ctx.draft.cite(project, row)
+    money = [f for column, kind in (("ecContribution", "eu-contribution"), ("netEcContribution", "eu-net-contribution"),
+                                    ("totalCost", "eligible-cost"))
+             if (f := funding(ctx, row, column, kind, recipients=[org]))]
+    ctx.draft.spilled["project"].participation(f"cordis-{pid}", org, role, text, money, ctx.draft.citation(row))
 
 
 def _org_facts(ctx: Context, row: Row) -> OrgFacts | None:

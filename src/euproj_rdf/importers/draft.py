@@ -20,6 +20,7 @@ from typing import Any
 
 from ..files import fresh_folder
 from .read import Row
+from .spill import ProjectSpill
 from .values import slug
 
 __all__ = ["Draft", "Reject", "Rejects", "FILES"]
@@ -83,6 +84,14 @@ class Draft:
         #: ids of the records folder by type: shared records (programmes, themes, schemes, funds)
         #: with such an id are referred to, not written again; new sources get other ids
         self.existing: dict[str, set[str]] = {t: set() for t in FILES}
+        #: record types kept on disk (:mod:`.spill`) rather than in ``records``
+        self.spilled: dict[str, ProjectSpill] = {}
+
+    def close(self) -> None:
+        """Let go of the records kept on disk."""
+        for spill in self.spilled.values():
+            spill.close()
+        self.spilled.clear()
 
     def get(self, rtype: str, rid: str) -> dict[str, Any] | None:
         return self.records[rtype].get(rid)
@@ -105,9 +114,12 @@ class Draft:
                   "language": "en", "file": Path(display).name, "document_kind": "open-data export"})
         return sid
 
+    def citation(self, row: Row) -> dict[str, str]:
+        return {"document": self._source_ids[row.file], "text": _row_text(row)}
+
     def cite(self, record: dict[str, Any], row: Row) -> None:
         """Add the row as a source of the record (once)."""
-        citation = {"document": self._source_ids[row.file], "text": _row_text(row)}
+        citation = self.citation(row)
         sources = record.setdefault("sources", [])
         if citation not in sources:
             sources.append(citation)
@@ -116,6 +128,7 @@ class Draft:
         out = {}
         for t, v in self.records.items():
             n = len(set(v) - self.existing[t]) if t in _SHARED else len(v)
+            n += len(self.spilled[t]) if t in self.spilled else 0
             if n:
                 out[t] = n
         return out
@@ -132,6 +145,11 @@ class Draft:
             for rtype, name in FILES.items():  # one type at a time: its text is let go once written
                 shared = self.existing[rtype] if rtype in _SHARED else set()
                 recs = [self.records[rtype][k] for k in sorted(self.records[rtype]) if k not in shared]
+                if rtype in self.spilled and len(self.spilled[rtype]):
+                    name = _write_spilled(work, name, self.spilled[rtype], as_csv and rtype in CSV_FILES, rtype)
+                    if out / name not in written:
+                        written.append(out / name)
+                    continue
                 if not recs:
                     continue
                 if as_csv and rtype in CSV_FILES:
@@ -149,6 +167,29 @@ class Draft:
                 (work / name).write_text(extra_text, encoding="utf-8", newline="\n")
                 written.append(out / name)
         return written
+
+
+def _write_spilled(work: Path, name: str, spill: ProjectSpill, as_csv: bool, rtype: str) -> str:
+    """Write the records kept on disk in chunks, never all as one text (CSV: two passes, the
+    first for the columns)."""
+    if as_csv:
+        name = CSV_FILES[rtype] + ".csv"
+        columns = csv_columns(csv_row(r) for r in spill.records())
+        with (work / name).open("a", encoding="utf-8", newline="\n") as fh:
+            w = csv.DictWriter(fh, fieldnames=columns, lineterminator="\n")
+            w.writeheader()
+            for rec in spill.records():
+                w.writerow(csv_row(rec))
+        return name
+    with (work / name).open("a", encoding="utf-8", newline="\n") as fh:
+        chunk: list[dict[str, Any]] = []
+        for rec in spill.records():
+            chunk.append(rec)
+            if len(chunk) == 1000:
+                fh.write(dump(chunk))
+                chunk = []
+        fh.write(dump(chunk))
+    return name
 
 
 def _row_text(row: Row) -> str:
@@ -262,16 +303,16 @@ def csv_row(rec: dict[str, Any]) -> dict[str, str]:
     return row
 
 
-def csv_text(records: list[dict[str, Any]]) -> str:
-    rows = [csv_row(r) for r in records]
-    columns: list[str] = []
+def csv_columns(rows: Iterable[dict[str, str]]) -> list[str]:
     seen: set[str] = set()
     for r in rows:
-        for c in r:
-            if c not in seen:
-                seen.add(c)
-                columns.append(c)
-    columns = ["id"] + sorted(c for c in columns if c != "id")
+        seen.update(r)
+    return ["id"] + sorted(c for c in seen if c != "id")
+
+
+def csv_text(records: list[dict[str, Any]]) -> str:
+    rows = [csv_row(r) for r in records]
+    columns = csv_columns(rows)
     out = io.StringIO()
     w = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
     w.writeheader()

@@ -191,6 +191,14 @@ def _sheet_rows(ws: Any, display: str, sheet: str | None) -> Iterator[Row]:
 
 def _read_json(path: Path, display: str) -> Iterator[Row]:
     enc = sniff_encoding(path, display)
+    with path.open(encoding=enc) as fh:
+        head = fh.read(4096).lstrip("\ufeff \t\r\n")
+    if head.startswith("["):  # a list of objects: read one object at a time
+        for n, item in enumerate(_json_items(path, enc, display), start=1):
+            if not isinstance(item, dict):
+                raise ImportInputError(f"{display}: row {n}: expected an object, found {type(item).__name__}")
+            yield Row(display, n, {str(k): cell_text(v) for k, v in item.items()})
+        return
     try:
         data = json.loads(path.read_text(encoding=enc), parse_float=Decimal)
     except json.JSONDecodeError as exc:
@@ -206,8 +214,76 @@ def _read_json(path: Path, display: str) -> Iterator[Row]:
     for n, item in enumerate(data, start=1):
         if not isinstance(item, dict):
             raise ImportInputError(f"{display}: row {n}: expected an object, found {type(item).__name__}")
-        data[n - 1] = None  # read once: let the parsed object go as the rows are used
         yield Row(display, n, {str(k): cell_text(v) for k, v in item.items()})
+
+
+_CHUNK = 1 << 20
+_BLANK = re.compile(r"[\ufeff \t\r\n]*")
+
+
+class _Buffer:
+    """The text of a JSON file read a megabyte at a time, with the line count of what was let go."""
+
+    def __init__(self, fh: Any, display: str) -> None:
+        self.fh, self.display = fh, display
+        self.text, self.pos, self.lines, self.eof = "", 0, 0, False
+
+    def more(self) -> bool:
+        if self.eof or len(self.text) - self.pos > 16 * _CHUNK:  # no object is that big: a real error
+            return False
+        chunk = self.fh.read(_CHUNK)
+        if not chunk:
+            self.eof = True
+            return False
+        self.lines += self.text.count("\n", 0, self.pos)
+        self.text, self.pos = self.text[self.pos:] + chunk, 0
+        return True
+
+    def peek(self) -> str:
+        """The next character that is not blank ("" at the end of the file)."""
+        while True:
+            match = _BLANK.match(self.text, self.pos)
+            self.pos = match.end() if match else self.pos
+            if self.pos < len(self.text):
+                return self.text[self.pos]
+            if not self.more():
+                return ""
+
+    def error(self, message: str, pos: int | None = None) -> ImportInputError:
+        line = self.lines + self.text.count("\n", 0, self.pos if pos is None else pos) + 1
+        return ImportInputError(f"{self.display}: line {line}: malformed JSON: {message}")
+
+
+def _json_items(path: Path, enc: str, display: str) -> Iterator[Any]:
+    """The items of a top-level JSON list, parsed one at a time (a big export is never held whole)."""
+    decoder = json.JSONDecoder(parse_float=Decimal)
+    with path.open(encoding=enc) as fh:
+        buf = _Buffer(fh, display)
+        if buf.peek() != "[":
+            raise buf.error("expected a list")
+        buf.pos += 1
+        if buf.peek() == "]":
+            return
+        while True:
+            buf.peek()
+            while True:
+                try:
+                    item, end = decoder.raw_decode(buf.text, buf.pos)
+                except json.JSONDecodeError as exc:
+                    if buf.more():
+                        continue
+                    raise buf.error(exc.msg, exc.pos) from None
+                if end == len(buf.text) and buf.more():  # a number may go on in the next chunk
+                    continue
+                break
+            buf.pos = end
+            yield item
+            c = buf.peek()
+            if c == "]":
+                return
+            if c != ",":
+                raise buf.error("expected ',' or ']'" if c else "the list is not closed")
+            buf.pos += 1
 
 
 def read_table(path: Path, display: str | None = None, *, encoding: str | None = None,

@@ -1,0 +1,87 @@
+"""Project records of an import kept on disk, so that an import's memory does not grow with
+its participations.
+
+A CORDIS import makes one project record per project row and adds a participation (and its
+funding statements and citation) for every organisation row. :class:`ProjectSpill` keeps the
+project records and the participations in a temporary SQLite file instead of in memory and
+gives the finished records back in id order, one at a time, for writing: the same records, in
+the same order, as when they were all held in memory.
+"""
+
+from __future__ import annotations
+
+import pickle
+import sqlite3
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+__all__ = ["ProjectSpill"]
+
+
+class ProjectSpill:
+    """Project records and their participations in a temporary SQLite file."""
+
+    def __init__(self) -> None:
+        self._dir = tempfile.TemporaryDirectory(prefix="euproj-import-")
+        self._db = sqlite3.connect(Path(self._dir.name) / "projects.sqlite")
+        self._db.execute("PRAGMA journal_mode=OFF")
+        self._db.execute("PRAGMA synchronous=OFF")
+        self._db.execute("CREATE TABLE project (id TEXT PRIMARY KEY, rec BLOB)")
+        self._db.execute("CREATE TABLE part (project TEXT, seq INTEGER, item BLOB)")
+        self._seq = 0
+        self._count = 0
+        self._indexed = False
+
+    def add(self, rec: dict[str, Any]) -> None:
+        """A new project record (its participants and funding may grow later)."""
+        self._db.execute("INSERT INTO project VALUES (?, ?)", (rec["id"], pickle.dumps(rec, pickle.HIGHEST_PROTOCOL)))
+        self._count += 1
+
+    def participation(self, project: str, org: str, role: str, text: str, funding: list[dict[str, Any]],
+                      citation: dict[str, str]) -> None:
+        """One organisation row of ``project``: its role, funding statements and citation."""
+        self._seq += 1
+        item = pickle.dumps((org, role, text, funding, citation), pickle.HIGHEST_PROTOCOL)
+        self._db.execute("INSERT INTO part VALUES (?, ?, ?)", (project, self._seq, item))
+
+    def __len__(self) -> int:
+        return self._count
+
+    def records(self) -> Iterator[dict[str, Any]]:
+        """The finished project records, sorted by id (working keys and empty lists dropped)."""
+        if not self._indexed:
+            self._db.execute("CREATE INDEX part_order ON part (project, seq)")
+            self._indexed = True
+        parts = self._db.execute("SELECT project, item FROM part ORDER BY project, seq")
+        pending = parts.fetchone()
+        for rid, blob in self._db.execute("SELECT id, rec FROM project ORDER BY id"):
+            rec = pickle.loads(blob)
+            while pending is not None and pending[0] < rid:  # participations of no project: none are stored
+                pending = parts.fetchone()
+            while pending is not None and pending[0] == rid:
+                _apply(rec, *pickle.loads(pending[1]))
+                pending = parts.fetchone()
+            for key in [k for k, v in rec.items() if k.startswith("_") or v == []]:
+                del rec[key]
+            yield rec
+
+    def close(self) -> None:
+        self._db.close()
+        self._dir.cleanup()
+
+
+def _apply(project: dict[str, Any], org: str, role: str, text: str, funding: list[dict[str, Any]],
+           citation: dict[str, str]) -> None:
+    existing = next((p for p in project["participants"] if p.get("organisation") == org), None)
+    if existing is None:
+        project["participants"].append({"organisation": org, "roles": [role], "text": text})
+    else:
+        if role not in existing["roles"]:
+            existing["roles"].append(role)
+        existing["text"] += f"; {text}"
+    project["funding"].extend(funding)
+    sources = project.setdefault("sources", [])
+    if citation not in sources:
+        sources.append(citation)
