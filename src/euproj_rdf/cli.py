@@ -299,6 +299,7 @@ def publish(
     issued: str = typer.Option(None, "--issued", help="Issue date YYYY-MM-DD (default: from the config)."),
     modified: str = typer.Option(None, "--modified", help="Modification date YYYY-MM-DD (default: from the config)."),
     today: bool = typer.Option(False, "--today", help="Use today's date as the modification date."),
+    labels: Path = typer.Option(None, "--labels", help="Authority labels graph (from `import labels`) to release as a distribution of its own (default: `labels` of the config)."),
 ) -> None:
     """Write a release: Turtle, gzipped N-Triples and JSON-LD, described with DCAT-AP 3 and VoID.
 
@@ -315,7 +316,7 @@ def publish(
         if today:
             modified = datetime.date.today().isoformat()
         info = load_release_info(config, issued=issued, modified=modified)
-        result = run_publish(dist, out, info=info, dcat_shapes=resource(DCAT_AP_SHAPES_FILE))
+        result = run_publish(dist, out, info=info, dcat_shapes=resource(DCAT_AP_SHAPES_FILE), labels=labels)
     sizes = ", ".join(f"{name} ({size} bytes)" for name, size in result.files.items())
     typer.echo(f"Wrote {result.folder}: {sizes}; {result.triples} triples, {result.entities} entities.")
 

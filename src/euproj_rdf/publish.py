@@ -88,6 +88,7 @@ class ReleaseInfo:
     issued: str
     modified: str
     download_url: str
+    labels: Path | None = None  # the authority labels graph to release beside the dump
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,7 @@ def load_release_info(path: Path, *, issued: str | None = None, modified: str | 
         issued=str(dates["issued"]),
         modified=str(dates["modified"]),
         download_url=raw["download_url"],
+        labels=path.parent / raw["labels"] if raw.get("labels") else None,
     )
 
 
@@ -355,9 +357,17 @@ def _check_description(triples: list[ox.Triple], shapes: Path) -> None:
         raise DescriptionError(f"the DCAT-AP description does not conform to {shapes.name}:\n{text}")
 
 
-def publish(dist: Path | str, out: Path | str, *, info: ReleaseInfo, dcat_shapes: Path) -> ReleaseResult:
-    """Write the release folder ``out`` from the build in ``dist``, atomically (all or nothing)."""
+def publish(dist: Path | str, out: Path | str, *, info: ReleaseInfo, dcat_shapes: Path,
+            labels: Path | None = None) -> ReleaseResult:
+    """Write the release folder ``out`` from the build in ``dist``, atomically (all or nothing).
+
+    ``labels`` (default: ``labels`` of release.yaml) is a labels graph of ``import labels``: it
+    goes into the release as a distribution of its own, with the tables' attribution."""
+    from . import release_labels
+
     dist, out = Path(dist), Path(out)
+    labels = labels or info.labels
+    sources = release_labels.check(labels) if labels else []
     for name in ("euproj.nt", "euproj.ttl"):
         if not (dist / name).is_file():
             raise ConfigError(f"no {dist / name}: run 'euproj-rdf build' first")
@@ -365,6 +375,12 @@ def publish(dist: Path | str, out: Path | str, *, info: ReleaseInfo, dcat_shapes
         _write_files(dist, work)
         st = _statistics(dist / "euproj.nt")
         triples = describe(info, work, st)
+        if labels:
+            shutil.copyfile(labels, work / release_labels.LABELS_FILE)
+            d = _Description(info)
+            release_labels.describe(d.add, info.dataset, info.download_url, info.title.get("en", ""),
+                                    work / release_labels.LABELS_FILE, sources)
+            triples = sorted(set(triples) | set(d.triples), key=str)
         _check_description(triples, dcat_shapes)
         with (work / "description.ttl").open("wb") as fh:
             ox.serialize(triples, fh, format=ox.RdfFormat.TURTLE, prefixes=_DESCRIPTION_PREFIXES)

@@ -19,13 +19,13 @@ import pyoxigraph as ox
 from ..vocab import AUTHORITY, DCT, OWL, RDF_TYPE, SKOS
 from .read import ImportInputError
 
-__all__ = ["EU_LANGUAGES", "LABELS_FILE", "LABELS_GRAPH", "labels_graph"]
+__all__ = ["EU_LANGUAGES", "LABELS_FILE", "LABELS_GRAPH", "RIGHTS", "labels_graph"]
 
 LABELS_GRAPH = "https://w3id.org/euproj/graph/authority-labels"
 LABELS_FILE = "authority-labels.nq"
 EU_LANGUAGES = frozenset("bg cs da de el en es et fi fr ga hr hu it lt lv mt nl pl pt ro sk sl sv".split())
 _PUBLISHER = AUTHORITY + "corporate-body/PUBL"
-_RIGHTS = ("Publications Office of the European Union, EU Vocabularies; reuse under Commission Decision "
+RIGHTS = ("Publications Office of the European Union, EU Vocabularies; reuse under Commission Decision "
            "2011/833/EU on the reuse of Commission documents")
 
 
@@ -93,5 +93,5 @@ def labels_graph(files: list[Path]) -> tuple[str, int]:
                 lines.add(_quad(scheme, OWL + "versionInfo", ox.Literal(version)))
     lines.add(_quad(LABELS_GRAPH, DCT + "title", ox.Literal("Labels of the EU authority tables", language="en")))
     lines.add(_quad(LABELS_GRAPH, DCT + "publisher", ox.NamedNode(_PUBLISHER)))
-    lines.add(_quad(LABELS_GRAPH, DCT + "rights", ox.Literal(_RIGHTS, language="en")))
+    lines.add(_quad(LABELS_GRAPH, DCT + "rights", ox.Literal(RIGHTS, language="en")))
     return "\n".join(sorted(lines)) + "\n", n
