@@ -403,26 +403,32 @@ def link_apply(
 def import_(
     ctx: typer.Context,
     fmt: str = typer.Argument(..., metavar="FORMAT", help="cordis, kohesio, keep, table, or labels (EU authority tables as SKOS)."),
-    files: list[Path] = typer.Argument(..., help="The export files (CSV, XLSX or JSON)."),
+    files: list[Path] = typer.Argument(None, help="The export files (CSV, XLSX or JSON); for labels, none to download the tables."),
     out: Path = typer.Option(..., "--out", "-o", help="Folder the records are written to (replaced as a whole), e.g. records/cordis."),
     records: Path = typer.Option(Path("records"), "--records", "-r", help="Records already there, whose organisations the import reconciles with."),
     layout: Path = typer.Option(None, "--layout", help="Column layout (YAML) of the table format."),
     encoding: str = typer.Option(None, "--encoding", help="Encoding of files that are not UTF-8 (cp1252, latin-1 …)."),
     allow_rejects: bool = typer.Option(False, "--allow-rejects", help="Exit 0 even when rows or values were rejected."),
     as_csv: bool = typer.Option(False, "--as-csv", help="Write projects and organisations as CSV (faster builds of big imports) instead of YAML."),
+    table: list[str] = typer.Option(["country", "language", "eu-programme"], "--table", help="labels: an EU authority table to download (repeatable)."),
+    endpoint: str = typer.Option("https://publications.europa.eu/webapi/rdf/sparql", "--endpoint", help="labels: the Publications Office's SPARQL endpoint."),
+    cache: Path = typer.Option(Path(".cache/labels"), "--cache", help="labels: folder of downloaded tables (downloaded again only when the query changes)."),
+    offline: bool = typer.Option(False, "--offline", help="labels: use the cache only; a table not in it is an error (exit 3)."),
 ) -> None:
     """Import the EU's open-data exports into curated records that build reads.
 
     Every row is imported or listed in OUT/rejects.tsv (file, row, column, reason); rejected
-    rows make the exit code 2 unless --allow-rejects.
+    rows make the exit code 2 unless --allow-rejects. `import labels` without files downloads
+    the EU authority tables from the Publications Office into --cache (exit 3 when it cannot).
     Python: euproj_rdf.importers.import_files(format, files, out).
     """
-    from .importers import ImportRejected, describe, import_files
+    from .importers import DownloadOptions, ImportRejected, describe, import_files
 
     with _errors(ctx):
         try:
-            result = import_files(fmt, files, out, records=records if records.exists() else None, layout=layout,
-                                  encoding=encoding, allow_rejects=allow_rejects, as_csv=as_csv)
+            download = DownloadOptions(tuple(table), endpoint, cache, offline)
+            result = import_files(fmt, files or [], out, records=records if records.exists() else None, layout=layout,
+                                  encoding=encoding, allow_rejects=allow_rejects, as_csv=as_csv, download=download)
         except ImportRejected as exc:
             typer.echo(describe(exc.result))
             raise

@@ -106,6 +106,12 @@ class LinkError(EuprojError):
     exit_code = 3
 
 
+class TableDownloadError(EuprojError):
+    """An authority table could not be downloaded (or, offline, is not in the cache); nothing was written."""
+
+    exit_code = 3
+
+
 class QueryError(ConfigError):
     """The query is not valid SPARQL, or the endpoint refused it."""
 

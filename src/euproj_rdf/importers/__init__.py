@@ -22,7 +22,7 @@ from .draft import Draft, Rejects
 from .read import ImportInputError
 from .reconcile import SSSOM_FILE, Reconciler
 
-__all__ = ["FORMATS", "ImportResult", "ImportRejected", "ImportInputError", "describe", "import_files"]
+__all__ = ["DownloadOptions", "FORMATS", "ImportResult", "ImportRejected", "ImportInputError", "describe", "import_files"]
 
 FORMATS = ("cordis", "kohesio", "keep", "table", "labels")
 
@@ -35,6 +35,16 @@ class ImportRejected(EuprojError):
     def __init__(self, message: str, result: ImportResult) -> None:
         super().__init__(message)
         self.result = result
+
+
+@dataclass(frozen=True)
+class DownloadOptions:
+    """Where ``import labels`` downloads the tables from when no file is named, and its cache."""
+
+    tables: tuple[str, ...] = ("country", "language", "eu-programme")
+    endpoint: str = "https://publications.europa.eu/webapi/rdf/sparql"
+    cache: Path = Path(".cache/labels")
+    offline: bool = False
 
 
 @dataclass
@@ -68,6 +78,7 @@ def import_files(
     encoding: str | None = None,
     allow_rejects: bool = False,
     as_csv: bool = False,
+    download: DownloadOptions | None = None,
 ) -> ImportResult:
     """Import ``files`` of format ``fmt`` into the folder ``out`` (replaced as a whole).
 
@@ -76,18 +87,25 @@ def import_files(
     ``table`` format. The ``labels`` format reads SKOS files of the EU authority tables and
     writes their labels as a named graph (``authority-labels.nq``, :mod:`.labels`). ``as_csv``
     writes projects and organisations as CSV files the build reads in parallel (for big
-    imports; the same triples as the YAML records). Raises :class:`ImportRejected` after
+    imports; the same triples as the YAML records). For ``labels`` without files, the tables of
+    ``download`` (default: country, language, EU programme) are downloaded from the Publications
+    Office, or read from its cache (:mod:`.download`). Raises :class:`ImportRejected` after
     writing when rows or values were rejected, unless ``allow_rejects``.
     """
     started = time.perf_counter()
     if fmt not in FORMATS:
         raise ConfigError(f"unknown import format '{fmt}': use one of {', '.join(FORMATS)}")
     paths = [Path(f) for f in files]
-    if not paths:
-        raise ConfigError("give at least one file to import")
     out_dir = Path(out)
     if fmt == "labels":
+        if not paths:
+            from .download import download_tables
+
+            d = download or DownloadOptions()
+            paths = download_tables(d.tables, endpoint=d.endpoint, cache=d.cache, offline=d.offline)
         return _labels(paths, out_dir, started)
+    if not paths:
+        raise ConfigError("give at least one file to import")
     draft = Draft()
     try:
         ctx, written = _run(fmt, paths, out_dir, draft, records, layout, encoding, as_csv)
