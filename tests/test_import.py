@@ -403,3 +403,51 @@ def test_json_lists_are_read_one_object_at_a_time_across_chunk_ends(tmp_path, mo
     path.write_text('[{"projectID": 1},\n\n{"projectID": }]', encoding="utf-8")
     with pytest.raises(ImportInputError, match=r"^organization\.json: line 3: malformed JSON: Expecting value$"):
         list(read.read_table(path))
+
+
+def test_a_merge_into_a_curated_organisation_keeps_cordis_pic_vat_and_city(tmp_path):
+    recs = records_copy(tmp_path)
+    out = recs / "cordis"
+    import_files("cordis", CORDIS, out, records=recs, allow_rejects=True)
+    table = (out / "organisations.sssom.tsv").read_text(encoding="utf-8")
+    row = next(line for line in table.splitlines() if line.startswith("euproj:lunds-universitet"))
+    (out / "organisations.sssom.tsv").write_text(
+        table.replace(row, row.replace("semapv:LexicalMatching", "semapv:ManualMappingCuration")), encoding="utf-8")
+    import_files("cordis", CORDIS, out, records=recs, allow_rejects=True)
+    facts = load(out / "organisation-facts.yaml")["lunds-universitet"]
+    assert facts == {"type": "organisation_facts", "id": "lunds-universitet", "pic": "012345678",
+                     "vat": "SE999999999901", "city": "LUND",
+                     "sources": [{"document": "cordis-organization-csv", "text": "row 2"},
+                                 {"document": "cordis-organization-csv", "text": "row 7"}]}
+    result = pipeline.build(recs, tmp_path / "dist", workers=1)
+    assert result.written
+    import pyoxigraph as ox
+
+    store = ox.Store()
+    store.load(path=str(tmp_path / "dist" / "euproj.nt"), format=ox.RdfFormat.N_TRIPLES)
+    rows = store.query("""PREFIX ep: <https://w3id.org/euproj/ontology#>
+        SELECT ?pic ?vat ?city WHERE { <https://w3id.org/euproj/id/organisation/lunds-universitet>
+          ep:pic ?pic ; ep:vatNumber ?vat ; ep:city ?city }""")
+    assert [(r["pic"].value, r["vat"].value, r["city"].value) for r in rows] == [("012345678", "SE999999999901", "LUND")]
+
+
+def test_the_curated_organisations_own_values_win_and_the_conflict_is_reported(tmp_path):
+    recs = records_copy(tmp_path)
+    text = (recs / "organisations.yaml").read_text(encoding="utf-8")
+    (recs / "organisations.yaml").write_text(
+        text.replace("  wikidata: Q218506\n", "  wikidata: Q218506\n  pic: \"999999997\"\n  city: Lund\n", 1), encoding="utf-8")
+    out = recs / "cordis"  # with a city, name + country + city is a certain match
+    import_files("cordis", CORDIS, out, records=recs, allow_rejects=True)
+    facts = load(out / "organisation-facts.yaml")["lunds-universitet"]
+    assert "pic" not in facts and "city" not in facts and facts["vat"] == "SE999999999901"
+    assert ("organization.csv", "2", "organisationID",
+            "PIC 012345678 not kept: the records' organisation lunds-universitet has PIC 999999997") in rejects(out)
+    assert pipeline.build(recs, tmp_path / "dist", workers=1).written
+
+
+def test_organisation_facts_of_an_organisation_that_is_not_there_are_refused(tmp_path):
+    recs = records_copy(tmp_path)
+    (recs / "facts.yaml").write_text("- type: organisation_facts\n  id: no-such-org\n  pic: \"999999997\"\n"
+                                     "  sources:\n    - document: region-skane-projects\n      text: x\n", encoding="utf-8")
+    with pytest.raises(Exception, match=r"unknown organisation 'no-such-org'"):
+        pipeline.build(recs, tmp_path / "dist", workers=1)

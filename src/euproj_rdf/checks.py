@@ -57,7 +57,7 @@ def index_records(records: Iterable[Record], index: RecordIndex, schema: Schema)
         if rtype not in schema.records or rid is None:
             continue  # reported by check_record
         first = index.add(rtype, rid, rec.file, rec.line)
-        if first is not None:
+        if first is not None and schema.records[rtype].extends is None:
             problems.append(
                 rec.problem("id", f"duplicate id '{rid}': the first {rtype} with it is at {first[0]}:{first[1]}",
                             "merge the two records or give one another id")
@@ -364,6 +364,9 @@ def check_record(
         except ValueError as exc:
             checker.fail("id", str(exc), "for example 'region-skane'")
     spec = schema.records[rtype]
+    if spec.extends is not None and rid is not None and not index.has(spec.extends, str(rid)):
+        checker.fail("id", f"unknown {spec.extends} '{rid}'",
+                     f"a {rtype} record adds to the {spec.extends} record with the same id")
     data = checker.obj(spec, record.data, "", skip=("type", "id"))
     if problems or data is None:
         return None, problems

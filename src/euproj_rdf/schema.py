@@ -70,6 +70,8 @@ class ObjectSpec:
     requires: tuple[tuple[str, tuple[str, ...]], ...] = ()
     personal_data: bool = False
     consent: str | None = None
+    #: a record type that adds to records of another type with the same id (and may repeat)
+    extends: str | None = None
 
 
 @dataclass(frozen=True)
@@ -172,6 +174,7 @@ def _object_spec(name: str, raw: dict, where: str, expand) -> ObjectSpec:
         requires=requires,
         personal_data=bool(raw.get("personal_data", False)),
         consent=raw.get("consent"),
+        extends=raw.get("extends"),
     )
 
 
@@ -194,6 +197,9 @@ def parse_schema(raw: Any, *, source: str = "mappings/records.yaml") -> Schema:
         for f in spec.fields.values():
             if f.acyclic and f.target != name:
                 raise ConfigError(f"{source}: {name}.{f.name} is acyclic but refers to '{f.target}', not '{name}'")
+        if spec.extends is not None and (spec.extends not in records or records[spec.extends].iri != spec.iri):
+            raise ConfigError(f"{source}: record type '{name}' extends '{spec.extends}', which must be a record "
+                              f"type with the same 'iri'")
         if not spec.iri or "{id}" not in spec.iri:
             raise ConfigError(f"{source}: record type '{name}' needs an 'iri' template with {{id}}")
     return Schema(prefixes, namespaces, records, objects, source)

@@ -126,7 +126,8 @@ def import_files(
 
 def _run(fmt: str, paths: list[Path], out_dir: Path, draft: Draft, records: Path | str | None,
          layout: Path | str | None, encoding: str | None, as_csv: bool) -> tuple[Context, list[Path]]:
-    ctx = Context(draft, Rejects(), Reconciler(draft, fmt), {"encoding": encoding})
+    rejects = Rejects()
+    ctx = Context(draft, rejects, Reconciler(draft, fmt, rejects), {"encoding": encoding})
     if records is not None:
         from ..records import csv_layouts
 

@@ -85,6 +85,7 @@ def import_cordis(ctx: Context, files: Iterable[tuple[Path, str]]) -> None:
     then streamed, row by row, so that the biggest file is never held as rows.
     """
     tables: dict[str, list[Iterable[Row]]] = {}
+    firsts: list[Row] = []  # the first row of each project file
     for path, display in files:
         rows_of = iter(read_table(path, display, encoding=ctx.options.get("encoding")))
         head = list(itertools.islice(rows_of, 50))
@@ -96,15 +97,20 @@ def import_cordis(ctx: Context, files: Iterable[tuple[Path, str]]) -> None:
                 sheets.setdefault(r.sheet, []).append(r)
             for sheet, rows in sheets.items():
                 tables.setdefault(_classify(rows, display, sheet), []).append(rows)
+                if _classify(rows, display, sheet) == "projects":
+                    firsts.append(rows[0])
             continue
         kind = _classify(head, display, None)
         rest = itertools.chain(head, rows_of)
-        tables.setdefault(kind, []).append(rest if kind == "organisations" else list(rest))
+        # projects and participations are streamed; the reference tables, read first, are held
+        tables.setdefault(kind, []).append(rest if kind in ("organisations", "projects") else list(rest))
+        if kind == "projects":
+            firsts.append(head[0])
     if "projects" not in tables:
         raise ImportInputError("a CORDIS import needs the project file (columns id, acronym, title, …)")
     titles = _titles(ctx, tables)
     legal = _legal_bases(ctx, tables)
-    _scheme(ctx, tables)
+    _scheme(ctx, firsts[0])
     projects: dict[str, str] = {}  # project number → where its row is; the records go to disk
     ctx.draft.spilled["project"] = ProjectSpill()
     for table in tables["projects"]:
@@ -160,8 +166,7 @@ def _legal_bases(ctx: Context, tables: dict[str, list[Any]]) -> dict[str, list[t
     return out
 
 
-def _scheme(ctx: Context, tables: dict[str, list[Any]]) -> None:
-    first = tables["projects"][0][0]
+def _scheme(ctx: Context, first: Row) -> None:
     src = ctx.draft.source(first.file, "cordis", PUBLISHER)
     for sid, title, what in ((SCHEME, "CORDIS programme hierarchy", "frameworkProgramme and legalBasis"),
                              (TOPICS, "CORDIS topics", "topics")):
@@ -326,6 +331,7 @@ def _org_facts(ctx: Context, row: Row) -> OrgFacts | None:
         nuts=checked(ctx, row, "nutsCode", cell(row, "nutsCode"), nuts),
         website=website(ctx, row, "organizationURL") if "organizationURL" in row.cells else website(ctx, row, "organizationUrl"),
         kind=kind, kind_text=f"activityType: {cell(row, 'activityType')}" if types else None,
+        columns={"pic": column, "vat": "vatNumber", "city": "city"},
     )
     short = cell(row, "shortName")
     if short and norm_name(short) != norm_name(name):

@@ -34,10 +34,11 @@ FILES = {
     "theme": "themes.yaml",
     "organisation": "organisations.yaml",
     "project": "projects.yaml",
+    "organisation_facts": "organisation-facts.yaml",
 }
 
 
-_SHARED = {"programme", "theme", "concept_scheme", "fund"}
+_SHARED = {"programme", "theme", "concept_scheme", "fund"}  # referred to when the records folder has them
 
 
 @dataclass(frozen=True, order=True)

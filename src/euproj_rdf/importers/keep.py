@@ -166,6 +166,8 @@ def _partner(ctx: Context, row: Row, by_id: dict[str, dict[str, Any]],
         pic=checked(ctx, row, "Participant Identification Code", cell(row, "Participant Identification Code"), pic),
         kind=ORGANISATION_TYPES.get(raw_type.lower(), "organisation"),
         kind_text=f"Type of Organisation: {raw_type}" if raw_type else None,
+        english=bool(cell(row, "Organisation in English")),
+        columns={"pic": "Participant Identification Code"},
     )
     org = ctx.orgs.resolve(facts, row)
     text = f"Lead partner: {cell(row, 'Lead partner') or '(empty)'} ({where(row)})"

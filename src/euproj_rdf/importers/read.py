@@ -97,17 +97,28 @@ def sniff_encoding(path: Path, display: str, declared: str | None = None) -> str
         except LookupError:
             raise ImportInputError(f"{display}: unknown encoding '{declared}'") from None
         return declared
-    data = path.read_bytes()
-    if data.startswith(codecs.BOM_UTF16_LE) or data.startswith(codecs.BOM_UTF16_BE):
-        return "utf-16"
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise ImportInputError(
-            f"{display}: line {line}: not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
-            "give the file's encoding with --encoding (for example cp1252 or latin-1)"
-        ) from None
+    offset, lines, carry, first = 0, 0, b"", True
+    with path.open("rb") as fh:  # a megabyte at a time: a big export is never held whole
+        while True:
+            chunk = fh.read(1 << 20)
+            data = carry + chunk
+            if first and (data.startswith(codecs.BOM_UTF16_LE) or data.startswith(codecs.BOM_UTF16_BE)):
+                return "utf-16"
+            first, carry = False, b""
+            try:
+                data.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                if not (chunk and exc.reason == "unexpected end of data"):
+                    line = lines + data.count(b"\n", 0, exc.start) + 1
+                    raise ImportInputError(
+                        f"{display}: line {line}: not UTF-8 (byte 0x{data[exc.start]:02x} at offset {offset + exc.start}); "
+                        "give the file's encoding with --encoding (for example cp1252 or latin-1)"
+                    ) from None
+                data, carry = data[:exc.start], data[exc.start:]  # a character cut by the chunk's end
+            lines += data.count(b"\n")
+            offset += len(data)
+            if not chunk:
+                break
     return "utf-8-sig"
 
 

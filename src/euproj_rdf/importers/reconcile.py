@@ -22,7 +22,7 @@ from .. import __version__
 from ..link.sssom import ACCEPTED, PROPOSED, read_sssom
 from ..records import Record, read_records, record_files
 from ..vocab import DATA, LINKS, SEMAPV, SKOS
-from .draft import Draft
+from .draft import Draft, Rejects
 from .read import Row
 from .values import norm_name, slug
 
@@ -51,6 +51,8 @@ class OrgFacts:
     kind: str = "organisation"
     kind_text: str | None = None
     alt_names: list[str] = field(default_factory=list)
+    english: bool = False  # the name is the organisation's English name (keep.eu's "Organisation in English")
+    columns: dict[str, str] = field(default_factory=dict)  # pic, vat, city → the column they come from
 
     def keys(self) -> list[tuple[str, ...]]:
         keys: list[tuple[str, ...]] = []
@@ -80,9 +82,12 @@ class _Known:
 class Reconciler:
     """Resolves :class:`OrgFacts` to organisation ids, merging certain matches into one record."""
 
-    def __init__(self, draft: Draft, prefix: str) -> None:
+    def __init__(self, draft: Draft, prefix: str, rejects: Rejects | None = None) -> None:
         self.draft = draft
         self.prefix = prefix
+        self.rejects = rejects if rejects is not None else Rejects()
+        #: id of an existing organisation → its own pic, vat, city and English name (those win)
+        self.own: dict[str, dict[str, str]] = {}
         self.ids: dict[tuple[str, ...], _Known] = {}
         self.loose: dict[tuple[str, ...], list[_Known]] = {}
         self.pairs: dict[tuple[str, str], tuple[str, str, str, float, str]] = {}
@@ -131,6 +136,10 @@ class Reconciler:
         names += [v for v in d.get("alt_names") or [] if isinstance(v, str)]
         known = _Known(rec.id or "", names[0] if names else rec.id or "", True)
         self.existing[known.id] = known.label
+        own = {k: str(d[k]) for k in ("pic", "vat", "city") if d.get(k)}
+        if isinstance(d.get("name"), dict) and d["name"].get("en"):
+            own["en"] = str(d["name"]["en"])
+        self.own[known.id] = own
         country = d.get("country") if isinstance(d.get("country"), str) else None
         for k, v in (("pic", d.get("pic")), ("vat", d.get("vat")), ("kohesio", d.get("kohesio"))):
             if v:
@@ -159,6 +168,7 @@ class Reconciler:
             self.ids.setdefault(k, found)
         if found.curated:
             self.merged_into_existing.add(found.id)
+            self._keep_facts(found.id, facts, row)
         else:
             self._merge(found.id, facts, row)
         loose = facts.loose()
@@ -222,6 +232,30 @@ class Reconciler:
                 alts.append(alt)
         if not alts:
             del rec["alt_names"]
+        self.draft.cite(rec, row)
+
+    def _keep_facts(self, rid: str, f: OrgFacts, row: Row) -> None:
+        """What a row says about an organisation of the records folder — its PIC, VAT number,
+        city and English name — in an ``organisation_facts`` record of the same id, with the
+        row as source; the record's own values win, a different one is reported, not kept."""
+        own = self.own.get(rid, {})
+        rec = self.draft.get("organisation_facts", rid)
+        if rec is None:
+            rec = self.draft.put({"type": "organisation_facts", "id": rid})
+        for key, label in (("pic", "PIC"), ("vat", "VAT number"), ("city", "city")):
+            value = getattr(f, key)
+            if not value:
+                continue
+            kept = own.get(key) or rec.get(key)
+            same = kept is not None and (norm_name(kept) == norm_name(value) if key == "city" else kept == value)
+            if kept is None:
+                rec[key] = value
+            elif not same:
+                whose = f"the records' organisation {rid}" if key in own else f"an earlier row of {rid}"
+                self.rejects.value(row, f.columns.get(key, key),
+                                   f"{label} {value} not kept: {whose} has {label} {kept}")
+        if f.english and "en" not in own and "name" not in rec:
+            rec["name"] = {"en": f.name}
         self.draft.cite(rec, row)
 
     def _pair(self, found: _Known, other: _Known, f: OrgFacts) -> None:
