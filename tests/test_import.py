@@ -279,6 +279,11 @@ def test_kohesio_csv(tmp_path):
     assert projects["kohesio-q9000002"]["funding"][1]["fund"] == "eafrd"
     orgs = load(out / "organisations.yaml")
     assert orgs["kohesio-q9100001"]["kohesio"] == "Q9100001"
+    # the curated ERDF has only a Swedish name: Kohesio's Fund_Name becomes its English one
+    facts = load(out / "facts.yaml")
+    assert facts["erdf"] == {"type": "fund_facts", "id": "erdf", "name": {"en": "European Regional Development Fund"},
+                             "sources": [{"document": "kohesio-ie-pp14-20-csv", "text": "row 2"}]}
+    assert "eafrd" not in facts  # it has an English name
     assert pipeline.build(recs, tmp_path / "dist", workers=1).written
 
 
@@ -414,7 +419,7 @@ def test_a_merge_into_a_curated_organisation_keeps_cordis_pic_vat_and_city(tmp_p
     (out / "organisations.sssom.tsv").write_text(
         table.replace(row, row.replace("semapv:LexicalMatching", "semapv:ManualMappingCuration")), encoding="utf-8")
     import_files("cordis", CORDIS, out, records=recs, allow_rejects=True)
-    facts = load(out / "organisation-facts.yaml")["lunds-universitet"]
+    facts = load(out / "facts.yaml")["lunds-universitet"]
     assert facts == {"type": "organisation_facts", "id": "lunds-universitet", "pic": "012345678",
                      "vat": "SE999999999901", "city": "LUND",
                      "sources": [{"document": "cordis-organization-csv", "text": "row 2"},
@@ -438,7 +443,7 @@ def test_the_curated_organisations_own_values_win_and_the_conflict_is_reported(t
         text.replace("  wikidata: Q218506\n", "  wikidata: Q218506\n  pic: \"999999997\"\n  city: Lund\n", 1), encoding="utf-8")
     out = recs / "cordis"  # with a city, name + country + city is a certain match
     import_files("cordis", CORDIS, out, records=recs, allow_rejects=True)
-    facts = load(out / "organisation-facts.yaml")["lunds-universitet"]
+    facts = load(out / "facts.yaml")["lunds-universitet"]
     assert "pic" not in facts and "city" not in facts and facts["vat"] == "SE999999999901"
     assert ("organization.csv", "2", "organisationID",
             "PIC 012345678 not kept: the records' organisation lunds-universitet has PIC 999999997") in rejects(out)

@@ -109,6 +109,7 @@ def fund_ref(ctx: Context, code: str, name: str, row: Row) -> str:
     eu = EU_PROGRAMME.get(key)
     existing = ctx.orgs.funds.get(eu or "") or ctx.orgs.funds.get(key)
     if existing:
+        ctx.orgs.english_name("fund", existing, name, row)
         return existing
     fid = slug(key)
     rec = ctx.draft.get("fund", fid)
@@ -128,6 +129,8 @@ def programme_ref(ctx: Context, row: Row, name: str, *, kind: str, code: str = "
     existing = ctx.orgs.programmes.get(f"keep:{keep_number}") if keep_number else None
     existing = existing or ctx.orgs.programmes.get(norm_name(name))
     if existing:
+        if lang == "en" and name:
+            ctx.orgs.english_name("programme", existing, name, row)
         return existing
     pid = f"{prefix}-{slug(code or name, 70)}"
     rec = ctx.draft.get("programme", pid)

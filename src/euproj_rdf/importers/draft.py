@@ -34,7 +34,9 @@ FILES = {
     "theme": "themes.yaml",
     "organisation": "organisations.yaml",
     "project": "projects.yaml",
-    "organisation_facts": "organisation-facts.yaml",
+    "organisation_facts": "facts.yaml",
+    "fund_facts": "facts.yaml",
+    "programme_facts": "facts.yaml",
 }
 
 

@@ -97,6 +97,7 @@ class Reconciler:
         self.existing: dict[str, str] = {}  # id of an existing organisation → its label
         self.funds: dict[str, str] = {}  # EU programme-table code or acronym of an existing fund → its id
         self.programmes: dict[str, str] = {}  # normalised name or keep.eu number of an existing programme → id
+        self.english: set[tuple[str, str]] = set()  # (type, id) of existing funds and programmes with an English name
 
     # ----------------------------------------------------------------- existing records
 
@@ -114,6 +115,9 @@ class Reconciler:
             for rec in read_records(path, csv_mappings=csv_mappings, fields=None):
                 if rec.type in self.draft.existing and rec.id:
                     self.draft.existing[rec.type].add(rec.id)
+                if rec.type in ("fund", "programme", "fund_facts", "programme_facts") and rec.id \
+                        and isinstance(rec.data.get("name"), dict) and rec.data["name"].get("en"):
+                    self.english.add((rec.type.removesuffix("_facts"), rec.id))
                 if rec.type == "organisation" and rec.id:
                     self._index_existing(rec)
                     n += 1
@@ -256,6 +260,16 @@ class Reconciler:
                                    f"{label} {value} not kept: {whose} has {label} {kept}")
         if f.english and "en" not in own and "name" not in rec:
             rec["name"] = {"en": f.name}
+        self.draft.cite(rec, row)
+
+    def english_name(self, rtype: str, rid: str, name: str, row: Row) -> None:
+        """An English name for a fund or programme of the records that has none (a ``fund_facts``
+        or ``programme_facts`` record of the same id, with the row as source)."""
+        if not name or (rtype, rid) in self.english or rid not in self.draft.existing.get(rtype, set()):
+            return
+        rec = self.draft.get(f"{rtype}_facts", rid)
+        if rec is None:
+            rec = self.draft.put({"type": f"{rtype}_facts", "id": rid, "name": {"en": name}})
         self.draft.cite(rec, row)
 
     def _pair(self, found: _Known, other: _Known, f: OrgFacts) -> None:
