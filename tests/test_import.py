@@ -450,6 +450,21 @@ def test_the_curated_organisations_own_values_win_and_the_conflict_is_reported(t
     assert pipeline.build(recs, tmp_path / "dist", workers=1).written
 
 
+def test_keep_eus_english_name_goes_to_a_curated_organisation_without_one(tmp_path):
+    recs = records_copy(tmp_path)
+    out, files = recs / "keep", [DATA / "keep" / "projects.csv", DATA / "keep" / "partners.csv"]
+    import_files("keep", files, out, records=recs, allow_rejects=True)
+    table = (out / "organisations.sssom.tsv").read_text(encoding="utf-8")
+    row = next(line for line in table.splitlines() if line.startswith("euproj:keep-region-skane-swe"))
+    (out / "organisations.sssom.tsv").write_text(
+        table.replace(row, row.replace("semapv:LexicalMatching", "semapv:ManualMappingCuration")), encoding="utf-8")
+    import_files("keep", files, out, records=recs, allow_rejects=True)
+    facts = load(out / "facts.yaml")["region-skane"]
+    assert facts == {"type": "organisation_facts", "id": "region-skane", "name": {"en": "Region Skåne"},
+                     "sources": [{"document": "keep-partners-csv", "text": "row 2"}]}
+    assert pipeline.build(recs, tmp_path / "dist", workers=1).written
+
+
 def test_organisation_facts_of_an_organisation_that_is_not_there_are_refused(tmp_path):
     recs = records_copy(tmp_path)
     (recs / "facts.yaml").write_text("- type: organisation_facts\n  id: no-such-org\n  pic: \"999999997\"\n"

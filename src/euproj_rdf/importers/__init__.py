@@ -180,7 +180,8 @@ def _tidy(draft: Draft) -> None:
 
 
 def describe(result: ImportResult) -> str:
-    counts = ", ".join(f"{n} {t.replace('_', ' ')}s" for t, n in sorted(result.counts.items()))
+    counts = ", ".join(f"{n} {t.replace('_', ' ')}{'' if t.endswith('_facts') else 's'}"
+                       for t, n in sorted(result.counts.items()))
     text = f"Wrote {result.out}: {counts} in {result.seconds:.2f} s."
     if result.merged_into_existing:
         text += f" {result.merged_into_existing} organisation(s) matched existing records."
