@@ -75,7 +75,7 @@ def main() -> None:
         if base and all(base):
             print("\nrelative to the Oxigraph server (its time / the store's time; above 1: faster):")
             for kind, times in rows:
-                print(f"  {kind}: " + ", ".join("failed" if t is None else f"{b / t:.2f}×" for b, t in zip(base, times)))
+                print(f"  {kind}: " + ", ".join("failed" if t is None else f"{b / t:.2f}×" for b, t in zip(base, times, strict=True)))
 
 
 if __name__ == "__main__":

@@ -21,7 +21,6 @@ import pyoxigraph as ox
 import pytest
 
 from euproj_rdf import build, push, target_for
-
 from tests.servers import GRAPH, OxigraphServer, select
 
 ROOT = Path(__file__).resolve().parents[1]

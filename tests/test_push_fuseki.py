@@ -15,7 +15,6 @@ from typer.testing import CliRunner
 
 from euproj_rdf import StoreError, build, push, target_for
 from euproj_rdf.cli import app
-
 from tests.servers import GRAPH, FusekiServer, fuseki_unavailable
 
 

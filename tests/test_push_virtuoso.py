@@ -10,7 +10,6 @@ from typer.testing import CliRunner
 
 from euproj_rdf import StoreError, push, target_for
 from euproj_rdf.cli import app
-
 from tests.servers import VirtuosoServer, virtuoso_unavailable
 
 GRAPH = "https://w3id.org/euproj/graph"
