@@ -4,7 +4,7 @@
     python -m benchmarks build [options]     # full validated build vs the naive pipeline (20 000 projects)
     python -m benchmarks memory              # our build's peak memory and cores at 100 000 and 1 000 000 projects
     python -m benchmarks queries [options]   # store load and the query catalogue's p50/p95 (seed graph by default)
-    python -m benchmarks push [options]      # push into an Oxigraph server (or Virtuoso)
+    python -m benchmarks push [options]      # push into an Oxigraph server, Virtuoso and Fuseki
     python -m benchmarks import [options]    # CORDIS import of 35 000 projects / 180 000 participations, then build
     python -m benchmarks shacl [options]     # SHACL validation: ours vs pySHACL (seed, DCAT-AP, 5 000 and 20 000 projects)
     python -m benchmarks serve [options]     # the endpoint: 20 clients vs one, and its load/fault figures

@@ -1,72 +1,48 @@
-"""Push times into an Oxigraph server or a Virtuoso, started fresh on loopback ports.
+"""Push times into an Oxigraph server, Virtuoso and Apache Jena Fuseki, side by side in one run.
 
-    python -m benchmarks.push                                   # the seed records, Oxigraph
+    python -m benchmarks.push                                   # the seed records, every store
     python -m benchmarks.push --projects 18000                  # about 1 M synthetic triples
-    python -m benchmarks.push --kind virtuoso [--projects 18000]
+    python -m benchmarks.push --kind fuseki [--projects 18000]  # one store only
 
-Builds the graph (synthetic ones without SHACL, records still checked), starts a fresh server
-in a temporary folder, and times `push` twice: into an empty store and replacing the graph.
+Builds the graph once (synthetic ones without SHACL, records still checked), then for each store
+starts a fresh server in a temporary folder (the starters of tests/servers.py: Oxigraph from the
+`oxigraph` package, Debian's Virtuoso, Fuseki 5.6.0 from tests/fuseki/pom.xml) and times `push`
+twice: into an empty store and replacing the graph. A store that cannot run here is reported and
+left out; a failed push is printed with its error.
 """
 
 from __future__ import annotations
 
 import argparse
-import re
-import shutil
-import socket
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
-import requests
-
 from benchmarks.synthetic import write_csv
-from euproj_rdf import build, push, target_for
+from euproj_rdf import StoreError, build, push, target_for
+from tests.servers import FusekiServer, OxigraphServer, VirtuosoServer, fuseki_unavailable, virtuoso_unavailable
 
 ROOT = Path(__file__).resolve().parents[1]
+KINDS = ["oxigraph", "virtuoso", "fuseki"]
+GRAPH = "https://w3id.org/euproj/graph"
 
 
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _start(kind: str, tmp: Path):
-    """A fresh server of ``kind`` in ``tmp``: (process, base URL, push target)."""
+def _start(kind: str, folder: Path):
+    """A fresh server of ``kind`` in ``folder`` and its push target, or (None, reason)."""
     if kind == "oxigraph":
-        exe = shutil.which("oxigraph") or str(Path(sys.executable).with_name("oxigraph"))
-        port = _port()
-        proc = subprocess.Popen([exe, "serve", "--location", str(tmp / "oxigraph"), "--bind", f"127.0.0.1:{port}"],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        url, probe, target = f"http://127.0.0.1:{port}/", "query", None
-    else:
-        sql, port = _port(), _port()
-        ini = Path("/etc/virtuoso-opensource-7/virtuoso.ini").read_text()
-        ini = ini.replace("/var/lib/virtuoso-opensource-7/db/", f"{tmp}/")
-        ini = re.sub(r"(?m)^ServerPort(\s*)=\s*1111$", rf"ServerPort\g<1>= {sql}", ini)
-        ini = re.sub(r"(?m)^ServerPort(\s*)=\s*8890$", rf"ServerPort\g<1>= {port}", ini)
-        (tmp / "virtuoso.ini").write_text(ini)
-        proc = subprocess.Popen(["virtuoso-t", "-f", "-c", str(tmp / "virtuoso.ini")], cwd=tmp,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        url, probe = f"http://127.0.0.1:{port}/", "sparql"
-        target = target_for(url, "virtuoso", user="dba", password="dba")
-    for _ in range(600):
-        try:
-            if requests.get(url + probe, params={"query": "ASK {}"}, timeout=2).status_code == 200:
-                break
-        except requests.ConnectionError:
-            time.sleep(0.1)
-    return proc, url, target or target_for(url, kind)
+        srv = OxigraphServer(folder).start()
+        return srv, target_for(srv.url, kind)
+    reason = virtuoso_unavailable() if kind == "virtuoso" else fuseki_unavailable()
+    if reason:
+        return None, reason
+    srv = (VirtuosoServer if kind == "virtuoso" else FusekiServer)(folder).start()
+    return srv, target_for(srv.url, kind, user=srv.user, password=srv.password)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--projects", type=int, default=0)
     ap.add_argument("--chunk", type=int, default=100_000)
-    ap.add_argument("--kind", choices=["oxigraph", "virtuoso"], default="oxigraph")
+    ap.add_argument("--kind", choices=KINDS, action="append", help="store(s) to run (default: every one)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -74,15 +50,32 @@ def main() -> None:
             result = build(write_csv(tmp / "records", args.projects), tmp / "dist", validate=False)
         else:
             result = build(ROOT / "records", tmp / "dist")
-        server, url, target = _start(args.kind, tmp)
-        try:
-            print(f"graph: {result.triples} triples; chunks of {args.chunk}")
-            for label in ("into an empty store", "replacing the graph"):
-                r = push(result.ntriples, target, graph="https://w3id.org/euproj/graph", chunk_triples=args.chunk)
-                print(f"{args.kind}, {label}: {r.seconds:.2f} s ({r.triples / r.seconds:,.0f} triples/s)")
-        finally:
-            server.kill()
-            server.wait()
+        print(f"graph: {result.triples} triples; chunks of {args.chunk}")
+        rows = []
+        for kind in args.kind or KINDS:
+            srv, target = _start(kind, tmp / kind)
+            if srv is None:
+                print(f"{kind}: not run: {target}")
+                continue
+            try:
+                times = []
+                for label in ("into an empty store", "replacing the graph"):
+                    try:
+                        r = push(result.ntriples, target, graph=GRAPH, chunk_triples=args.chunk)
+                    except StoreError as exc:
+                        print(f"{kind}, {label}: failed: {exc}")
+                        times.append(None)
+                        continue
+                    print(f"{kind}, {label}: {r.seconds:.2f} s ({r.triples / r.seconds:,.0f} triples/s)", flush=True)
+                    times.append(r.seconds)
+                rows.append((kind, times))
+            finally:
+                srv.stop()
+        base = dict(rows).get("oxigraph")
+        if base and all(base):
+            print("\nrelative to the Oxigraph server (its time / the store's time; above 1: faster):")
+            for kind, times in rows:
+                print(f"  {kind}: " + ", ".join("failed" if t is None else f"{b / t:.2f}×" for b, t in zip(base, times, strict=True)))
 
 
 if __name__ == "__main__":

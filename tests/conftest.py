@@ -68,3 +68,29 @@ def select(store: ox.Store, query: str) -> list[dict[str, str]]:
 
 def ask(store: ox.Store, query: str) -> bool:
     return bool(store.query(PREFIXES + query))
+
+
+@pytest.fixture(scope="session")
+def fuseki_server(tmp_path_factory):
+    """One Apache Jena Fuseki for the session (tests/servers.py), or a skip saying why not."""
+    from tests.servers import FusekiServer, fuseki_unavailable
+
+    reason = fuseki_unavailable()
+    if reason:
+        pytest.skip(reason)
+    srv = FusekiServer(tmp_path_factory.mktemp("fuseki")).start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="session")
+def virtuoso_server(tmp_path_factory):
+    """One Virtuoso for the session (tests/servers.py), or a skip saying why not."""
+    from tests.servers import VirtuosoServer, virtuoso_unavailable
+
+    reason = virtuoso_unavailable()
+    if reason:
+        pytest.skip(reason)
+    srv = VirtuosoServer(tmp_path_factory.mktemp("virtuoso")).start()
+    yield srv
+    srv.stop()
