@@ -19,6 +19,7 @@ from . import values as V
 from .errors import RecordProblem
 from .record import Record
 from .schema import FieldSpec, ObjectSpec, Schema
+from .yamlread import REFUSED
 
 __all__ = ["RecordIndex", "index_records", "check_record"]
 
@@ -156,7 +157,7 @@ class _Checker:
                 self.fail(_at(path, key), f"unknown field '{key}'", _suggest(key, spec.fields) or
                           f"allowed: {', '.join(spec.fields)}")
                 continue
-            if value is None:
+            if value is None or value is REFUSED:
                 continue
             norm = self.field(fspec, value, path, key)
             if norm is not None:
@@ -200,6 +201,8 @@ class _Checker:
 
     def one(self, f: FieldSpec, value: Any, path: str, key: str | int) -> Any:
         """One value of a field, normalised by the checker of its kind (:data:`_SCALARS`)."""
+        if value is REFUSED:
+            return None
         try:
             if f.kind == "object":
                 if f.shorthand and not isinstance(value, dict):
@@ -207,6 +210,8 @@ class _Checker:
                 return self.obj(self.schema.objects[str(f.object)], value, _at(path, key))
             if f.kind == "langmap":
                 return self.langmap(value, _at(path, key))
+            if isinstance(value, str) and len(value) > V.MAX_TEXT:
+                V.check_length(value)
             if isinstance(value, (dict, list)):
                 raise ValueError(f"expected a single value, got {_show(value)}")
             return _SCALARS[f.kind](self, f, value)
@@ -222,6 +227,8 @@ class _Checker:
             raise _Hinted(f"expected language-tagged text, got {_show(value)}", _LANG_FIELDS_HINT)
         out = {}
         for lang, text in value.items():
+            if text is REFUSED:
+                continue
             try:
                 V.language_code(lang)
             except ValueError as exc:
@@ -229,6 +236,9 @@ class _Checker:
                 continue
             if not isinstance(text, str) or not text.strip():
                 self.fail(f"{path}.{lang}", f"expected text, got {_show(text)}")
+                continue
+            if len(text) > V.MAX_TEXT:
+                self.fail(f"{path}.{lang}", f"a text of {len(text)} characters is longer than the limit of {V.MAX_TEXT}")
                 continue
             out[lang] = text
         return out
@@ -261,6 +271,8 @@ def _string(_: _Checker, __: FieldSpec, value: Any) -> str:
 def _integer(c: _Checker, f: FieldSpec, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValueError(f"expected a whole number, got {_show(value)}")
+    if abs(value) >= 10 ** V.MAX_DIGITS:
+        raise ValueError(f"a number of more than {V.MAX_DIGITS} digits is out of range")
     c.bounds(f, Decimal(value))
     return value
 
@@ -344,6 +356,19 @@ def check_record(
     The normalised record has ``type`` and ``id`` plus every field present, with dates as
     :class:`~euproj_rdf.values.FlexDate`, numbers as ``int``/``Decimal`` and shorthands expanded.
     """
+    data, problems = _check_record(record, schema, index, concepts)
+    if record.read_problems:  # a value refused while reading is not reported again as missing
+        refused = {p.field for p in record.read_problems}
+        problems = [p for p in problems if p in record.read_problems or p.field not in refused]
+    return data, problems
+
+
+def _check_record(
+    record: Record,
+    schema: Schema,
+    index: RecordIndex,
+    concepts: Mapping[str, frozenset[str]],
+) -> tuple[dict[str, Any] | None, list[RecordProblem]]:
     checker = _Checker(schema, index, concepts, record)
     problems = checker.problems
     problems.extend(record.read_problems)

@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from .errors import ConfigError, RecordProblem, RecordSyntaxError
+from .yamlread import first_bad_utf8
 from .record import Record
 
 __all__ = ["CsvMapping", "CsvRow", "ListColumn", "csv_record", "csv_rows", "load_csv_mapping", "read_csv_records"]
@@ -132,8 +133,22 @@ def csv_rows(path: Path, display: str, mapping: CsvMapping) -> Iterator[tuple[in
     """The rows of a CSV record file as ``(line, cells)``, after checking its header.
 
     Cheap (the C csv reader): turning rows into records (:func:`csv_record`) is the costly
-    part, which a parallel build does in its worker processes.
+    part, which a parallel build does in its worker processes. A byte that is not UTF-8 is
+    reported at its line and column.
     """
+    try:
+        yield from _csv_rows(path, display, mapping)
+    except UnicodeDecodeError:
+        line, col, byte = first_bad_utf8(path) or (1, 1, 0)
+        raise RecordSyntaxError(
+            [RecordProblem(display, line, None, None, None, f"byte 0x{byte:02X} at column {col} is not UTF-8",
+                           "save the file as UTF-8")]
+        ) from None
+    except OSError as exc:
+        raise RecordSyntaxError([RecordProblem(display, 1, None, None, None, f"cannot read the file: {exc.strerror}")]) from None
+
+
+def _csv_rows(path: Path, display: str, mapping: CsvMapping) -> Iterator[tuple[int, list[str]]]:
     with path.open(newline="", encoding="utf-8") as fh:
         reader = csv.reader(fh)
         header = next(reader, [])

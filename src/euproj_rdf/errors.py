@@ -20,6 +20,7 @@ __all__ = [
     "LinkError",
     "QueryError",
     "DescriptionError",
+    "OutputError",
 ]
 
 
@@ -56,13 +57,17 @@ class RecordProblem:
         where = f"{self.file}:{self.line}:"
         what = []
         if self.record_type:
-            what.append(f"{self.record_type} '{self.record_id}'" if self.record_id else self.record_type)
+            rid = self.record_id
+            shown = (f"'{rid}'" if rid.isprintable() else repr(rid)) if rid else None
+            what.append(f"{self.record_type} {shown}" if shown else self.record_type)
         if self.field:
             what.append(f"field '{self.field}'")
         prefix = f"{where} {', '.join(what)}: " if what else f"{where} "
         text = prefix + self.message
         if self.hint:
             text += f" ({self.hint})"
+        if not text.isprintable():  # a value with a line break or a control character: one line still
+            text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
         return text
 
 
@@ -120,3 +125,9 @@ class DescriptionError(EuprojError):
     """The DCAT-AP description does not conform to the DCAT-AP 3 shapes; nothing was written."""
 
     exit_code = 1
+
+
+class OutputError(EuprojError):
+    """An output location is not ours to replace, or cannot be written; nothing was written."""
+
+    exit_code = 2

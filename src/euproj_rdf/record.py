@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import RecordProblem
+from .yamlread import REFUSED
 
 __all__ = ["Record"]
 
@@ -32,7 +33,7 @@ class Record:
     @property
     def id(self) -> str | None:
         i = self.data.get("id")
-        return str(i) if i is not None else None
+        return str(i) if i is not None and i is not REFUSED else None
 
     @property
     def line(self) -> int:

@@ -9,109 +9,39 @@ problem can be reported at ``file:line``. Dates are kept as the text the curator
 from __future__ import annotations
 
 from collections.abc import Iterator
-from decimal import Decimal
 from pathlib import Path
-from typing import Any
-
-import yaml
 
 from .csv_records import CsvMapping, CsvRow, csv_record, csv_rows, load_csv_mapping, read_csv_records
 from .errors import ConfigError, RecordProblem, RecordSyntaxError
 from .record import Record
 from .resources import resource_dir
+from .yamlread import YamlFileError, read_yaml_items
 
 __all__ = [
     "Record", "RecordFolder", "CsvMapping", "CsvRow", "csv_layouts", "csv_record", "csv_rows", "read_records",
     "record_files", "load_csv_mapping",
 ]
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
 
 # --------------------------------------------------------------------------- YAML
 
-_INT = "tag:yaml.org,2002:int"
-_FLOAT = "tag:yaml.org,2002:float"
-_BOOL = "tag:yaml.org,2002:bool"
-_NULL = "tag:yaml.org,2002:null"
-
-
-def _scalar(node: yaml.ScalarNode) -> Any:
-    tag = node.tag
-    if tag == _INT:
-        digits = node.value.replace("_", "")
-        try:
-            return int(digits, 0)
-        except ValueError:  # YAML 1.1 allows leading zeros
-            return int(digits, 10)
-    if tag == _FLOAT:
-        return Decimal(node.value.replace("_", ""))
-    if tag == _BOOL:
-        return node.value.lower() in ("true", "yes", "on")
-    if tag == _NULL:
-        return None
-    # strings, and timestamps kept as the curator wrote them
-    return node.value
-
-
-def _convert(node: yaml.Node, path: str, lines: dict[str, int], problems: list, file: str) -> Any:
-    lines[path] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        out: dict[str, Any] = {}
-        for key_node, value_node in node.value:
-            key = str(_scalar(key_node)) if isinstance(key_node, yaml.ScalarNode) else "?"
-            sub = f"{path}.{key}" if path else key
-            if key in out:
-                problems.append((key_node.start_mark.line + 1, sub, "duplicate field"))
-            out[key] = _convert(value_node, sub, lines, problems, file)
-            lines[sub] = key_node.start_mark.line + 1
-        return out
-    if isinstance(node, yaml.SequenceNode):
-        return [
-            _convert(item, f"{path}.{i}" if path else str(i), lines, problems, file)
-            for i, item in enumerate(node.value)
-        ]
-    assert isinstance(node, yaml.ScalarNode)
-    return _scalar(node)
-
 
 def _read_yaml(path: Path, display: str) -> Iterator[Record]:
+    """The records of a YAML file, read under the limits of :mod:`euproj_rdf.yamlread`."""
     try:
-        with path.open("rb") as fh:
-            root = yaml.compose(fh, Loader=_Loader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 1
-        col = mark.column + 1 if mark else 1
-        reason = exc.problem or exc.context or "malformed YAML"
-        context = ""
-        if exc.context and exc.context_mark and exc.problem:
-            cm = exc.context_mark
-            context = f" ({exc.context} that starts at line {cm.line + 1}, column {cm.column + 1})"
-        raise RecordSyntaxError(
-            [RecordProblem(display, line, None, None, None, f"malformed YAML at column {col}: {reason}{context}")]
-        ) from None
-    except yaml.YAMLError as exc:
-        raise RecordSyntaxError([RecordProblem(display, 1, None, None, None, f"malformed YAML: {exc}")]) from None
-    if root is None:
-        return
-    if not isinstance(root, yaml.SequenceNode):
-        raise RecordSyntaxError(
-            [RecordProblem(display, root.start_mark.line + 1, None, None, None,
-                           "a record file must be a YAML list of records", "start each record with '- type: …'")]
-        )
-    for item in root.value:
-        lines: dict[str, int] = {}
-        dup: list = []
-        data = _convert(item, "", lines, dup, display)
-        if not isinstance(data, dict):
-            raise RecordSyntaxError(
-                [RecordProblem(display, item.start_mark.line + 1, None, None, None,
-                               "each list item must be a record (a mapping with type and id)")]
-            )
-        record = Record(display, data, lines)
-        record.read_problems = [record.problem(p, m) for _, p, m in dup]
-        yield record
+        for item in read_yaml_items(path):
+            if not isinstance(item.data, dict):
+                raise RecordSyntaxError(
+                    [RecordProblem(display, item.lines.get("", 1), None, None, None,
+                                   "each list item must be a record (a mapping with type and id)")]
+                )
+            record = Record(display, item.data, item.lines)
+            record.read_problems = [record.problem(p, m) for p, m in item.problems]
+            yield record
+    except YamlFileError as exc:
+        raise RecordSyntaxError([RecordProblem(display, exc.line, None, None, None, exc.message, exc.hint)]) from None
+    except OSError as exc:
+        raise RecordSyntaxError([RecordProblem(display, 1, None, None, None, f"cannot read the file: {exc.strerror}")]) from None
 
 
 # --------------------------------------------------------------------------- files

@@ -21,17 +21,24 @@ __all__ = [
     "parse_duration",
     "parse_decimal",
     "check_id",
+    "check_length",
+    "MAX_TEXT",
     "check_url",
     "country_code",
     "currency_code",
     "language_code",
 ]
 
-ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
-_DURATION = re.compile(r"^P(?=\d)(?:\d+Y)?(?:\d+M)?(?:\d+D)?$")
-_URL = re.compile(r"^https?://[^\s<>\"{}|\\^`]+$")
+ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*\Z")
+_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?\Z")
+_DURATION = re.compile(r"^P(?=\d)(?:\d+Y)?(?:\d+M)?(?:\d+D)?\Z")
+_URL = re.compile(r"^https?://[^\s<>\"{}|\\^`]+\Z")
 
+
+#: The longest text a field may hold (characters); a longer one is refused by the checker.
+MAX_TEXT = 100_000
+#: The most digits a number may have (and the largest power of ten it may reach).
+MAX_DIGITS = 50
 
 
 @dataclass(frozen=True)
@@ -106,6 +113,8 @@ def parse_decimal(value: object) -> Decimal:
         raise ValueError(f"expected a number, got '{value}'") from None
     if not d.is_finite():
         raise ValueError(f"expected a finite number, got '{value}'")
+    if len(d.as_tuple().digits) > MAX_DIGITS or abs(d.adjusted()) > MAX_DIGITS:
+        raise ValueError(f"the number '{value}' is out of range: write at most {MAX_DIGITS} digits")
     return d
 
 
@@ -113,9 +122,23 @@ def check_id(value: object) -> str:
     """An id usable inside an IRI path segment."""
     text = str(value)
     if not ID_PATTERN.match(text):
+        shown = f"'{text}'" if text.isprintable() else repr(text)
         raise ValueError(
-            f"id '{text}' is not IRI-safe: use lower-case ASCII letters, digits and single hyphens"
+            f"id {shown} is not IRI-safe: use lower-case ASCII letters, digits and single hyphens"
         )
+    return text
+
+
+def check_length(text: str) -> str:
+    """A text no longer than :data:`MAX_TEXT` characters.
+
+    >>> check_length("x" * 100_001)
+    Traceback (most recent call last):
+    ...
+    ValueError: a text of 100001 characters is longer than the limit of 100000
+    """
+    if len(text) > MAX_TEXT:
+        raise ValueError(f"a text of {len(text)} characters is longer than the limit of {MAX_TEXT}")
     return text
 
 

@@ -21,6 +21,7 @@ from ..record import Record
 from ..records import RecordFolder
 from ..version import __version__
 from ..vocab import DATA, LINKS, OWL, SEMAPV, SKOS
+from ..yamlread import first_bad_utf8
 from .propose import ITEM_NS, Proposal
 
 __all__ = ["ACCEPTED", "PROPOSED", "apply_sssom", "read_sssom", "write_sssom"]
@@ -71,6 +72,9 @@ def read_sssom(path: Path) -> tuple[int, list[dict[str, str]]]:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
         raise ConfigError(f"cannot read the mapping table '{path}': {exc.strerror}") from None
+    except UnicodeDecodeError:
+        line, col, byte = first_bad_utf8(path) or (1, 1, 0)
+        raise ConfigError(f"{path}:{line}: byte 0x{byte:02X} at column {col} is not UTF-8 (save the table as UTF-8)") from None
     body = [line for line in lines if not line.startswith("#")]
     rows = list(csv.DictReader(body, delimiter="\t"))
     missing = {"subject_id", "object_id", "mapping_justification"} - set(rows[0] if rows else _COLUMNS)
