@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
+import signal
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -27,6 +28,8 @@ from .errors import RecordProblem, RecordSyntaxError
 from .export import MERGE_FAN_IN, merge_files, write_chunk
 from .locate import Locator
 from .mapping import Mapper
+from .outputs import forget_locks
+from .privacy import scan_record
 from .profile import Profile
 from .record import Record
 from .resources import used_concepts
@@ -70,6 +73,7 @@ class BatchResult:
     records: int
     syntax: list[RecordProblem] = field(default_factory=list)  # rows of CSV that could not be read
     extras: frozenset[str] = frozenset()  # concepts of concepts-import.ttl the batch uses
+    privacy: list[RecordProblem] = field(default_factory=list)  # personal data in free text
 
 
 class _MappedBatch:
@@ -103,6 +107,7 @@ def run_batch(ctx: BatchContext, items: list[Item], chunk: Path) -> BatchResult:
     problems: list[RecordProblem] = []
     syntax: list[RecordProblem] = []
     counts: Counter[str] = Counter()
+    personal: list[RecordProblem] = []
     for item in items:
         try:
             rec = item.record(ctx.layouts) if isinstance(item, CsvRow) else item
@@ -114,10 +119,11 @@ def run_batch(ctx: BatchContext, items: list[Item], chunk: Path) -> BatchResult:
             problems.extend(found)
             continue
         counts[data["type"]] += 1
+        personal.extend(scan_record(rec, ctx.schema))
         if not problems and not syntax:
             batch.add(rec, data)
     if problems or syntax:
-        return BatchResult(None, [], problems, counts, 0, len(items), syntax)
+        return BatchResult(None, [], problems, counts, 0, len(items), syntax, privacy=personal)
     results: list[ShaclResult] = []
     lines = batch.lines
     if batch.records and (ctx.validate or ctx.profile is not None):
@@ -129,7 +135,8 @@ def run_batch(ctx: BatchContext, items: list[Item], chunk: Path) -> BatchResult:
             lines = lines + ctx.profile.entailed(lines) + ctx.profile.constructed(store)
     write_chunk(lines, chunk)
     return BatchResult(chunk, results, [], counts, len(lines), len(items),
-                       extras=used_concepts(lines, ctx.extra_concepts) if ctx.extra_concepts else frozenset())
+                       extras=used_concepts(lines, ctx.extra_concepts) if ctx.extra_concepts else frozenset(),
+                       privacy=personal)
 
 
 def weight(item: Item) -> int:
@@ -165,6 +172,11 @@ _WORKER_CONTEXT: BatchContext | None = None
 def _start_worker(ctx: BatchContext) -> None:
     global _WORKER_CONTEXT
     _WORKER_CONTEXT = ctx
+    # interrupts are the parent's to handle (it stops the pool and cleans up); the locks of the
+    # parent's scratch folders are the parent's alone (outputs.forget_locks)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    forget_locks()
 
 
 def _work(items: list[Item], chunk: Path) -> BatchResult:
@@ -201,9 +213,12 @@ class BatchRunner:
                 self.workers, initializer=_start_worker, initargs=(self.ctx,))
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, kind: object, *exc: object) -> None:
         if self._pool is not None:
-            self._pool.close()
+            if kind is not None:
+                self._pool.terminate()  # interrupted or failed: stop the batches still running
+            else:
+                self._pool.close()
             self._pool.join()
             self._pool = None
 

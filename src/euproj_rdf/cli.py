@@ -124,6 +124,11 @@ def _print_results(result: pipeline.BuildResult, *, quiet: bool) -> None:
     for r in result.report.results:
         if r.severity == "Violation" or not quiet:
             _err(str(r))
+    if not quiet:
+        from .privacy import as_warning
+
+        for p in result.privacy:
+            _err(as_warning(p))
 
 
 # options shared by several commands, declared once
@@ -133,6 +138,7 @@ WORKERS = typer.Option(None, "--workers", "-j", min=1, help="Worker processes (d
 PROGRESS = typer.Option(True, "--progress/--no-progress", help="Progress bar on a terminal.")
 DUMP = typer.Option(Path("dist/euproj.nt"), "--dump", help="The N-Triples dump written by `build`.")
 LINK_TABLE = Path("links/wikidata.sssom.tsv")
+FORCE = typer.Option(False, "--force", help="Replace the output even where it exists and was not written by euproj-rdf.")
 
 
 @app.command()
@@ -146,6 +152,8 @@ def build(
     workers: int = WORKERS,
     profile: BuildProfile = typer.Option(BuildProfile.base, "--profile", help="aligned: also write the EURIO, schema.org and W3C ORG terms of ontology/alignment.ttl."),
     fail_on: FailOn = typer.Option(FailOn.violation, "--fail-on", help="The least severe result that fails the build."),
+    force: bool = FORCE,
+    strict_privacy: bool = typer.Option(False, "--strict-privacy", help="Personal data (phone numbers, e-mail addresses, identity numbers) in free text is an error, not a warning."),
 ) -> None:
     """Check, map and validate the records; write OUT/euproj.ttl and OUT/euproj.nt.
 
@@ -155,7 +163,8 @@ def build(
     """
     with _errors(ctx), _progress(progress) as tick:
         result = pipeline.build(records, out, base_iri=base_iri, progress=tick, workers=workers, profile=profile,
-                                fail_on=fail_on.value)
+                                fail_on=fail_on.value, force=force,
+                                strict_privacy=strict_privacy)
     _print_results(result, quiet=quiet)
     if not result.written:
         if fail_on is FailOn.violation:
@@ -218,13 +227,14 @@ def load(
     store: Path = typer.Option(Path("dist/store"), "--store", help="Folder of the embedded pyoxigraph store."),
     labels: list[Path] = typer.Option([], "--labels", help="N-Quads of named graphs to load beside the dump (authority-table labels written by `import labels`)."),
     graph: str = typer.Option(None, "--graph", help="Replace only this named graph (an IRI) with the dump; the store's other graphs are kept."),
+    force: bool = FORCE,
 ) -> None:
     """Load the built graph into the embedded store, replacing what it held (atomically).
 
     Python: euproj_rdf.load_store(dump, store, named=…) or load_store(dump, store, graph=…).
     """
     with _errors(ctx):
-        result = load_store(dump, store, named=labels, graph=graph)
+        result = load_store(dump, store, named=labels, graph=graph, force=force)
     typer.echo(f"Loaded {result.triples} triples into {result.store}" + (f" (graph <{graph}>)." if graph else "."))
 
 
@@ -300,6 +310,7 @@ def publish(
     modified: str = typer.Option(None, "--modified", help="Modification date YYYY-MM-DD (default: from the config)."),
     today: bool = typer.Option(False, "--today", help="Use today's date as the modification date."),
     labels: Path = typer.Option(None, "--labels", help="Authority labels graph (from `import labels`) to release as a distribution of its own (default: `labels` of the config)."),
+    force: bool = FORCE,
 ) -> None:
     """Write a release: Turtle, gzipped N-Triples and JSON-LD, described with DCAT-AP 3 and VoID.
 
@@ -316,7 +327,8 @@ def publish(
         if today:
             modified = datetime.date.today().isoformat()
         info = load_release_info(config, issued=issued, modified=modified)
-        result = run_publish(dist, out, info=info, dcat_shapes=resource(DCAT_AP_SHAPES_FILE), labels=labels)
+        result = run_publish(dist, out, info=info, dcat_shapes=resource(DCAT_AP_SHAPES_FILE), labels=labels,
+                             force=force)
     sizes = ", ".join(f"{name} ({size} bytes)" for name, size in result.files.items())
     typer.echo(f"Wrote {result.folder}: {sizes}; {result.triples} triples, {result.entities} entities.")
 
@@ -443,7 +455,9 @@ def _read_query(path: Path) -> str:
 
 
 def main() -> None:
-    app()
+    from .cliedge import run
+
+    run(app)
 
 
 if __name__ == "__main__":  # pragma: no cover

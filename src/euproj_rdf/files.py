@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import secrets
 import shutil
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,6 +14,7 @@ from typing import IO, Any
 import yaml
 
 from .errors import ConfigError
+from .outputs import SCRATCH_PREFIX
 
 __all__ = ["read_yaml", "fresh_folder", "atomic_write"]
 
@@ -29,27 +30,30 @@ def read_yaml(path: Path, what: str) -> Any:
 
 
 @contextmanager
-def fresh_folder(target: Path) -> Iterator[Path]:
+def fresh_folder(target: Path, kind: str | None = None) -> Iterator[Path]:
     """A new, empty folder beside ``target`` that replaces it when the block ends without error.
 
     Readers see the old folder or the new one, never a half-written one: the old folder is
     moved aside, the new one renamed into place, and only then is the old one deleted. When
-    the block raises, the new folder is deleted and ``target`` is left as it was.
+    the block raises, the new folder is deleted and ``target`` is left as it was. Both live in a
+    scratch folder beside ``target`` that the next run sweeps if this one is killed
+    (:func:`euproj_rdf.outputs.scratch`); ``kind`` puts our marker into the new folder, which
+    gets the user's umask.
     """
-    target.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{target.name}-new-", dir=target.parent))
-    try:
+    from .outputs import mark, scratch, user_mode, writing
+
+    with scratch(target.parent) as room:
+        work = room / "new"
+        with writing(target.parent):
+            work.mkdir()
+            user_mode(work, folder=True)
         yield work
-        old = None
-        if target.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{target.name}-old-", dir=target.parent))
-            os.replace(target, old / target.name)
-        os.replace(work, target)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    finally:
-        if work.exists():
-            shutil.rmtree(work, ignore_errors=True)
+        with writing(target.parent):
+            if kind is not None:
+                mark(work, kind)
+            if target.exists():
+                os.replace(target, room / "old")
+            os.replace(work, target)
 
 
 @contextmanager
@@ -72,11 +76,13 @@ def atomic_write(path: Path, mode: str = "w", *, encoding: str | None = "utf-8",
     if mode not in ("w", "wb"):
         raise ValueError(f"atomic_write opens files for writing ('w' or 'wb'), not '{mode}'")
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    # a name the next run recognises, locked while written: a killed writer's file is swept
+    tmp = path.with_name(f"{SCRATCH_PREFIX}{path.name}.{secrets.token_hex(4)}.tmp")
     binary = mode == "wb"
     try:
         with open(tmp, mode.replace("w", "x"), encoding=None if binary else encoding,
                   newline=None if binary else newline) as fh:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
             yield fh
         if path.exists():
             shutil.copymode(path, tmp)

@@ -24,7 +24,9 @@ from .batches import BatchContext, BatchRunner, tuned_collector
 from .checks import RecordIndex, index_records
 from .errors import RecordError, RecordProblem, RecordSyntaxError
 from .export import merge_sorted, write_dump
+from .iris import absolute_iri
 from .mapping import compile_mapping
+from .outputs import check_output, mark, scratch, writing
 from .profile import load_profile
 from .records import RecordFolder
 from .resources import (
@@ -67,6 +69,7 @@ class BuildResult:
     ntriples: Path | None = None
     seconds: float = 0.0
     fail_on: str = "violation"
+    privacy: list[RecordProblem] = field(default_factory=list)  # personal data found in free text (warnings)
 
     @property
     def conforms(self) -> bool:
@@ -106,6 +109,8 @@ def build(
     workers: int | None = None,
     profile: BuildProfile | str = BuildProfile.base,
     fail_on: str = "violation",
+    force: bool = False,
+    strict_privacy: bool = False,
 ) -> BuildResult:
     """Check, map and validate the records; write ``euproj.ttl`` and ``euproj.nt`` into ``out_dir``.
 
@@ -115,15 +120,25 @@ def build(
     skips SHACL (records are still checked): for benchmarks, never for a published dump. With
     ``out_dir=None`` nothing is written (``euproj-rdf validate``). Raises :class:`RecordError`
     listing every record problem; the result's ``written`` says whether the dump was written.
+
+    ``out_dir`` must be a new folder, an empty one, or one a build wrote (its ``.euproj-dump``
+    marker); ``force=True`` writes into another folder anyway (:mod:`euproj_rdf.outputs`). Free
+    text is scanned for personal data (:mod:`euproj_rdf.privacy`): the hits are warnings in
+    ``result.privacy``, or a :class:`RecordError` with ``strict_privacy``.
     """
     started = time.perf_counter()
+    base_iri = absolute_iri(base_iri, "--base-iri", base=True)
+    if out_dir is not None:
+        check_output(Path(out_dir), "dump", force=force)
     tick = progress or _no_progress
     folder, schema = RecordFolder(records), default_schema()
     index, problems = _index(folder, schema)
     n_records = sum(len(v) for v in index.ids.values())
     result = BuildResult(report=ValidationReport(), fail_on=fail_on)
     syntax: list[RecordProblem] = []
-    with tempfile.TemporaryDirectory(prefix="euproj-build-") as work, tuned_collector():
+    personal: list[RecordProblem] = []
+    where = Path(out_dir) if out_dir is not None else Path(tempfile.gettempdir())
+    with writing(where), scratch(where) as work, tuned_collector():
         ctx = BatchContext(
             schema, index, concept_notations(), compile_mapping(schema, base_iri=base_iri,
                                                                 include_personal_data=include_personal_data),
@@ -136,14 +151,19 @@ def build(
                 syntax += res.syntax
                 result.records.update(res.counts)
                 result.report.results.extend(res.results)
+                personal += res.privacy
                 done += res.records
                 tick("build", done, n_records)
             chunks = runner.chunks()
         _refuse(folder, problems, syntax)
+        result.privacy = sorted(personal)
+        if strict_privacy and personal:
+            raise RecordError(personal)
         result.report.results.sort()
         if result.conforms and out_dir is not None:
             tick("write", 0, None)
             result.turtle, result.ntriples, result.triples = write_dump(chunks, Path(out_dir))
+            mark(Path(out_dir), "dump")
             result.written = True
         else:
             result.triples = sum(1 for _ in merge_sorted(chunks))

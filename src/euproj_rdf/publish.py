@@ -24,6 +24,7 @@ import rdflib
 
 from .errors import ConfigError, DescriptionError
 from .files import fresh_folder, read_yaml
+from .outputs import check_output
 from .values import authority_language, parse_date
 from .vocab import (
     AUTHORITY,
@@ -357,21 +358,39 @@ def _check_description(triples: list[ox.Triple], shapes: Path) -> None:
         raise DescriptionError(f"the DCAT-AP description does not conform to {shapes.name}:\n{text}")
 
 
+def _refuse_personal_data(nt: Path) -> None:
+    """A release is public: personal data in its free text is an error (``build --strict-privacy``
+    finds the records that hold it)."""
+    from .privacy import scan_dump
+    from .resources import default_schema
+
+    hits = scan_dump(nt, default_schema())
+    if hits:
+        subject, _, kind, what = hits[0]
+        more = f" (and {len(hits) - 1} more)" if len(hits) > 1 else ""
+        raise ConfigError(f"{nt}: <{subject}> holds personal data in free text ({kind} '{what}'){more}, which is "
+                          f"not published: remove it from the records ('euproj-rdf build --strict-privacy' lists them)")
+
+
 def publish(dist: Path | str, out: Path | str, *, info: ReleaseInfo, dcat_shapes: Path,
-            labels: Path | None = None) -> ReleaseResult:
+            labels: Path | None = None, force: bool = False) -> ReleaseResult:
     """Write the release folder ``out`` from the build in ``dist``, atomically (all or nothing).
 
     ``labels`` (default: ``labels`` of release.yaml) is a labels graph of ``import labels``: it
-    goes into the release as a distribution of its own, with the tables' attribution."""
+    goes into the release as a distribution of its own, with the tables' attribution. ``out``
+    must be new, empty or a release we wrote (its ``.euproj-release`` marker) unless ``force``
+    is given."""
     from . import release_labels
 
     dist, out = Path(dist), Path(out)
+    check_output(out, "release", force=force)
     labels = labels or info.labels
     sources = release_labels.check(labels) if labels else []
     for name in ("euproj.nt", "euproj.ttl"):
         if not (dist / name).is_file():
             raise ConfigError(f"no {dist / name}: run 'euproj-rdf build' first")
-    with fresh_folder(out) as work:
+    _refuse_personal_data(dist / "euproj.nt")
+    with fresh_folder(out, "release") as work:
         _write_files(dist, work)
         st = _statistics(dist / "euproj.nt")
         triples = describe(info, work, st)

@@ -4,8 +4,8 @@ The graph is uploaded with the SPARQL 1.1 Graph Store HTTP Protocol into a stagi
 chunks, each retried with backoff by :mod:`euproj_rdf.http`), the staging graph is counted, and only then moved onto the
 target graph with SPARQL Update ``MOVE`` (one operation, so readers see the old graph or the new
 one). A failure at any step leaves the target graph untouched and is reported with the step
-that failed; the staging graph is dropped when the upload fails, and cleared by the next push
-otherwise. The MOVE itself is never retried (after a timeout a retry would move an emptied
+that failed; the staging graph is dropped whenever a push fails. The graph must be an absolute
+IRI, checked before any request, and goes into SPARQL requests as an IRI term. The MOVE itself is never retried (after a timeout a retry would move an emptied
 staging graph onto the target). Pushing the same dump twice gives the same graph.
 
 Store kinds only differ in where their endpoints are (:data:`STORE_KINDS`); everything else is
@@ -29,6 +29,7 @@ from requests.auth import HTTPBasicAuth, HTTPDigestAuth
 
 from .errors import ConfigError, MissingDumpError, StoreError
 from .http import HttpClient, reply_text
+from .iris import absolute_iri, iri_term
 
 __all__ = ["Auth", "PushTarget", "PushResult", "STORE_KINDS", "StoreKind", "push", "target_for"]
 
@@ -126,7 +127,7 @@ class _Client:
         return f"{self.t.gsp}?{self.t.graph_param}={urllib.parse.quote(graph, safe='')}"
 
     def count(self, step: str, graph: str | None) -> int:
-        pattern = "{ ?s ?p ?o }" if graph is None else f"{{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
+        pattern = "{ ?s ?p ?o }" if graph is None else f"{{ GRAPH {iri_term(graph)} {{ ?s ?p ?o }} }}"
         resp = self.request(step, "POST", self.t.query, data={"query": f"SELECT (COUNT(*) AS ?n) WHERE {pattern}"},
                             headers={"Accept": "application/sparql-results+json"})
         try:
@@ -153,11 +154,21 @@ def _chunks(dump: Path, size: int) -> Iterator[bytes]:
         yield b"".join(buf)
 
 
+def _drop(client: _Client, staging: str) -> None:
+    """A failed push always removes its staging graph (as far as the server can be reached)."""
+    try:
+        client.request("dropping the staging graph", "DELETE", client.graph_url(staging), ok=(200, 204, 404))
+    except StoreError:
+        pass  # the server is gone: nothing more to clean here
+
+
 def push(dump: Path | str, target: PushTarget, *, graph: str | None = None, chunk_triples: int = 100_000,
          retries: int = 3, backoff: float = 0.5) -> PushResult:
     """Replace ``graph`` (the default graph when None) in the store with the N-Triples ``dump``."""
     started = time.perf_counter()
     dump = Path(dump)
+    if graph is not None:  # checked before any request: it goes into SPARQL as an IRI term
+        graph = absolute_iri(graph, "--graph")
     if not dump.is_file():
         raise MissingDumpError(dump)
     # one staging graph per target graph, named without the clock
@@ -176,17 +187,18 @@ def push(dump: Path | str, target: PushTarget, *, graph: str | None = None, chun
         held = client.count("counting the staging graph", staging)
         if held != expected:
             raise StoreError(f"counting the staging graph: it holds {held} triples, the dump {expected}")
-    except StoreError:
-        try:
-            client.request("dropping the staging graph", "DELETE", client.graph_url(staging), ok=(200, 204, 404))
-        except StoreError:
-            pass  # the server is gone: nothing more to clean here
+    except BaseException:
+        _drop(client, staging)
         raise
-    target_graph = "DEFAULT" if graph is None else f"GRAPH <{graph}>"
-    if target.drop_before_move:
-        client.swap("emptying the target graph", f"DROP SILENT {target_graph}")
+    target_graph = "DEFAULT" if graph is None else f"GRAPH {iri_term(graph)}"
     # MOVE, not MOVE SILENT: a missing staging graph must fail, not empty the target
-    client.swap("moving the staging graph onto the target", f"MOVE GRAPH <{staging}> TO {target_graph}")
+    try:
+        if target.drop_before_move:
+            client.swap("emptying the target graph", f"DROP SILENT {target_graph}")
+        client.swap("moving the staging graph onto the target", f"MOVE GRAPH {iri_term(staging)} TO {target_graph}")
+    except BaseException:
+        _drop(client, staging)
+        raise
     held = client.count("counting the target graph", graph)
     if held != expected:
         raise StoreError(f"counting the target graph: it holds {held} triples after the swap, the dump {expected}")

@@ -20,6 +20,7 @@ import pyoxigraph as ox
 
 from .errors import ConfigError, MissingDumpError, StoreError
 from .files import fresh_folder
+from .outputs import check_output
 
 __all__ = ["LoadResult", "load_store", "DEFAULT_STORE"]
 
@@ -56,7 +57,7 @@ def _other_graphs(store: Path, target: ox.NamedNode, kept: list[int]) -> Iterato
 
 
 def load_store(dump: Path | str, store: Path | str = DEFAULT_STORE, *, named: Sequence[Path | str] = (),
-               graph: str | None = None) -> LoadResult:
+               graph: str | None = None, force: bool = False) -> LoadResult:
     """Load an N-Triples dump into the store at ``store`` (default graph), replacing what it held.
 
     ``named`` are N-Quads files loaded into their named graphs beside it (the labels of the EU
@@ -64,9 +65,12 @@ def load_store(dump: Path | str, store: Path | str = DEFAULT_STORE, *, named: Se
     replaces that named graph only, and the store's other graphs are kept.
 
     Raises :class:`MissingDumpError` when there is no dump, :class:`StoreError` (and leaves the
-    old store as it was) when the dump cannot be read or the new store does not hold the expected number of triples.
+    old store as it was) when the dump cannot be read or the new store does not hold the expected
+    number of triples. ``store`` must be new, empty or a store we loaded (its ``.euproj-store``
+    marker) unless ``force`` is given.
     """
     dump, store = Path(dump), Path(store)
+    check_output(store, "store", force=force, option="--store")
     if not dump.is_file():
         raise MissingDumpError(dump)
     target = None if graph is None else _named_graph(graph)
@@ -77,7 +81,7 @@ def load_store(dump: Path | str, store: Path | str = DEFAULT_STORE, *, named: Se
         if not extra.is_file():
             raise StoreError(f"no graph file at '{extra}'")
         expected += _count_lines(extra)
-    with fresh_folder(store) as fresh:
+    with fresh_folder(store, "store") as fresh:
         try:
             db = ox.Store(str(fresh))
             kept = [0]
