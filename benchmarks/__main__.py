@@ -8,6 +8,7 @@
     python -m benchmarks import [options]    # CORDIS import of 35 000 projects / 180 000 participations, then build
     python -m benchmarks shacl [options]     # SHACL validation: ours vs pySHACL (seed, DCAT-AP, 5 000 and 20 000 projects)
     python -m benchmarks serve [options]     # the endpoint: 20 clients vs one, and its load/fault figures
+    python -m benchmarks reading [options]   # reading YAML records under limits vs PyYAML; the privacy guard
     python -m benchmarks all                 # mapping, build, memory, and queries at 100 000 projects
 
 Options after the name go to that benchmark (``--help`` lists them). Each prints its figures,
@@ -28,6 +29,7 @@ COMMANDS = {
     "import": ("benchmarks.imports", []),
     "shacl": ("benchmarks.shacl", []),
     "serve": ("benchmarks.serve", []),
+    "reading": ("benchmarks.reading", []),
 }
 ALL = [
     ("mapping", []),

@@ -49,6 +49,7 @@ _PHONES = (
     # any number after a telephone word
     re.compile(r"(?i)\b(?:tel|tfn|telefon|phone|mobil|mobile|mob|tlf|fax)\b\.?:?\s*\+?\(?\d[\d ()./-]{5,}\d"),
 )
+_CANDIDATE = re.compile(r"@|(?:\d\D{0,3}){6}")  # an @, or six digits close together
 _DATE_LIKE = re.compile(r"^\d{1,4}[-./]\d{1,2}[-./]\d{1,4}$")
 _PERSONNUMMER = re.compile(r"(?<![\w-])(?:(?:19|20)(\d{6})|(\d{6}))([-+]?)(\d{4})(?![\w-])")
 
@@ -137,8 +138,8 @@ def scan_record(record: Record, schema: Schema) -> list[RecordProblem]:
         return []
     found = []
     for path, text in _texts(spec, record.data, "", schema):
-        if not any(c.isdigit() or c == "@" for c in text):
-            continue  # nothing to look for: the common case, kept cheap
+        if not _CANDIDATE.search(text):
+            continue  # no @, not six digits close together: nothing to look for (kept cheap)
         for kind, what in find_personal_data(text):
             found.append(record.problem(path, f"{kind} '{what}' in free text: personal data does not belong in the public dump",
                                         "remove it; a contact person goes into 'contacts'"))
@@ -162,7 +163,7 @@ def scan_dump(nt: Path, schema: Schema) -> list[tuple[str, str, str, str]]:
         if not isinstance(o, ox.Literal) or o.datatype.value not in _TEXT_TYPES or t.predicate.value in personal:
             continue
         text = o.value
-        if any(c.isdigit() or c == "@" for c in text):
+        if _CANDIDATE.search(text):
             for kind, what in find_personal_data(text):
                 hits.append((t.subject.value if hasattr(t.subject, "value") else str(t.subject), t.predicate.value, kind, what))
     return hits

@@ -17,7 +17,6 @@ text). A byte that is not UTF-8 is reported at its own line and column.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -75,7 +74,7 @@ class _Refused:
     def __copy__(self) -> _Refused:
         return self
 
-    def __deepcopy__(self, memo: dict) -> _Refused:
+    def __deepcopy__(self, memo: dict[int, object]) -> _Refused:
         return self
 
 
@@ -286,7 +285,7 @@ def _items(events: Iterator[yaml.Event]) -> Iterator[YamlItem]:
         if cls is yaml.AliasEvent:
             if refused and sub != "\0":
                 item.problems.append((sub, f"the alias '*{name}' refers to a value refused above"))
-            _put(top, copy.deepcopy(target), item, sub, stack, line)
+            _put(top, target, item, sub, stack, line)  # shared, as PyYAML's composer does: never mutated
         elif cls is yaml.ScalarEvent:
             value = _scalar(ev, sub, item.problems) if sub != "\0" else None
             if ev.anchor is not None:
