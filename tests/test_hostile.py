@@ -12,7 +12,6 @@ from typer.testing import CliRunner
 
 from euproj_rdf import PushTarget, StoreError, push, target_for
 from euproj_rdf.cli import app
-
 from tests.servers import GRAPH, OxigraphServer
 
 ROOT = Path(__file__).resolve().parents[1]

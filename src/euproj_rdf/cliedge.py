@@ -41,7 +41,7 @@ class Stopped(KeyboardInterrupt):
 _received: list[int] = []
 
 
-def _on_signal(signum: int, frame: object) -> None:
+def _on_signal(signum: int, _frame: object) -> None:
     _received.append(signum)
     raise Stopped(signum)
 

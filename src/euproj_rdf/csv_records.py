@@ -19,8 +19,8 @@ from typing import Any
 import yaml
 
 from .errors import ConfigError, RecordProblem, RecordSyntaxError
-from .yamlread import first_bad_utf8
 from .record import Record
+from .yamlread import first_bad_utf8
 
 __all__ = ["CsvMapping", "CsvRow", "ListColumn", "csv_record", "csv_rows", "load_csv_mapping", "read_csv_records"]
 

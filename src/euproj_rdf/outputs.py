@@ -134,7 +134,7 @@ def forget_locks() -> None:
 
 def sweep(parent: Path) -> list[Path]:
     """Remove the scratch folders in ``parent`` that no running process holds; return them."""
-    removed = []
+    removed: list[Path] = []
     try:
         candidates = [p for p in Path(parent).iterdir() if p.name.startswith(SCRATCH_PREFIX)]
     except OSError:

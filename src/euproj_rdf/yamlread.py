@@ -212,7 +212,8 @@ def _size(value: Any) -> tuple[int, bool]:
     return n, refused
 
 
-def _items(events: Iterator[yaml.Event]) -> Iterator[YamlItem]:
+def _items(events: Iterator[Any]) -> Iterator[YamlItem]:
+    """Records from parser events (typed ``Any``: which attributes an event has depends on its class)."""
     stack: list[_Frame] = []
     documents = 0
     item: YamlItem | None = None
@@ -285,15 +286,15 @@ def _items(events: Iterator[yaml.Event]) -> Iterator[YamlItem]:
         if cls is yaml.AliasEvent:
             if refused and sub != "\0":
                 item.problems.append((sub, f"the alias '*{name}' refers to a value refused above"))
-            _put(top, target, item, sub, stack, line)  # shared, as PyYAML's composer does: never mutated
+            _put(top, target, item, sub, stack)  # shared, as PyYAML's composer does: never mutated
         elif cls is yaml.ScalarEvent:
             value = _scalar(ev, sub, item.problems) if sub != "\0" else None
             if ev.anchor is not None:
                 anchors[ev.anchor] = (value, 1, value is REFUSED)
-            _put(top, value, item, sub, stack, line)
+            _put(top, value, item, sub, stack)
         else:
             value = {} if cls is yaml.MappingStartEvent else []
-            _put(top, value, item, sub, stack, line)
+            _put(top, value, item, sub, stack)
             stack.append(_Frame(value, sub, ev.anchor))
             _check_depth(stack, line)
         if len(stack) == 1 and item is not None:  # a scalar item of the top-level list
@@ -301,7 +302,7 @@ def _items(events: Iterator[yaml.Event]) -> Iterator[YamlItem]:
             item = None
 
 
-def _put(top: _Frame, value: Any, item: YamlItem, sub: str, stack: list[_Frame], line: int) -> None:
+def _put(top: _Frame, value: Any, item: YamlItem, sub: str, stack: list[_Frame]) -> None:
     if len(stack) == 1:
         item.data = value
         return
