@@ -35,6 +35,7 @@ import pyoxigraph as ox
 from .errors import RecordProblem
 from .record import Record
 from .schema import ObjectSpec, Schema
+from .vocab import RDF, XSD
 
 __all__ = ["find_personal_data", "scan_record", "scan_dump", "as_warning"]
 
@@ -146,7 +147,7 @@ def scan_record(record: Record, schema: Schema) -> list[RecordProblem]:
     return found
 
 
-_TEXT_TYPES = {"http://www.w3.org/2001/XMLSchema#string", "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"}
+_TEXT_TYPES = {XSD + "string", RDF + "langString"}
 
 
 def scan_dump(nt: Path, schema: Schema) -> list[tuple[str, str, str, str]]:
