@@ -13,7 +13,10 @@ equal the lines shown, up to
 An HTML comment just before a block says more:
 ``<!-- readme-test: skip: why -->`` for an example that needs a network service, and
 ``<!-- readme-test: in FILE replace 'OLD' with 'NEW' -->`` for an example of an error, made
-in the copy before the block and undone after it.
+in the copy before the block and undone after it, and
+``<!-- readme-test: with NAME from ../shared/PATH -->`` for an example that reads a real EU
+file: linked into the copy for the block (never copied into the repository), and the block is
+skipped where ``../shared`` is absent.
 """
 
 from __future__ import annotations
@@ -48,11 +51,14 @@ class Block:
     commands: list[Command]
     skip: str | None = None
     edits: list[tuple[str, str, str]] = field(default_factory=list)
+    shared: list[tuple[str, str]] = field(default_factory=list)
 
 
 _FENCE = re.compile(r"^```(\w*)\s*$")
 _DIRECTIVE = re.compile(r"^<!--\s*readme-test:\s*(.*?)\s*-->\s*$")
 _EDIT = re.compile(r"^in (\S+) replace '(.*)' with '(.*)'$")
+_WITH = re.compile(r"^with (\S+) from \.\./shared/(\S+)$")
+SHARED = ROOT.parent / "shared"
 
 
 def readme_blocks(text: str) -> list[Block]:
@@ -80,6 +86,8 @@ def readme_blocks(text: str) -> list[Block]:
                     block.skip = what
                 elif e := _EDIT.match(what):
                     block.edits.append(e.groups())
+                elif w := _WITH.match(what):
+                    block.shared.append(w.groups())
                 else:
                     raise ValueError(f"README.md:{j + 1}: unknown readme-test directive: {what}")
                 j -= 1
@@ -181,8 +189,15 @@ def test_the_readme_has_a_tour():
 def test_readme_example(block: Block, workdir: Path):
     if block.skip:
         pytest.skip(f"README.md:{block.line}: {block.skip}")
+    for _, path in block.shared:
+        if not (SHARED / path).is_file():
+            pytest.skip(f"README.md:{block.line}: needs ../shared/{path}, which is not here")
     undo = []
+    links = []
     try:
+        for name, path in block.shared:
+            (workdir / name).symlink_to(SHARED / path)
+            links.append(workdir / name)
         for name, old, new in block.edits:
             path = workdir / name
             text = path.read_text(encoding="utf-8")
@@ -197,6 +212,8 @@ def test_readme_example(block: Block, workdir: Path):
     finally:
         for path, text in undo:
             path.write_text(text, encoding="utf-8")
+        for link in links:
+            link.unlink()
 
 
 def test_the_transcript_parser():
