@@ -105,7 +105,7 @@ def _commands(body: list[str]) -> list[Command]:
             text = line[2:]
             while True:
                 try:
-                    args = shlex.split(text)
+                    args = shlex.split(text, comments=True)
                     break
                 except ValueError:  # a quoted argument goes on on the next line
                     k += 1
