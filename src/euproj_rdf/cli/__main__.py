@@ -1,0 +1,5 @@
+"""``python -m euproj_rdf.cli``: the command line."""
+
+from . import main
+
+main()
