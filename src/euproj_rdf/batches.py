@@ -14,6 +14,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import signal
+import threading
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -168,6 +169,9 @@ def tuned_collector() -> Iterator[None]:
 #: parent's object inherited through fork (never pickled: the compiled mapping holds closures)
 _WORKER_CONTEXT: BatchContext | None = None
 
+#: seconds an interrupted build waits for its pool to stop before leaving its threads to the exit
+TERMINATE_WAIT = 5.0
+
 
 def _start_worker(ctx: BatchContext) -> None:
     global _WORKER_CONTEXT
@@ -214,13 +218,22 @@ class BatchRunner:
         return self
 
     def __exit__(self, kind: object, *exc: object) -> None:
-        if self._pool is not None:
-            if kind is not None:
-                self._pool.terminate()  # interrupted or failed: stop the batches still running
-            else:
-                self._pool.close()
-            self._pool.join()
-            self._pool = None
+        if self._pool is None:
+            return
+        pool, self._pool = self._pool, None
+        if kind is None:
+            pool.close()
+            pool.join()
+            return
+        # interrupted or failed: stop the batches still running. Pool.terminate can block for
+        # good when its task thread was in the middle of sending a big batch to a worker that it
+        # has just killed (the pipe never drains); it kills the workers before it waits for that
+        # thread, so after a bounded wait the handler threads (daemons) are left to the exit.
+        stopper = threading.Thread(target=pool.terminate, name="stop-batches", daemon=True)
+        stopper.start()
+        stopper.join(TERMINATE_WAIT)
+        if not stopper.is_alive():
+            pool.join()
 
     def _budget(self) -> float:
         """The weight of a batch of about ``batch_triples`` triples (a batch of organisations
