@@ -31,6 +31,7 @@ from .profile import Profile
 from .record import Record
 from .resources import used_concepts
 from .schema import Schema
+from .stats import Facts, Tally
 from .validation import ShaclResult, batch_store, validate_store
 from .vocab import RDF_TYPE
 
@@ -55,6 +56,7 @@ class BatchContext:
     workdir: Path
     #: concepts of concepts-import.ttl → their lines: in every batch's validation, in the dump when used
     extra_concepts: dict[str, list[str]] = field(default_factory=dict)
+    facts: Facts = field(default_factory=Facts)
 
 
 @dataclass
@@ -70,6 +72,7 @@ class BatchResult:
     records: int
     syntax: list[RecordProblem] = field(default_factory=list)  # rows of CSV that could not be read
     extras: frozenset[str] = frozenset()  # concepts of concepts-import.ttl the batch uses
+    tally: Tally = field(default_factory=Tally)  # the batch's statistics
 
 
 class _MappedBatch:
@@ -103,6 +106,7 @@ def run_batch(ctx: BatchContext, items: list[Item], chunk: Path) -> BatchResult:
     problems: list[RecordProblem] = []
     syntax: list[RecordProblem] = []
     counts: Counter[str] = Counter()
+    tally = Tally()
     for item in items:
         try:
             rec = item.record(ctx.layouts) if isinstance(item, CsvRow) else item
@@ -114,6 +118,7 @@ def run_batch(ctx: BatchContext, items: list[Item], chunk: Path) -> BatchResult:
             problems.extend(found)
             continue
         counts[data["type"]] += 1
+        tally.add(data, ctx.facts)
         if not problems and not syntax:
             batch.add(rec, data)
     if problems or syntax:
@@ -129,7 +134,8 @@ def run_batch(ctx: BatchContext, items: list[Item], chunk: Path) -> BatchResult:
             lines = lines + ctx.profile.entailed(lines) + ctx.profile.constructed(store)
     write_chunk(lines, chunk)
     return BatchResult(chunk, results, [], counts, len(lines), len(items),
-                       extras=used_concepts(lines, ctx.extra_concepts) if ctx.extra_concepts else frozenset())
+                       extras=used_concepts(lines, ctx.extra_concepts) if ctx.extra_concepts else frozenset(),
+                       tally=tally)
 
 
 def weight(item: Item) -> int:

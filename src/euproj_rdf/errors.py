@@ -20,6 +20,7 @@ __all__ = [
     "LinkError",
     "QueryError",
     "DescriptionError",
+    "StatisticsError",
 ]
 
 
@@ -118,5 +119,11 @@ class QueryError(ConfigError):
 
 class DescriptionError(EuprojError):
     """The DCAT-AP description does not conform to the DCAT-AP 3 shapes; nothing was written."""
+
+    exit_code = 1
+
+
+class StatisticsError(EuprojError):
+    """The statistics cube does not match the graph, or a store lacks it; nothing was written."""
 
     exit_code = 1

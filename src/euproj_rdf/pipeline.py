@@ -37,6 +37,8 @@ from .resources import (
     resource,
 )
 from .schema import Schema
+from .stats import Facts, Tally, cube_lines, write_statistics
+from .stats_check import VERIFY_UP_TO, verify_statistics
 from .validation import ValidationReport, load_shapes
 from .vocab import DATA
 
@@ -65,6 +67,8 @@ class BuildResult:
     written: bool = False
     turtle: Path | None = None
     ntriples: Path | None = None
+    statistics: tuple[Path, Path] | None = None  # the statistics graph: Turtle, N-Triples
+    statistics_triples: int = 0
     seconds: float = 0.0
     fail_on: str = "violation"
 
@@ -78,12 +82,13 @@ def _no_progress(stage: str, done: int, total: int | None) -> None:
     """A progress callback that shows nothing."""
 
 
-def _index(folder: RecordFolder, schema: Schema) -> tuple[RecordIndex, list[RecordProblem]]:
-    """Pass 1: every id (and the acyclic references), so references are checked in one pass."""
+def _index(folder: RecordFolder, schema: Schema, facts: Facts) -> tuple[RecordIndex, list[RecordProblem]]:
+    """Pass 1: every id (and the acyclic references), so references are checked in one pass;
+    ``facts`` notes what the statistics need of organisations and programmes."""
     index = RecordIndex()
-    fields = frozenset({"id"} | {f.name for spec in schema.records.values()
-                                 for f in spec.fields.values() if f.acyclic})
-    return index, index_records(folder.records(fields=fields), index, schema)
+    fields = frozenset({"id"} | Facts.FIELDS | {f.name for spec in schema.records.values()
+                                                for f in spec.fields.values() if f.acyclic})
+    return index, index_records(facts.watch(folder.records(fields=fields)), index, schema)
 
 
 def _refuse(folder: RecordFolder, problems: list[RecordProblem], syntax: list[RecordProblem]) -> None:
@@ -106,20 +111,25 @@ def build(
     workers: int | None = None,
     profile: BuildProfile | str = BuildProfile.base,
     fail_on: str = "violation",
+    verify: bool | None = None,
 ) -> BuildResult:
     """Check, map and validate the records; write ``euproj.ttl`` and ``euproj.nt`` into ``out_dir``.
 
     Batches of about ``batch_triples`` triples go to ``workers`` processes (default: one per
     core; 1 runs everything here). ``profile="aligned"`` also writes the EURIO, schema.org and
     W3C ORG terms of ``ontology/alignment.ttl`` (:mod:`euproj_rdf.profile`). ``validate=False``
-    skips SHACL (records are still checked): for benchmarks, never for a published dump. With
+    skips SHACL (records are still checked): for benchmarks, never for a published dump. The
+    statistics graph (:mod:`euproj_rdf.stats`) is written next to the dump as
+    ``euproj-statistics.ttl`` / ``.nt``; ``verify`` recounts it on the graph with SPARQL
+    (default: for graphs of at most ``VERIFY_UP_TO`` triples) and raises
+    :class:`~euproj_rdf.errors.StatisticsError` when it does not match. With
     ``out_dir=None`` nothing is written (``euproj-rdf validate``). Raises :class:`RecordError`
     listing every record problem; the result's ``written`` says whether the dump was written.
     """
     started = time.perf_counter()
     tick = progress or _no_progress
-    folder, schema = RecordFolder(records), default_schema()
-    index, problems = _index(folder, schema)
+    folder, schema, facts, tally = RecordFolder(records), default_schema(), Facts(), Tally()
+    index, problems = _index(folder, schema, facts)
     n_records = sum(len(v) for v in index.ids.values())
     result = BuildResult(report=ValidationReport(), fail_on=fail_on)
     syntax: list[RecordProblem] = []
@@ -128,13 +138,15 @@ def build(
             schema, index, concept_notations(), compile_mapping(schema, base_iri=base_iri,
                                                                 include_personal_data=include_personal_data),
             load_shapes(resource(SHAPES_FILE)), load_profile(getattr(profile, "value", profile), resource(ALIGNMENT_FILE)),
-            folder.layouts, concept_lines(), validate, Path(work), extra_concept_lines())
-        done = 0
+            folder.layouts, concept_lines(), validate, Path(work), extra_concept_lines(), facts)
+        done = produced = 0
         with BatchRunner(ctx, workers=max(1, workers if workers is not None else os.cpu_count() or 1), batch_triples=batch_triples) as runner:
             for res in runner.run(folder.items()):
                 problems += res.problems
                 syntax += res.syntax
                 result.records.update(res.counts)
+                tally.merge(res.tally)
+                produced += res.triples
                 result.report.results.extend(res.results)
                 done += res.records
                 tick("build", done, n_records)
@@ -142,8 +154,13 @@ def build(
         _refuse(folder, problems, syntax)
         result.report.results.sort()
         if result.conforms and out_dir is not None:
+            cube = cube_lines(tally, facts, base_iri=base_iri)
+            if verify is True or (verify is None and produced <= VERIFY_UP_TO):
+                tick("verify", 0, None)
+                verify_statistics(merge_sorted(chunks), cube, base_iri=base_iri)
             tick("write", 0, None)
             result.turtle, result.ntriples, result.triples = write_dump(chunks, Path(out_dir))
+            result.statistics, result.statistics_triples = write_statistics(cube, Path(out_dir)), len(cube)
             result.written = True
         else:
             result.triples = sum(1 for _ in merge_sorted(chunks))
