@@ -125,10 +125,12 @@ _TEMPLATED = {"IC-20": "?list qb:parentChildProperty ?p", "IC-21": "?list qb:par
 _OWL = "PREFIX owl: <http://www.w3.org/2002/07/owl#>\n"
 
 
-def cube_violations(store: ox.Store) -> list[str]:
+def cube_violations(store: ox.Store, *, skip: tuple[str, ...] = ()) -> list[str]:
     """The integrity constraints the cube in ``store`` (default graph, normalised) violates."""
     failed = []
     for name, (rule, ask) in INTEGRITY.items():
+        if name in skip:
+            continue
         if name in _TEMPLATED:
             found = store.query(_P + _OWL + f"SELECT DISTINCT ?p WHERE {{ {_TEMPLATED[name]} }}")
             queries = [ask.replace("$p", row["p"].value) for row in found]  # type: ignore[index,union-attr]
@@ -196,6 +198,8 @@ def verify_statistics(graph_lines: Iterable[str], cube: list[str], *, base_iri: 
     cube_store = ox.Store()
     cube_store.bulk_load(input="".join(line + "\n" for line in cube).encode(), format=ox.RdfFormat.N_TRIPLES)
     cube_store.update(NORMALISE)
-    failed = cube_violations(cube_store)
+    # IC-12 compares every pair of observations (seconds even on the seed cube); the cube's
+    # observations are the keys of its counters, so no two have the same dimension values
+    failed = cube_violations(cube_store, skip=("IC-12",))
     if failed:
         raise StatisticsError("the statistics cube violates the Data Cube integrity constraints: " + "; ".join(failed))
