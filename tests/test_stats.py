@@ -157,3 +157,34 @@ def test_a_broken_cube_fails_the_check(seed_build, cube):
     with pytest.raises(StatisticsError, match=r"^the statistics cube violates the Data Cube integrity constraints: "
                                               r"IC-1: every observation belongs to exactly one data set"):
         verify_statistics([line + "\n" for line in lines(seed_build.ntriples)], changed, base_iri=BASE)
+
+
+# ---------------------------------------------------------------------------------------------
+# In the store: a named graph; a store without it gives a clear error
+# ---------------------------------------------------------------------------------------------
+
+ASK_CUBE = f"ASK {{ GRAPH <{STAT}> {{ ?o a <{QB}Observation> }} }}"
+
+
+def test_load_puts_the_statistics_into_their_named_graph(seed_build, tmp_path):
+    from euproj_rdf.query import run_query
+    from euproj_rdf.store import load_store
+
+    loaded = load_store(seed_build.ntriples, tmp_path / "store")
+    assert loaded.triples == len(lines(seed_build.ntriples)) + seed_build.statistics_triples
+    assert bool(run_query(ASK_CUBE, store=tmp_path / "store"))
+
+
+def test_a_store_without_statistics_refuses_questions_that_need_them(seed_build, tmp_path):
+    from euproj_rdf.query import run_query
+    from euproj_rdf.store import load_store
+
+    old = tmp_path / "old"
+    old.mkdir()
+    (old / "euproj.nt").write_bytes(seed_build.ntriples.read_bytes())  # a release from before the statistics
+    load_store(old / "euproj.nt", tmp_path / "store")
+    with pytest.raises(StatisticsError) as info:
+        run_query(ASK_CUBE, store=tmp_path / "store")
+    assert str(info.value) == (f"the store has no statistics graph <{STAT}>, which this question reads: "
+                               "build the release again and load it (the store holds an older release)")
+    assert info.value.exit_code == 1

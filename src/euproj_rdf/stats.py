@@ -26,6 +26,7 @@ A value a record does not state is ``<base>statistics/not-stated``; years are
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -35,18 +36,21 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from .errors import StatisticsError
 from .files import atomic_write
 
 from .ntriples import iri, lang_literal, typed_literal
 from .vocab import CONCEPT, COUNTRY, CURRENCY, PREFIXES, RDF_TYPE, RDFS, XSD
 
-__all__ = ["DATASETS", "Facts", "QB", "STATS", "Tally", "cube_lines", "graph_iri", "write_statistics"]
+__all__ = ["DATASETS", "Facts", "QB", "STATISTICS_NT", "STATISTICS_TTL", "STATS", "Tally", "cube_lines", "graph_iri", "require_statistics", "write_statistics"]
 
 QB = "http://purl.org/linked-data/cube#"
 #: the vocabulary of the cube's dimensions and measures
 STATS = "https://w3id.org/euproj/statistics#"
 
 NOT_STATED = "not-stated"
+#: the statistics graph's files, beside the dump
+STATISTICS_NT, STATISTICS_TTL = "euproj-statistics.nt", "euproj-statistics.ttl"
 
 #: dataset → (dimensions, measures); a dimension is (property, kind of value)
 DATASETS: dict[str, tuple[tuple[tuple[str, str], ...], tuple[str, ...]]] = {
@@ -291,3 +295,15 @@ def write_statistics(lines: list[str], out_dir: Path, *, stem: str = "euproj-sta
         ox.serialize(ox.parse(text, format=ox.RdfFormat.N_TRIPLES), ttl, format=ox.RdfFormat.TURTLE,
                      prefixes={**PREFIXES, "qb": QB, "stat": STATS})
     return ttl_path, nt_path
+
+
+def require_statistics(store: ox.Store, query: str) -> None:
+    """Raise :class:`StatisticsError` when ``query`` reads the statistics graph (a
+    ``GRAPH <…/statistics>`` of ours) and ``store`` does not hold it (a release from before it)."""
+    for graph in sorted(set(_STATS_GRAPH.findall(query))):
+        if not any(True for _ in store.quads_for_pattern(None, None, None, ox.NamedNode(graph))):
+            raise StatisticsError(f"the store has no statistics graph <{graph}>, which this question reads: "
+                                  "build the release again and load it (the store holds an older release)")
+
+
+_STATS_GRAPH = re.compile(r"GRAPH\s*<([^>]*/statistics)>")

@@ -20,6 +20,8 @@ import pyoxigraph as ox
 
 from .errors import ConfigError, MissingDumpError, StoreError
 from .files import fresh_folder
+from .stats import STATISTICS_NT, graph_iri
+from .vocab import DATA
 
 __all__ = ["LoadResult", "load_store", "DEFAULT_STORE"]
 
@@ -57,7 +59,9 @@ def _other_graphs(store: Path, target: ox.NamedNode, kept: list[int]) -> Iterato
 
 def load_store(dump: Path | str, store: Path | str = DEFAULT_STORE, *, named: Sequence[Path | str] = (),
                graph: str | None = None) -> LoadResult:
-    """Load an N-Triples dump into the store at ``store`` (default graph), replacing what it held.
+    """Load an N-Triples dump into the store at ``store`` (default graph), replacing what it held;
+    without ``graph``, the statistics graph beside it (``euproj-statistics.nt``), if any, goes into
+    its named graph (with ``graph``, load it as its own: ``load --graph <statistics IRI>``).
 
     ``named`` are N-Quads files loaded into their named graphs beside it (the labels of the EU
     authority tables written by ``euproj-rdf import labels``). With ``graph`` (an IRI) the dump
@@ -77,6 +81,12 @@ def load_store(dump: Path | str, store: Path | str = DEFAULT_STORE, *, named: Se
         if not extra.is_file():
             raise StoreError(f"no graph file at '{extra}'")
         expected += _count_lines(extra)
+    # only a plain load of a dump brings the statistics written beside it
+    statistics: Path | None = dump.with_name(STATISTICS_NT)
+    if graph is not None or dump.name == STATISTICS_NT or not statistics.is_file():
+        statistics = None
+    if statistics is not None:
+        expected += _count_lines(statistics)
     with fresh_folder(store) as fresh:
         try:
             db = ox.Store(str(fresh))
@@ -86,6 +96,9 @@ def load_store(dump: Path | str, store: Path | str = DEFAULT_STORE, *, named: Se
             db.bulk_load(path=str(dump), format=ox.RdfFormat.N_TRIPLES, to_graph=target)
             for extra in map(Path, named):
                 db.bulk_load(path=str(extra), format=ox.RdfFormat.N_QUADS)
+            if statistics is not None:  # the statistics graph written beside the dump, as a named graph
+                db.bulk_load(path=str(statistics), format=ox.RdfFormat.N_TRIPLES,
+                             to_graph=ox.NamedNode(graph_iri(DATA)))
             db.optimize()
             held = len(db) - kept[0]
             db.flush()
