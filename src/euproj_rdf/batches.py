@@ -33,7 +33,8 @@ from .resources import used_concepts
 from .schema import Schema
 from .stats import Facts, Tally
 from .validation import ShaclResult, batch_store, validate_store
-from .vocab import RDF_TYPE
+from .derived import shortcut_lines
+from .vocab import COUNTRY, RDF_TYPE
 
 __all__ = ["BatchContext", "BatchResult", "BatchRunner", "run_batch", "tuned_collector"]
 
@@ -76,11 +77,14 @@ class BatchResult:
 
 
 class _MappedBatch:
-    """Records mapped but not yet validated: their lines, and what they refer to."""
+    """Records mapped but not yet validated: their lines (with the derived shortcuts of
+    :mod:`euproj_rdf.derived`), and what they refer to."""
 
-    def __init__(self, mapper: Mapper, locator: Locator):
+    def __init__(self, mapper: Mapper, locator: Locator, facts: Facts):
         self.mapper = mapper
         self.locator = locator
+        self.facts = facts
+        self._org = "<" + mapper.record_iri("organisation", "")
         self.records: set[tuple[str, str]] = set()
         self.refs: set[tuple[str, str]] = set()
         self.lines: list[str] = []
@@ -89,7 +93,15 @@ class _MappedBatch:
         key = (str(rec.type), str(rec.id))  # a checked record has both
         self.locator.add(self.mapper.record_iri(*key), rec)
         self.records.add(key)
-        self.lines.extend(self.mapper.map_record(data, self.refs))
+        lines = self.mapper.map_record(data, self.refs)
+        if key[0] == "project":
+            lines += shortcut_lines(f"<{self.mapper.record_iri(*key)}>", lines, self._countries)
+        self.lines.extend(lines)
+
+    def _countries(self, participant: str) -> tuple[str, ...]:
+        if not participant.startswith(self._org):
+            return ()
+        return tuple(COUNTRY + c for c in self.facts.countries.get(participant[len(self._org):-1], ()))
 
     def context(self) -> list[str]:
         """The type triples of the records referred to from other batches (sh:class needs them)."""
@@ -102,7 +114,7 @@ class _MappedBatch:
 
 def run_batch(ctx: BatchContext, items: list[Item], chunk: Path) -> BatchResult:
     """Check, map and validate one batch of records; spill its sorted lines to ``chunk``."""
-    batch = _MappedBatch(ctx.mapper, Locator(ctx.schema))
+    batch = _MappedBatch(ctx.mapper, Locator(ctx.schema), ctx.facts)
     problems: list[RecordProblem] = []
     syntax: list[RecordProblem] = []
     counts: Counter[str] = Counter()
