@@ -23,6 +23,7 @@ from typing import Any
 
 from .checks import RecordIndex, check_record
 from .csv_records import CsvMapping, CsvRow
+from .derived import shortcut_lines
 from .errors import RecordProblem, RecordSyntaxError
 from .export import MERGE_FAN_IN, merge_files, write_chunk
 from .locate import Locator
@@ -33,7 +34,6 @@ from .resources import used_concepts
 from .schema import Schema
 from .stats import Facts, Tally
 from .validation import ShaclResult, batch_store, validate_store
-from .derived import shortcut_lines
 from .vocab import COUNTRY, RDF_TYPE
 
 __all__ = ["BatchContext", "BatchResult", "BatchRunner", "run_batch", "tuned_collector"]

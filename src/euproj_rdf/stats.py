@@ -38,7 +38,6 @@ import pyoxigraph as ox
 
 from .errors import StatisticsError
 from .files import atomic_write
-
 from .ntriples import iri, lang_literal, typed_literal
 from .vocab import CONCEPT, COUNTRY, CURRENCY, PREFIXES, RDF_TYPE, RDFS, XSD
 
@@ -131,7 +130,7 @@ class Tally:
         prog, fund_keys = programme or NOT_STATED, sorted(funds) or [NOT_STATED]
         countries: set[str] = set()
         seen: set[str] = set()
-        for n, part in enumerate(data.get("participants") or []):
+        for part in data.get("participants") or []:
             org = part.get("organisation")
             if org is not None:
                 where, kind = facts.countries.get(org, ()), facts.kinds.get(org, NOT_STATED)
@@ -263,11 +262,11 @@ def cube_lines(tally: Tally, facts: Facts, *, base_iri: str) -> list[str]:
             obs = iri(f"{dataset}/{n}")
             out.append(f"{obs} {iri(RDF_TYPE)} {iri(QB + 'Observation')} .")
             out.append(f"{obs} {iri(QB + 'dataSet')} {iri(dataset)} .")
-            for (prop, kind), value in zip(dims, key):
+            for (prop, kind), value in zip(dims, key, strict=True):
                 if kind == "year" and value != NOT_STATED:
                     years.add(value)
                 out.append(f"{obs} {iri(STATS + prop)} {iri(_value_iri(kind, value, base_iri, stats))} .")
-            for prop, value in zip(measures, values):
+            for prop, value in zip(measures, values, strict=True):
                 datatype = XSD + ("decimal" if prop in _DECIMAL_MEASURES else "integer")
                 out.append(f"{obs} {iri(STATS + prop)} {typed_literal(_number(value), datatype)} .")
     not_stated = iri(f"{stats}/{NOT_STATED}")

@@ -133,7 +133,7 @@ def cube_violations(store: ox.Store, *, skip: tuple[str, ...] = ()) -> list[str]
             continue
         if name in _TEMPLATED:
             found = store.query(_P + _OWL + f"SELECT DISTINCT ?p WHERE {{ {_TEMPLATED[name]} }}")
-            queries = [ask.replace("$p", row["p"].value) for row in found]  # type: ignore[index,union-attr]
+            queries = [ask.replace("$p", row["p"].value) for row in found]  # type: ignore[union-attr]
         else:
             queries = [ask]
         if any(bool(store.query(_P + _OWL + q)) for q in queries):
