@@ -171,7 +171,7 @@ def test_load_puts_the_statistics_into_their_named_graph(seed_build, tmp_path):
     from euproj_rdf.store import load_store
 
     loaded = load_store(seed_build.ntriples, tmp_path / "store")
-    assert loaded.triples == len(lines(seed_build.ntriples)) + seed_build.statistics_triples
+    assert (loaded.triples, loaded.statistics) == (len(lines(seed_build.ntriples)), seed_build.statistics_triples)
     assert bool(run_query(ASK_CUBE, store=tmp_path / "store"))
 
 

@@ -31,7 +31,8 @@ DEFAULT_STORE = Path("dist/store")
 @dataclass(frozen=True)
 class LoadResult:
     store: Path
-    triples: int
+    triples: int  # of the dump, in the default graph
+    statistics: int = 0  # of the statistics graph, in its named graph
 
 
 def _count_lines(path: Path) -> int:
@@ -85,8 +86,7 @@ def load_store(dump: Path | str, store: Path | str = DEFAULT_STORE, *, named: Se
     statistics: Path | None = dump.with_name(STATISTICS_NT)
     if graph is not None or dump.name == STATISTICS_NT or not statistics.is_file():
         statistics = None
-    if statistics is not None:
-        expected += _count_lines(statistics)
+    in_statistics = _count_lines(statistics) if statistics is not None else 0
     with fresh_folder(store) as fresh:
         try:
             db = ox.Store(str(fresh))
@@ -105,6 +105,6 @@ def load_store(dump: Path | str, store: Path | str = DEFAULT_STORE, *, named: Se
             del db
         except (OSError, SyntaxError, ValueError) as exc:
             raise StoreError(f"cannot load '{dump}' into a new store: {exc}") from None
-        if held != expected:
-            raise StoreError(f"the new store holds {held} triples, the dump {expected}; the old store is kept")
-    return LoadResult(store, expected)
+        if held != expected + in_statistics:
+            raise StoreError(f"the new store holds {held} triples, the dump {expected + in_statistics}; the old store is kept")
+    return LoadResult(store, expected, in_statistics)
