@@ -37,7 +37,7 @@ from .resources import (
     resource,
 )
 from .schema import Schema
-from .stats import Facts, Tally, cube_lines, write_statistics
+from .stats import Facts, Tally, cube_lines, link_fields, write_statistics
 from .stats_check import VERIFY_UP_TO, verify_statistics
 from .validation import ValidationReport, load_shapes
 from .vocab import DATA
@@ -128,7 +128,8 @@ def build(
     """
     started = time.perf_counter()
     tick = progress or _no_progress
-    folder, schema, facts, tally = RecordFolder(records), default_schema(), Facts(), Tally()
+    folder, schema, tally = RecordFolder(records), default_schema(), Tally()
+    facts = Facts(links=link_fields(schema))
     index, problems = _index(folder, schema, facts)
     n_records = sum(len(v) for v in index.ids.values())
     result = BuildResult(report=ValidationReport(), fail_on=fail_on)

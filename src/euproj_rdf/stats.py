@@ -18,7 +18,9 @@ The datasets, each named ``<base>statistics/<name>``:
 - ``countries``: projects with a participant from a country, named organisations from it;
 - ``country-pairs``: projects with participants from both countries of a pair (A < B);
 - ``organisations``: projects and participations of every named organisation;
-- ``programmes`` / ``funds``: projects per programme / fund, as the catalogue counts them.
+- ``programmes`` / ``funds``: projects per programme / fund, as the catalogue counts them;
+- ``links``: records of each class, and how many of them link to a country, a NUTS region,
+  Wikidata or another identifier (``queries/link-coverage.rq``).
 
 A value a record does not state is ``<base>statistics/not-stated``; years are
 ``<base>statistics/year/NNNN``. Both are described in the statistics graph itself.
@@ -39,9 +41,9 @@ import pyoxigraph as ox
 from .errors import StatisticsError
 from .files import atomic_write
 from .ntriples import iri, lang_literal, typed_literal
-from .vocab import CONCEPT, COUNTRY, CURRENCY, PREFIXES, RDF_TYPE, RDFS, XSD
+from .vocab import CONCEPT, COUNTRY, CURRENCY, EP, PREFIXES, RDF_TYPE, RDFS, XSD
 
-__all__ = ["DATASETS", "Facts", "QB", "STATISTICS_NT", "STATISTICS_TTL", "STATS", "Tally", "cube_lines", "graph_iri", "require_statistics", "write_statistics"]
+__all__ = ["DATASETS", "Facts", "QB", "STATISTICS_NT", "STATISTICS_TTL", "STATS", "Tally", "cube_lines", "graph_iri", "link_fields", "require_statistics", "write_statistics"]
 
 QB = "http://purl.org/linked-data/cube#"
 #: the vocabulary of the cube's dimensions and measures
@@ -64,7 +66,16 @@ DATASETS: dict[str, tuple[tuple[tuple[str, str], ...], tuple[str, ...]]] = {
     "organisations": ((("organisation", "organisation"),), ("projects", "participations")),
     "programmes": ((("programme", "programme"),), ("projects",)),
     "funds": ((("fund", "fund"),), ("projects",)),
+    "links": ((("recordClass", "class"),), ("records", "withCountry", "withNuts", "withWikidata", "withOtherIds")),
 }
+#: the links queries/link-coverage.rq counts, by the predicates that state them
+LINK_GROUPS = {
+    "withCountry": ("country", "memberCountry", "coversCountry"),
+    "withNuts": ("nutsRegion", "coversRegion"),
+    "withWikidata": ("wikidataId",),
+    "withOtherIds": ("keepEuId", "kohesioId", "cordisProjectId", "pic", "corporateBodyCode", "euProgrammeCode"),
+}
+_LINKED_RECORDS = ("organisation", "programme", "fund", "project")
 _DECIMAL_MEASURES = frozenset({"totalBudget", "euContribution"})
 
 
@@ -80,6 +91,8 @@ class Facts:
     countries: dict[str, tuple[str, ...]] = field(default_factory=dict)  # organisation → countries
     kinds: dict[str, str] = field(default_factory=dict)  # organisation → kind
     funds: dict[str, tuple[str, ...]] = field(default_factory=dict)  # programme → funds
+    #: record type → its class and {field: link group} (see :func:`link_fields`)
+    links: dict[str, tuple[str, dict[str, str]]] = field(default_factory=dict)
 
     def watch(self, records: Iterable[Any]) -> Iterator[Any]:
         """Pass ``records`` through, noting the facts of organisations and programmes."""
@@ -117,10 +130,16 @@ class Tally:
     group_countries: set[str] = field(default_factory=set)  # countries with an unnamed group only
     programme_projects: Counter[str] = field(default_factory=Counter)
     fund_projects: Counter[str] = field(default_factory=Counter)
+    links: Counter[tuple[str, str]] = field(default_factory=Counter)  # (class, measure)
 
     def add(self, data: dict[str, Any], facts: Facts) -> None:
-        """Count one checked, normalised record (only projects count)."""
-        if data.get("type") != "project":
+        """Count one checked, normalised record."""
+        rtype = data.get("type")
+        if rtype in facts.links:
+            cls, fields = facts.links[rtype]
+            groups = {group for name, group in fields.items() if data.get(name) not in (None, [], "")}
+            self.links.update([(cls, "records")] + [(cls, g) for g in groups])
+        if rtype != "project":
             return
         programme = (data.get("programme") or {}).get("id")
         fundings = data.get("funding") or []
@@ -174,7 +193,7 @@ class Tally:
     def merge(self, other: Tally) -> None:
         """Add another batch's counts to these."""
         for name in ("cells", "projects", "country_projects", "pairs", "org_projects", "org_participations",
-                     "programme_projects", "fund_projects"):
+                     "programme_projects", "fund_projects", "links"):
             getattr(self, name).update(getattr(other, name))
         for key, row in other.funding.items():
             mine = self.funding.setdefault(key, [Decimal(0), 0, Decimal(0), 0, 0, 0])
@@ -195,7 +214,22 @@ class Tally:
             "organisations": sorted(((o,), (n, self.org_participations[o])) for o, n in self.org_projects.items()),
             "programmes": sorted(((p,), (n,)) for p, n in self.programme_projects.items()),
             "funds": sorted(((f,), (n,)) for f, n in self.fund_projects.items()),
+            "links": sorted(((c,), tuple(self.links[(c, m)] for m in DATASETS["links"][1]))
+                            for c in {c for c, _ in self.links}),
         }
+
+
+def link_fields(schema: Any) -> dict[str, tuple[str, dict[str, str]]]:
+    """For each record type the link dataset counts: its class and {field: link group}, from the
+    predicates the schema maps its fields to."""
+    group_of = {EP + p: g for g, preds in LINK_GROUPS.items() for p in preds}
+    out = {}
+    for rtype in _LINKED_RECORDS:
+        spec = schema.records[rtype]
+        fields = {f.name: group_of[pred] for f in spec.fields.values()
+                  for pred in (f.predicate, getattr(f, "link_predicate", None)) if pred in group_of}
+        out[rtype] = (spec.classes[0], fields)
+    return out
 
 
 def _value_iri(kind: str, value: str, base_iri: str, stats: str) -> str:
@@ -207,6 +241,8 @@ def _value_iri(kind: str, value: str, base_iri: str, stats: str) -> str:
         return COUNTRY + value
     if kind == "currency":
         return CURRENCY + value
+    if kind == "class":
+        return value
     if kind in ("role", "organisation-kind"):
         return f"{CONCEPT}{kind}/{value}"
     return f"{base_iri}{kind}/{value}"
