@@ -19,6 +19,7 @@ The datasets, each named ``<base>statistics/<name>``:
 - ``country-pairs``: projects with participants from both countries of a pair (A < B);
 - ``organisations``: projects and participations of every named organisation;
 - ``programmes`` / ``funds``: projects per programme / fund, as the catalogue counts them;
+- ``themes``: projects per theme;
 - ``links``: records of each class, and how many of them link to a country, a NUTS region,
   Wikidata or another identifier (``queries/link-coverage.rq``).
 
@@ -66,6 +67,7 @@ DATASETS: dict[str, tuple[tuple[tuple[str, str], ...], tuple[str, ...]]] = {
     "organisations": ((("organisation", "organisation"),), ("projects", "participations")),
     "programmes": ((("programme", "programme"),), ("projects",)),
     "funds": ((("fund", "fund"),), ("projects",)),
+    "themes": ((("theme", "theme"),), ("projects",)),
     "links": ((("recordClass", "class"),), ("records", "withCountry", "withNuts", "withWikidata", "withOtherIds")),
 }
 #: the links queries/link-coverage.rq counts, by the predicates that state them
@@ -131,6 +133,7 @@ class Tally:
     programme_projects: Counter[str] = field(default_factory=Counter)
     fund_projects: Counter[str] = field(default_factory=Counter)
     links: Counter[tuple[str, str]] = field(default_factory=Counter)  # (class, measure)
+    theme_projects: Counter[str] = field(default_factory=Counter)
 
     def add(self, data: dict[str, Any], facts: Facts) -> None:
         """Count one checked, normalised record."""
@@ -176,6 +179,7 @@ class Tally:
             self.projects[(prog, fund, year)] += 1
         self.programme_projects.update(programmes)
         self.fund_projects.update(funds)
+        self.theme_projects.update(set(data.get("themes") or ()))
         for f in fundings:
             self._fund(f, programme)
 
@@ -193,7 +197,7 @@ class Tally:
     def merge(self, other: Tally) -> None:
         """Add another batch's counts to these."""
         for name in ("cells", "projects", "country_projects", "pairs", "org_projects", "org_participations",
-                     "programme_projects", "fund_projects", "links"):
+                     "programme_projects", "fund_projects", "links", "theme_projects"):
             getattr(self, name).update(getattr(other, name))
         for key, row in other.funding.items():
             mine = self.funding.setdefault(key, [Decimal(0), 0, Decimal(0), 0, 0, 0])
@@ -214,6 +218,7 @@ class Tally:
             "organisations": sorted(((o,), (n, self.org_participations[o])) for o, n in self.org_projects.items()),
             "programmes": sorted(((p,), (n,)) for p, n in self.programme_projects.items()),
             "funds": sorted(((f,), (n,)) for f, n in self.fund_projects.items()),
+            "themes": sorted(((t,), (n,)) for t, n in self.theme_projects.items()),
             "links": sorted(((c,), tuple(self.links[(c, m)] for m in DATASETS["links"][1]))
                             for c in {c for c, _ in self.links}),
         }

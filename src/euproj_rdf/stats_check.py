@@ -162,6 +162,8 @@ _RECOUNTS: dict[str, tuple[str, str]] = {
       ?project a ep:Project ; ep:funding/ep:fund|ep:programme/ep:fund ?k } GROUP BY ?k""",
               "SELECT ?k ?n WHERE { GRAPH ?g { ?o stat:fund ?k ; stat:projects ?n "
               "FILTER NOT EXISTS { ?o stat:programme ?p } } }"),
+    "themes": ("""SELECT ?k (COUNT(DISTINCT ?project) AS ?n) WHERE { ?project a ep:Project ; ep:theme ?k } GROUP BY ?k""",
+               "SELECT ?k ?n WHERE { GRAPH ?g { ?o stat:theme ?k ; stat:projects ?n } }"),
     "links": ("""SELECT ?k ?n ?c ?u ?w ?x WHERE { { SELECT ?k (COUNT(DISTINCT ?thing) AS ?n)
       (COUNT(DISTINCT ?withCountry) AS ?c) (COUNT(DISTINCT ?withNuts) AS ?u)
       (COUNT(DISTINCT ?withWikidata) AS ?w) (COUNT(DISTINCT ?withOther) AS ?x) WHERE {
