@@ -188,3 +188,28 @@ def test_a_store_without_statistics_refuses_questions_that_need_them(seed_build,
     assert str(info.value) == (f"the store has no statistics graph <{STAT}>, which this question reads: "
                                "build the release again and load it (the store holds an older release)")
     assert info.value.exit_code == 1
+
+
+def test_serve_answers_a_question_on_the_statistics_only_from_a_store_that_has_them(seed_build, tmp_path):
+    import requests
+
+    from euproj_rdf.serve import Endpoint, ServerSettings
+    from euproj_rdf.store import load_store
+
+    old = tmp_path / "old"
+    old.mkdir()
+    (old / "euproj.nt").write_bytes(seed_build.ntriples.read_bytes())
+    answers = []
+    for dump in (seed_build.ntriples, old / "euproj.nt"):
+        store = tmp_path / f"store-{len(answers)}"
+        load_store(dump, store)
+        server = Endpoint(ServerSettings(store=store, workers=1), port=0).start()
+        try:
+            answers.append(requests.get(server.url + "/sparql", params={"query": ASK_CUBE}, timeout=60))
+        finally:
+            server.stop()
+    assert answers[0].status_code == 200 and answers[0].json()["boolean"] is True
+    assert answers[1].status_code == 409
+    assert answers[1].json()["error"]["message"] == (
+        f"the store has no statistics graph <{STAT}>, which this question reads: "
+        "build the release again and load it (the store holds an older release)")
