@@ -11,8 +11,8 @@ import pyoxigraph as ox
 import pytest
 
 from euproj_rdf.errors import StatisticsError
-from euproj_rdf.stats import QB, STATS
 from euproj_rdf.stats_check import INTEGRITY, NORMALISE, cube_violations, verify_statistics
+from euproj_rdf.vocab import QB, STATS
 
 BASE = "https://w3id.org/euproj/id/"
 STAT = BASE + "statistics"

@@ -24,7 +24,6 @@ import rdflib
 
 from .errors import ConfigError, DescriptionError
 from .files import fresh_folder, read_yaml
-from .stats import QB
 from .values import authority_language, parse_date
 from .vocab import (
     AUTHORITY,
@@ -44,6 +43,7 @@ from .vocab import (
     NUTS_CODE,
     NUTS_SCHEME,
     ONTOLOGY,
+    QB,
     RDF_TYPE,
     RDFS,
     SHAPES,

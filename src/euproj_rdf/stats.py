@@ -42,13 +42,10 @@ import pyoxigraph as ox
 from .errors import StatisticsError
 from .files import atomic_write
 from .ntriples import iri, lang_literal, typed_literal
-from .vocab import CONCEPT, COUNTRY, CURRENCY, EP, PREFIXES, RDF_TYPE, RDFS, XSD
+from .vocab import CONCEPT, COUNTRY, CURRENCY, EP, PREFIXES, QB, RDF, RDF_TYPE, RDFS, STATS, XSD
 
-__all__ = ["DATASETS", "Facts", "QB", "STATISTICS_NT", "STATISTICS_TTL", "STATS", "Tally", "cube_lines", "graph_iri", "link_fields", "require_statistics", "write_statistics"]
+__all__ = ["DATASETS", "Facts", "STATISTICS_NT", "STATISTICS_TTL", "Tally", "cube_lines", "graph_iri", "link_fields", "require_statistics", "write_statistics"]
 
-QB = "http://purl.org/linked-data/cube#"
-#: the vocabulary of the cube's dimensions and measures
-STATS = "https://w3id.org/euproj/statistics#"
 
 NOT_STATED = "not-stated"
 #: the statistics graph's files, beside the dump
@@ -285,7 +282,7 @@ def _properties() -> Iterator[str]:
         yield f"{iri(STATS + prop)} {iri(RDFS + 'range')} {iri(XSD + datatype)} ."
         yield f"{iri(STATS + prop)} {iri(RDFS + 'label')} {lang_literal(prop, 'en')} ."
     for prop in sorted(dims | measures):
-        yield f"{iri(STATS + prop)} {iri(RDF_TYPE)} {iri('http://www.w3.org/1999/02/22-rdf-syntax-ns#Property')} ."
+        yield f"{iri(STATS + prop)} {iri(RDF_TYPE)} {iri(RDF + 'Property')} ."
 
 
 def cube_lines(tally: Tally, facts: Facts, *, base_iri: str) -> list[str]:

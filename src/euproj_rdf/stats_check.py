@@ -19,18 +19,15 @@ from collections.abc import Iterable
 import pyoxigraph as ox
 
 from .errors import StatisticsError
-from .stats import QB, STATS, graph_iri
+from .stats import graph_iri
+from .vocab import EP, OWL, QB, RDFS, SKOS, STATS, XSD
 
 __all__ = ["INTEGRITY", "NORMALISE", "VERIFY_UP_TO", "cube_violations", "verify_statistics"]
 
 #: graphs up to this many triples are recounted by default at the end of a build
 VERIFY_UP_TO = 200_000
 
-_P = f"""PREFIX qb: <{QB}>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
-"""
+_P = f"PREFIX qb: <{QB}>\nPREFIX rdfs: <{RDFS}>\nPREFIX skos: <{SKOS}>\nPREFIX xsd: <{XSD}>\n"
 
 #: the normalisation the constraints assume: each component property as qb:componentProperty
 NORMALISE = _P + """INSERT { ?cs qb:componentProperty ?p . ?p a ?type }
@@ -122,7 +119,7 @@ INTEGRITY: dict[str, tuple[str, str]] = {
   FILTER NOT EXISTS { ?list qb:hierarchyRoot/(^<$p>)* ?v } }"""),
 }
 _TEMPLATED = {"IC-20": "?list qb:parentChildProperty ?p", "IC-21": "?list qb:parentChildProperty ?i . ?i owl:inverseOf ?p"}
-_OWL = "PREFIX owl: <http://www.w3.org/2002/07/owl#>\n"
+_OWL = f"PREFIX owl: <{OWL}>\n"
 
 
 def cube_violations(store: ox.Store, *, skip: tuple[str, ...] = ()) -> list[str]:
@@ -141,7 +138,7 @@ def cube_violations(store: ox.Store, *, skip: tuple[str, ...] = ()) -> list[str]
     return failed
 
 
-_EP = "PREFIX ep: <https://w3id.org/euproj/ontology#>\nPREFIX stat: <" + STATS + ">\n"
+_EP = f"PREFIX ep: <{EP}>\nPREFIX stat: <{STATS}>\n"
 
 #: dataset → (SPARQL counting on the graph, SPARQL reading the cube): rows of (key, count)
 _RECOUNTS: dict[str, tuple[str, str]] = {
