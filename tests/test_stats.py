@@ -137,7 +137,7 @@ def mutate(cube: list[str], old: str, new: str) -> list[str]:
 
 
 def test_a_count_that_does_not_match_fails(seed_build, cube):
-    country = next(line for line in cube if f"<{STATS}projects>" in line and "/countries/" in line)
+    country = next(line for line in cube if f"<{STATS}projects> \"" in line and "/countries/" in line)
     changed = mutate(cube, country, country.replace('"', '"9', 1))
     with pytest.raises(StatisticsError, match=r"^the statistics dataset 'countries' does not match the graph: "
                                               r"it states \[\('http://publications.europa.eu/resource/authority/country/"):

@@ -16,7 +16,7 @@ import os
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -155,13 +155,15 @@ def build(
         _refuse(folder, problems, syntax)
         result.report.results.sort()
         if result.conforms and out_dir is not None:
-            cube = cube_lines(tally, facts, base_iri=base_iri)
+            cube: Iterable[str] = cube_lines(tally, facts, base_iri=base_iri)
             if verify is True or (verify is None and produced <= VERIFY_UP_TO):
                 tick("verify", 0, None)
+                cube = list(cube)
                 verify_statistics(merge_sorted(chunks), cube, base_iri=base_iri)
             tick("write", 0, None)
             result.turtle, result.ntriples, result.triples = write_dump(chunks, Path(out_dir))
-            result.statistics, result.statistics_triples = write_statistics(cube, Path(out_dir)), len(cube)
+            ttl, nt, result.statistics_triples = write_statistics(cube, Path(out_dir))
+            result.statistics = (ttl, nt)
             result.written = True
         else:
             result.triples = sum(1 for _ in merge_sorted(chunks))

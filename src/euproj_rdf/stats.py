@@ -285,35 +285,35 @@ def _properties() -> Iterator[str]:
         yield f"{iri(STATS + prop)} {iri(RDF_TYPE)} {iri(RDF + 'Property')} ."
 
 
-def cube_lines(tally: Tally, facts: Facts, *, base_iri: str) -> list[str]:
-    """The statistics graph as N-Triples lines (without newlines), in a deterministic order."""
+def cube_lines(tally: Tally, facts: Facts, *, base_iri: str) -> Iterator[str]:
+    """The statistics graph as N-Triples lines (without newlines), in a deterministic order,
+    one at a time (a graph of a million triples is never held as lines)."""
     stats = graph_iri(base_iri)
-    out = list(_properties())
+    yield from _properties()
     years: set[str] = set()
     for name, observations in tally.observations(facts).items():
         dims, measures = DATASETS[name]
         dataset = f"{stats}/{name}"
-        out.append(f"{iri(dataset)} {iri(RDF_TYPE)} {iri(QB + 'DataSet')} .")
-        out.append(f"{iri(dataset)} {iri(QB + 'structure')} {iri(dataset + '/structure')} .")
-        out.extend(_structure(name, stats))
+        yield f"{iri(dataset)} {iri(RDF_TYPE)} {iri(QB + 'DataSet')} ."
+        yield f"{iri(dataset)} {iri(QB + 'structure')} {iri(dataset + '/structure')} ."
+        yield from _structure(name, stats)
         for n, (key, values) in enumerate(observations, 1):
             obs = iri(f"{dataset}/{n}")
-            out.append(f"{obs} {iri(RDF_TYPE)} {iri(QB + 'Observation')} .")
-            out.append(f"{obs} {iri(QB + 'dataSet')} {iri(dataset)} .")
+            yield f"{obs} {iri(RDF_TYPE)} {iri(QB + 'Observation')} ."
+            yield f"{obs} {iri(QB + 'dataSet')} {iri(dataset)} ."
             for (prop, kind), value in zip(dims, key, strict=True):
                 if kind == "year" and value != NOT_STATED:
                     years.add(value)
-                out.append(f"{obs} {iri(STATS + prop)} {iri(_value_iri(kind, value, base_iri, stats))} .")
+                yield f"{obs} {iri(STATS + prop)} {iri(_value_iri(kind, value, base_iri, stats))} ."
             for prop, value in zip(measures, values, strict=True):
                 datatype = XSD + ("decimal" if prop in _DECIMAL_MEASURES else "integer")
-                out.append(f"{obs} {iri(STATS + prop)} {typed_literal(_number(value), datatype)} .")
+                yield f"{obs} {iri(STATS + prop)} {typed_literal(_number(value), datatype)} ."
     not_stated = iri(f"{stats}/{NOT_STATED}")
-    out.append(f"{not_stated} {iri(RDF_TYPE)} {iri(RDFS + 'Resource')} .")
-    out.append(f"{not_stated} {iri(RDFS + 'label')} {lang_literal('not stated', 'en')} .")
+    yield f"{not_stated} {iri(RDF_TYPE)} {iri(RDFS + 'Resource')} ."
+    yield f"{not_stated} {iri(RDFS + 'label')} {lang_literal('not stated', 'en')} ."
     for year in sorted(years):
-        out.append(f"{iri(f'{stats}/year/{year}')} {iri(STATS + 'yearValue')} {typed_literal(year, XSD + 'integer')} .")
-        out.append(f"{iri(f'{stats}/year/{year}')} {iri(RDFS + 'label')} {lang_literal(year, 'en')} .")
-    return sorted(set(out))
+        yield f"{iri(f'{stats}/year/{year}')} {iri(STATS + 'yearValue')} {typed_literal(year, XSD + 'integer')} ."
+        yield f"{iri(f'{stats}/year/{year}')} {iri(RDFS + 'label')} {lang_literal(year, 'en')} ."
 
 
 def _number(value: Any) -> str:
@@ -323,15 +323,21 @@ def _number(value: Any) -> str:
     return str(int(value))
 
 
-def write_statistics(lines: list[str], out_dir: Path, *, stem: str = "euproj-statistics") -> tuple[Path, Path]:
-    """Write the statistics graph as ``<stem>.ttl`` and ``<stem>.nt`` (atomically); return both paths."""
+def write_statistics(lines: Iterable[str], out_dir: Path, *, stem: str = "euproj-statistics") -> tuple[Path, Path, int]:
+    """Write the statistics graph as ``<stem>.nt`` and ``<stem>.ttl`` (atomically, streamed);
+    return both paths and the triple count."""
     nt_path, ttl_path = out_dir / f"{stem}.nt", out_dir / f"{stem}.ttl"
-    text = "".join(line + "\n" for line in lines)
+    count = 0
     with atomic_write(nt_path) as nt, atomic_write(ttl_path, "wb") as ttl:
-        nt.write(text)
-        ox.serialize(ox.parse(text, format=ox.RdfFormat.N_TRIPLES), ttl, format=ox.RdfFormat.TURTLE,
-                     prefixes={**PREFIXES, "qb": QB, "stat": STATS})
-    return ttl_path, nt_path
+        for line in lines:
+            nt.write(line)
+            nt.write("\n")
+            count += 1
+        nt.flush()
+        with open(nt.name, "rb") as src:
+            ox.serialize(ox.parse(src, format=ox.RdfFormat.N_TRIPLES), ttl, format=ox.RdfFormat.TURTLE,
+                         prefixes={**PREFIXES, "qb": QB, "stat": STATS})
+    return ttl_path, nt_path, count
 
 
 def require_statistics(store: ox.Store, query: str) -> None:
