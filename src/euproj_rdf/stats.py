@@ -19,6 +19,7 @@ The datasets, each named ``<base>statistics/<name>``:
 - ``country-pairs``: projects with participants from both countries of a pair (A < B);
 - ``organisations``: projects and participations of every named organisation;
 - ``programmes`` / ``funds``: projects per programme / fund, as the catalogue counts them;
+- ``top-organisations``: the :data:`TOP` organisations with the most projects, ranked;
 - ``themes``: projects per theme;
 - ``links``: records of each class, and how many of them link to a country, a NUTS region,
   Wikidata or another identifier (``queries/link-coverage.rq``).
@@ -48,6 +49,8 @@ __all__ = ["DATASETS", "Facts", "STATISTICS_NT", "STATISTICS_TTL", "Tally", "cub
 
 
 NOT_STATED = "not-stated"
+#: how many organisations the ranked dataset ``top-organisations`` holds
+TOP = 1000
 #: the statistics graph's files, beside the dump
 STATISTICS_NT, STATISTICS_TTL = "euproj-statistics.nt", "euproj-statistics.ttl"
 
@@ -65,6 +68,7 @@ DATASETS: dict[str, tuple[tuple[tuple[str, str], ...], tuple[str, ...]]] = {
     "programmes": ((("programme", "programme"),), ("projects",)),
     "funds": ((("fund", "fund"),), ("projects",)),
     "themes": ((("theme", "theme"),), ("projects",)),
+    "top-organisations": ((("organisation", "organisation"),), ("projects", "rank")),
     "links": ((("recordClass", "class"),), ("records", "withCountry", "withNuts", "withWikidata", "withOtherIds")),
 }
 #: the links queries/link-coverage.rq counts, by the predicates that state them
@@ -215,6 +219,8 @@ class Tally:
             "organisations": sorted(((o,), (n, self.org_participations[o])) for o, n in self.org_projects.items()),
             "programmes": sorted(((p,), (n,)) for p, n in self.programme_projects.items()),
             "funds": sorted(((f,), (n,)) for f, n in self.fund_projects.items()),
+            "top-organisations": [((o,), (n, rank)) for rank, (o, n) in enumerate(
+                sorted(self.org_projects.items(), key=lambda on: (-on[1], on[0]))[:TOP], 1)],
             "themes": sorted(((t,), (n,)) for t, n in self.theme_projects.items()),
             "links": sorted(((c,), tuple(self.links[(c, m)] for m in DATASETS["links"][1]))
                             for c in {c for c, _ in self.links}),

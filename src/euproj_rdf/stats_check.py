@@ -150,7 +150,8 @@ _RECOUNTS: dict[str, tuple[str, str]] = {
       GROUP BY ?k ?k2""", "SELECT ?k ?k2 ?n WHERE { GRAPH ?g { ?o stat:countryA ?k ; stat:countryB ?k2 ; stat:projects ?n } }"),
     "organisations": ("""SELECT ?k (COUNT(DISTINCT ?project) AS ?n) WHERE {
       ?project a ep:Project ; ep:participation/ep:participant ?k . ?k a ep:Organisation } GROUP BY ?k""",
-                      "SELECT ?k ?n WHERE { GRAPH ?g { ?o stat:organisation ?k ; stat:projects ?n } }"),
+                      "SELECT ?k ?n WHERE { GRAPH ?g { ?o stat:organisation ?k ; stat:projects ?n "
+                      "FILTER NOT EXISTS { ?o stat:rank ?r } } }"),
     "programmes": ("""SELECT ?k (COUNT(DISTINCT ?project) AS ?n) WHERE {
       ?project a ep:Project ; ep:programme|ep:funding/ep:programme ?k } GROUP BY ?k""",
                    "SELECT ?k ?n WHERE { GRAPH ?g { ?o qb:dataSet ?ds ; stat:programme ?k ; stat:projects ?n "
