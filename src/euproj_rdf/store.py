@@ -83,9 +83,9 @@ def load_store(dump: Path | str, store: Path | str = DEFAULT_STORE, *, named: Se
             raise StoreError(f"no graph file at '{extra}'")
         expected += _count_lines(extra)
     # only a plain load of a dump brings the statistics written beside it
-    statistics: Path | None = dump.with_name(STATISTICS_NT)
-    if graph is not None or dump.name == STATISTICS_NT or not statistics.is_file():
-        statistics = None
+    beside = dump.with_name(STATISTICS_NT)
+    plain = graph is None and dump.name != STATISTICS_NT and beside.is_file()
+    statistics = beside if plain else None
     in_statistics = _count_lines(statistics) if statistics is not None else 0
     with fresh_folder(store) as fresh:
         try:
