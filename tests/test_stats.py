@@ -56,7 +56,7 @@ def test_seed_cube_passes_integrity_constraint(seed_violations, name):
 def test_every_dataset_has_a_structure_and_observations(cube_store):
     rows = list(cube_store.query(f"""PREFIX qb: <{QB}>
         SELECT ?ds (COUNT(?o) AS ?n) WHERE {{ ?ds a qb:DataSet . ?o qb:dataSet ?ds }} GROUP BY ?ds"""))
-    assert len(rows) == 11 and all(int(r["n"].value) > 0 for r in rows)
+    assert len(rows) == 10 and all(int(r["n"].value) > 0 for r in rows)
 
 
 BROKEN = {

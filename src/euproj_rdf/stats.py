@@ -21,8 +21,8 @@ The datasets, each named ``<base>statistics/<name>``:
 - ``programmes`` / ``funds``: projects per programme / fund, as the catalogue counts them;
 - ``top-organisations``: the :data:`TOP` organisations with the most projects, ranked;
 - ``themes``: projects per theme;
-- ``links``: records of each class, and how many of them link to a country, a NUTS region,
-  Wikidata or another identifier (``queries/link-coverage.rq``).
+- (links are not counted here: records of other types, such as an import's facts, state
+  identifiers of the same organisation, so a count per record would not be the graph's.)
 
 A value a record does not state is ``<base>statistics/not-stated``; years are
 ``<base>statistics/year/NNNN``. Both are described in the statistics graph itself.
@@ -69,7 +69,6 @@ DATASETS: dict[str, tuple[tuple[tuple[str, str], ...], tuple[str, ...]]] = {
     "funds": ((("fund", "fund"),), ("projects",)),
     "themes": ((("theme", "theme"),), ("projects",)),
     "top-organisations": ((("organisation", "organisation"),), ("projects", "rank")),
-    "links": ((("recordClass", "class"),), ("records", "withCountry", "withNuts", "withWikidata", "withOtherIds")),
 }
 #: the links queries/link-coverage.rq counts, by the predicates that state them
 LINK_GROUPS = {
@@ -139,10 +138,6 @@ class Tally:
     def add(self, data: dict[str, Any], facts: Facts) -> None:
         """Count one checked, normalised record."""
         rtype = data.get("type")
-        if rtype in facts.links:
-            cls, fields = facts.links[rtype]
-            groups = {group for name, group in fields.items() if data.get(name) not in (None, [], "")}
-            self.links.update([(cls, "records")] + [(cls, g) for g in groups])
         if rtype != "project":
             return
         programme = (data.get("programme") or {}).get("id")
@@ -222,8 +217,6 @@ class Tally:
             "top-organisations": [((o,), (n, rank)) for rank, (o, n) in enumerate(
                 sorted(self.org_projects.items(), key=lambda on: (-on[1], on[0]))[:TOP], 1)],
             "themes": sorted(((t,), (n,)) for t, n in self.theme_projects.items()),
-            "links": sorted(((c,), tuple(self.links[(c, m)] for m in DATASETS["links"][1]))
-                            for c in {c for c, _ in self.links}),
         }
 
 
