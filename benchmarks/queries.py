@@ -2,7 +2,10 @@
 
 Builds a graph (the seed records, or N synthetic projects), loads it into the embedded store,
 starts the server on a loopback port and asks every catalogue query R times over HTTP (POST,
-SPARQL JSON results), one client at a time. Prints p50/p95 per query and over all queries.
+SPARQL JSON results), one client at a time. Side by side, in the same run, Virtuoso 7.2 (Debian's
+package, see benchmarks/virtuoso.py) is bulk-loaded with the same N-Triples (the dump in one
+graph, the statistics in theirs) and asked the same questions. Prints load time and disk of both
+stores, then p50/p95 per query for both and the ratio of the p95s.
 
     python -m benchmarks.queries                      # the seed records
     python -m benchmarks.queries --projects 100000    # a synthetic graph of 100 000 projects
@@ -24,17 +27,59 @@ from pathlib import Path
 import requests
 
 from benchmarks.synthetic import write_csv
+from benchmarks.virtuoso import Virtuoso
 from euproj_rdf import build, load_store
 from euproj_rdf.resources import query_catalogue
 from euproj_rdf.serve import Endpoint, ServerSettings
+from euproj_rdf.stats import STATISTICS_NT, graph_iri
+from euproj_rdf.vocab import DATA
 
 ROOT = Path(__file__).resolve().parents[1]
+#: the graph Virtuoso holds the dump in (its default graph is the union of all graphs)
+GRAPH = "https://w3id.org/euproj/graph"
 
 
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     k = max(0, min(len(ordered) - 1, round(q * (len(ordered) - 1))))
     return ordered[k]
+
+
+def _disk(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+def _ask(session: requests.Session, url: str, text: str, *, form: bool, timeout: float) -> tuple[float, int, str]:
+    """One request: (milliseconds, rows, error message or "")."""
+    accept = {"Accept": "application/sparql-results+json"}
+    start = time.perf_counter()
+    if form:  # Virtuoso: the SPARQL protocol's form-encoded POST
+        resp = session.post(url, data={"query": text}, headers=accept, timeout=timeout)
+    else:
+        resp = session.post(url, data=text.encode(), timeout=timeout,
+                            headers={**accept, "Content-Type": "application/sparql-query"})
+    ms = (time.perf_counter() - start) * 1000
+    if resp.status_code != 200:
+        try:
+            message = resp.json()["error"]["message"]
+        except ValueError:
+            message = resp.text.strip().splitlines()[0][:60] if resp.text.strip() else str(resp.status_code)
+        return ms, 0, message
+    return ms, len(resp.json()["results"]["bindings"]), ""
+
+
+def _series(session, url, text, *, form, repeat, timeout) -> tuple[list[float], int, str]:
+    times: list[float] = []
+    rows = 0
+    for _ in range(repeat):
+        try:
+            ms, rows, error = _ask(session, url, text, form=form, timeout=timeout)
+        except requests.RequestException as exc:
+            return times, rows, f"no answer ({type(exc).__name__})"
+        if error:
+            return times, rows, error
+        times.append(ms)
+    return times, rows, ""
 
 
 def main() -> None:
@@ -44,11 +89,14 @@ def main() -> None:
     ap.add_argument("--timeout", type=float, default=60.0, help="the server's time limit per query (s)")
     ap.add_argument("--workdir", type=Path, help="keep the built graph and store here, and reuse them next time")
     ap.add_argument("--only", nargs="*", help="run only these catalogue queries (file names without .rq)")
+    ap.add_argument("--no-virtuoso", dest="virtuoso", action="store_false",
+                    help="do not run Virtuoso side by side")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         tmp = args.workdir or Path(scratch)
         if (tmp / "store").is_dir():
             print(f"reusing the store in {tmp}")
+            dump = tmp / "dist" / "euproj.nt"
         else:
             t0 = time.perf_counter()
             if args.projects:
@@ -57,40 +105,56 @@ def main() -> None:
             else:
                 result = build(ROOT / "records", tmp / "dist")
             t1 = time.perf_counter()
-            load_store(result.ntriples, tmp / "store")
+            loaded = load_store(result.ntriples, tmp / "store")
             t2 = time.perf_counter()
             what = "seed records" if not args.projects else f"{args.projects} synthetic projects"
-            print(f"graph: {result.triples} triples ({what}); build {t1 - t0:.1f} s, store load {t2 - t1:.1f} s")
+            print(f"graph: {result.triples} triples + {result.statistics_triples} statistics ({what}); "
+                  f"build {t1 - t0:.1f} s")
+            print(f"ours: store load {t2 - t1:.1f} s ({loaded.triples} triples), disk {_disk(tmp / 'store') / 2**20:.0f} MB")
+            dump = result.ntriples
+        peer = None
+        if args.virtuoso:
+            peer = Virtuoso(tmp / "virtuoso").start(timeout_s=int(args.timeout))
+            t = time.perf_counter()
+            peer.bulk_load({dump: GRAPH, dump.with_name(STATISTICS_NT): graph_iri(DATA)})
+            print(f"Virtuoso 7.2: bulk load {time.perf_counter() - t:.1f} s, disk {peer.disk() / 2**20:.0f} MB")
         server = Endpoint(ServerSettings(store=tmp / "store", timeout=args.timeout, max_results=10**7), port=0).start()
         url = server.url + "/sparql"
         session = requests.Session()
-        headers = {"Content-Type": "application/sparql-query", "Accept": "application/sparql-results+json"}
         everything: list[float] = []
-        print(f"{'query':45} {'rows':>7} {'p50 ms':>9} {'p95 ms':>9}")
+        print(f"{'query':45} {'rows':>6} {'p50 ms':>8} {'p95 ms':>8} | {'Virtuoso p50':>12} {'p95':>8} {'rows':>6}"
+              f" | {'p95 ratio':>9}")
         try:
             for q in query_catalogue():
                 if args.only and q["name"] not in args.only:
                     continue
+                text = q["text"]
                 if args.projects:
                     # the synthetic graph has no Region Skåne: ask about its busiest partner instead
-                    q = {**q, "text": q["text"].replace("organisation:region-skane", "organisation:org-0")}
-                times, rows = [], 0
-                for _ in range(args.repeat):
-                    start = time.perf_counter()
-                    resp = session.post(url, data=q["text"].encode(), headers=headers, timeout=args.timeout + 10)
-                    if resp.status_code != 200:
-                        print(f"{q['name']:45} {'':>7} {resp.json()['error']['message']}")
-                        break
-                    times.append((time.perf_counter() - start) * 1000)
-                    rows = len(resp.json()["results"]["bindings"])
-                else:
-                    everything += times
-                    print(f"{q['name']:45} {rows:>7} {percentile(times, .5):>9.1f} {percentile(times, .95):>9.1f}",
-                          flush=True)
-            print(f"{'all queries':45} {'':>7} {percentile(everything, .5):>9.1f} {percentile(everything, .95):>9.1f}")
-            print(f"(mean {statistics.fmean(everything):.1f} ms over {len(everything)} requests)")
+                    text = text.replace("organisation:region-skane", "organisation:org-0")
+                times, rows, error = _series(session, url, text, form=False, repeat=args.repeat,
+                                             timeout=args.timeout + 10)
+                ours = (f"{rows:>6} {percentile(times, .5):>8.1f} {percentile(times, .95):>8.1f}" if not error
+                        else f"{error[:24]:>24}")
+                everything += times
+                theirs, ratio = "", ""
+                if peer is not None:
+                    vt, vrows, verror = _series(session, peer.url, text, form=True, repeat=args.repeat,
+                                                timeout=args.timeout + 10)
+                    theirs = (f"{percentile(vt, .5):>12.1f} {percentile(vt, .95):>8.1f} {vrows:>6}" if not verror
+                              else f"{verror[:28]:>28}")
+                    if not error and not verror:
+                        ratio = f"{percentile(vt, .95) / percentile(times, .95):>8.1f}x"
+                print(f"{q['name']:45} {ours} | {theirs} | {ratio}", flush=True)
+            if everything:
+                print(f"{'all queries (ours)':45} {'':>6} {percentile(everything, .5):>8.1f} "
+                      f"{percentile(everything, .95):>8.1f}")
+                print(f"(mean {statistics.fmean(everything):.1f} ms over {len(everything)} requests; "
+                      "p95 ratio: Virtuoso's p95 over ours, above 1 means ours is faster)")
         finally:
             server.stop()
+            if peer is not None:
+                peer.stop()
 
 
 if __name__ == "__main__":

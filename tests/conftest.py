@@ -39,6 +39,8 @@ def seed_store(seed_build):
     """The built seed graph in an in-memory pyoxigraph store, for SPARQL assertions."""
     store = ox.Store()
     store.bulk_load(path=str(seed_build.ntriples), format=ox.RdfFormat.N_TRIPLES)
+    store.bulk_load(path=str(seed_build.statistics[1]), format=ox.RdfFormat.N_TRIPLES,
+                    to_graph=ox.NamedNode("https://w3id.org/euproj/id/statistics"))  # as `load` does
     return store
 
 

@@ -90,12 +90,15 @@ def oxigraph_with(location: Path, *files: Path) -> Iterator[OxigraphServer]:
         srv.stop()
 
 
-def select(url: str, query: str, *, auth=None, default_graph: str | None = None) -> dict:
+def select(url: str, query: str, *, auth=None, default_graph: str | None = None,
+           named_graph: str | None = None) -> dict:
     """The SPARQL JSON results of ``query`` at the query endpoint ``url`` (over the graph
-    ``default_graph`` as the default graph, when given)."""
+    ``default_graph`` as the default graph, and ``named_graph`` as its one named graph, when given)."""
     params = {"query": query}
     if default_graph is not None:
         params["default-graph-uri"] = default_graph
+    if named_graph is not None:
+        params["named-graph-uri"] = named_graph
     resp = requests.post(url, data=params, auth=auth, timeout=120,
                          headers={"Accept": "application/sparql-results+json"})
     resp.raise_for_status()

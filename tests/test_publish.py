@@ -40,8 +40,20 @@ def description(release):
     return rdflib.Graph().parse(release.folder / "description.ttl")
 
 
-def test_release_holds_the_three_dumps_and_the_description(release):
-    assert sorted(release.files) == ["description.ttl", "euproj.jsonld", "euproj.nt.gz", "euproj.ttl"]
+def test_release_holds_the_three_dumps_the_statistics_and_the_description(release):
+    assert sorted(release.files) == ["description.ttl", "euproj-statistics.nt", "euproj-statistics.ttl",
+                                     "euproj.jsonld", "euproj.nt.gz", "euproj.ttl"]
+
+
+def test_statistics_are_a_distribution_and_a_void_subset(release, description):
+    qb = rdflib.URIRef("http://purl.org/linked-data/cube#")
+    for name in ("euproj-statistics.ttl", "euproj-statistics.nt"):
+        dist = rdflib.URIRef(f"https://w3id.org/euproj/dataset/distribution/{name}")
+        assert (DATASET, DCAT.distribution, dist) in description
+        assert (dist, DCT.conformsTo, qb) in description
+    subset = rdflib.URIRef("https://w3id.org/euproj/dataset/statistics")
+    assert (DATASET, VOID.subset, subset) in description
+    assert (subset, VOID.vocabulary, qb) in description
 
 
 def test_dumps_are_the_same_graph(release, seed_build):
@@ -55,7 +67,7 @@ def test_dumps_are_the_same_graph(release, seed_build):
 
 def test_each_distribution_has_its_true_size_checksum_and_media_type(release, description):
     dists = list(description.objects(DATASET, DCAT.distribution))
-    assert len(dists) == 3
+    assert len(dists) == 5
     for dist in dists:
         url = str(description.value(dist, DCAT.downloadURL))
         path = release.folder / url.rsplit("/", 1)[1]
@@ -108,7 +120,8 @@ def test_every_link_target_has_a_linkset_with_its_count(description, seed_build)
     store = ox.Store()
     store.bulk_load(path=str(seed_build.ntriples), format=ox.RdfFormat.N_TRIPLES)
     found = {(str(description.value(ls, VOID.linkPredicate)), str(description.value(ls, VOID.objectsTarget))):
-             int(description.value(ls, VOID.triples)) for ls in description.objects(DATASET, VOID.subset)}
+             int(description.value(ls, VOID.triples)) for ls in description.objects(DATASET, VOID.subset)
+             if (ls, rdflib.RDF.type, VOID.Linkset) in description}
 
     def count(pred, prefix):
         return int(next(iter(store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s <{pred}> ?o "

@@ -25,6 +25,7 @@ from typing import Any
 
 from .checks import RecordIndex, check_record
 from .csv_records import CsvMapping, CsvRow
+from .derived import shortcut_lines
 from .errors import RecordProblem, RecordSyntaxError
 from .export import MERGE_FAN_IN, merge_files, write_chunk
 from .locate import Locator
@@ -35,8 +36,9 @@ from .profile import Profile
 from .record import Record
 from .resources import used_concepts
 from .schema import Schema
+from .stats import Facts, Tally
 from .validation import ShaclResult, batch_store, validate_store
-from .vocab import RDF_TYPE
+from .vocab import COUNTRY, RDF_TYPE
 
 __all__ = ["BatchContext", "BatchResult", "BatchRunner", "run_batch", "tuned_collector"]
 
@@ -59,6 +61,7 @@ class BatchContext:
     workdir: Path
     #: concepts of concepts-import.ttl → their lines: in every batch's validation, in the dump when used
     extra_concepts: dict[str, list[str]] = field(default_factory=dict)
+    facts: Facts = field(default_factory=Facts)
 
 
 @dataclass
@@ -75,14 +78,18 @@ class BatchResult:
     syntax: list[RecordProblem] = field(default_factory=list)  # rows of CSV that could not be read
     extras: frozenset[str] = frozenset()  # concepts of concepts-import.ttl the batch uses
     privacy: list[RecordProblem] = field(default_factory=list)  # personal data in free text
+    tally: Tally = field(default_factory=Tally)  # the batch's statistics
 
 
 class _MappedBatch:
-    """Records mapped but not yet validated: their lines, and what they refer to."""
+    """Records mapped but not yet validated: their lines (with the derived shortcuts of
+    :mod:`euproj_rdf.derived`), and what they refer to."""
 
-    def __init__(self, mapper: Mapper, locator: Locator):
+    def __init__(self, mapper: Mapper, locator: Locator, facts: Facts):
         self.mapper = mapper
         self.locator = locator
+        self.facts = facts
+        self._org = "<" + mapper.record_iri("organisation", "")
         self.records: set[tuple[str, str]] = set()
         self.refs: set[tuple[str, str]] = set()
         self.lines: list[str] = []
@@ -91,7 +98,15 @@ class _MappedBatch:
         key = (str(rec.type), str(rec.id))  # a checked record has both
         self.locator.add(self.mapper.record_iri(*key), rec)
         self.records.add(key)
-        self.lines.extend(self.mapper.map_record(data, self.refs))
+        lines = self.mapper.map_record(data, self.refs)
+        if key[0] == "project":
+            lines += shortcut_lines(f"<{self.mapper.record_iri(*key)}>", lines, self._countries)
+        self.lines.extend(lines)
+
+    def _countries(self, participant: str) -> tuple[str, ...]:
+        if not participant.startswith(self._org):
+            return ()
+        return tuple(COUNTRY + c for c in self.facts.countries.get(participant[len(self._org):-1], ()))
 
     def context(self) -> list[str]:
         """The type triples of the records referred to from other batches (sh:class needs them)."""
@@ -104,11 +119,12 @@ class _MappedBatch:
 
 def run_batch(ctx: BatchContext, items: list[Item], chunk: Path) -> BatchResult:
     """Check, map and validate one batch of records; spill its sorted lines to ``chunk``."""
-    batch = _MappedBatch(ctx.mapper, Locator(ctx.schema))
+    batch = _MappedBatch(ctx.mapper, Locator(ctx.schema), ctx.facts)
     problems: list[RecordProblem] = []
     syntax: list[RecordProblem] = []
     counts: Counter[str] = Counter()
     personal: list[RecordProblem] = []
+    tally = Tally()
     for item in items:
         try:
             rec = item.record(ctx.layouts) if isinstance(item, CsvRow) else item
@@ -121,6 +137,7 @@ def run_batch(ctx: BatchContext, items: list[Item], chunk: Path) -> BatchResult:
             continue
         counts[data["type"]] += 1
         personal.extend(scan_record(rec, ctx.schema))
+        tally.add(data, ctx.facts)
         if not problems and not syntax:
             batch.add(rec, data)
     if problems or syntax:
@@ -137,7 +154,7 @@ def run_batch(ctx: BatchContext, items: list[Item], chunk: Path) -> BatchResult:
     write_chunk(lines, chunk)
     return BatchResult(chunk, results, [], counts, len(lines), len(items),
                        extras=used_concepts(lines, ctx.extra_concepts) if ctx.extra_concepts else frozenset(),
-                       privacy=personal)
+                       privacy=personal, tally=tally)
 
 
 def weight(item: Item) -> int:

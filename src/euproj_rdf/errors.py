@@ -21,6 +21,7 @@ __all__ = [
     "QueryError",
     "DescriptionError",
     "OutputError",
+    "StatisticsError",
 ]
 
 
@@ -131,3 +132,9 @@ class OutputError(EuprojError):
     """An output location is not ours to replace, or cannot be written; nothing was written."""
 
     exit_code = 2
+
+
+class StatisticsError(EuprojError):
+    """The statistics cube does not match the graph, or a store lacks it; nothing was written."""
+
+    exit_code = 1

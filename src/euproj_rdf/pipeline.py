@@ -16,11 +16,11 @@ import os
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .batches import BatchContext, BatchRunner, tuned_collector
+from .batches import BatchContext, BatchResult, BatchRunner, tuned_collector
 from .checks import RecordIndex, index_records
 from .errors import RecordError, RecordProblem, RecordSyntaxError
 from .export import merge_sorted, write_dump
@@ -39,6 +39,8 @@ from .resources import (
     resource,
 )
 from .schema import Schema
+from .stats import Facts, Tally, cube_lines, link_fields, write_statistics
+from .stats_check import VERIFY_UP_TO, verify_statistics
 from .validation import ValidationReport, load_shapes
 from .vocab import DATA
 
@@ -67,6 +69,8 @@ class BuildResult:
     written: bool = False
     turtle: Path | None = None
     ntriples: Path | None = None
+    statistics: tuple[Path, Path] | None = None  # the statistics graph: Turtle, N-Triples
+    statistics_triples: int = 0
     seconds: float = 0.0
     fail_on: str = "violation"
     privacy: list[RecordProblem] = field(default_factory=list)  # personal data found in free text (warnings)
@@ -81,12 +85,13 @@ def _no_progress(stage: str, done: int, total: int | None) -> None:
     """A progress callback that shows nothing."""
 
 
-def _index(folder: RecordFolder, schema: Schema) -> tuple[RecordIndex, list[RecordProblem]]:
-    """Pass 1: every id (and the acyclic references), so references are checked in one pass."""
+def _index(folder: RecordFolder, schema: Schema, facts: Facts) -> tuple[RecordIndex, list[RecordProblem]]:
+    """Pass 1: every id (and the acyclic references), so references are checked in one pass;
+    ``facts`` notes what the statistics need of organisations and programmes."""
     index = RecordIndex()
-    fields = frozenset({"id"} | {f.name for spec in schema.records.values()
-                                 for f in spec.fields.values() if f.acyclic})
-    return index, index_records(folder.records(fields=fields), index, schema)
+    fields = frozenset({"id"} | Facts.FIELDS | {f.name for spec in schema.records.values()
+                                                for f in spec.fields.values() if f.acyclic})
+    return index, index_records(facts.watch(folder.records(fields=fields)), index, schema)
 
 
 def _refuse(folder: RecordFolder, problems: list[RecordProblem], syntax: list[RecordProblem]) -> None:
@@ -108,23 +113,21 @@ def build(
     validate: bool = True,
     workers: int | None = None,
     profile: BuildProfile | str = BuildProfile.base,
-    fail_on: str = "violation",
-    force: bool = False,
-    strict_privacy: bool = False,
+    fail_on: str = "violation", force: bool = False, strict_privacy: bool = False, verify: bool | None = None,
 ) -> BuildResult:
     """Check, map and validate the records; write ``euproj.ttl`` and ``euproj.nt`` into ``out_dir``.
 
     Batches of about ``batch_triples`` triples go to ``workers`` processes (default: one per
     core; 1 runs everything here). ``profile="aligned"`` also writes the EURIO, schema.org and
     W3C ORG terms of ``ontology/alignment.ttl`` (:mod:`euproj_rdf.profile`). ``validate=False``
-    skips SHACL (records are still checked): for benchmarks, never for a published dump. With
-    ``out_dir=None`` nothing is written (``euproj-rdf validate``). Raises :class:`RecordError`
-    listing every record problem; the result's ``written`` says whether the dump was written.
-
-    ``out_dir`` must be a new folder, an empty one, or one a build wrote (its ``.euproj-dump``
-    marker); ``force=True`` writes into another folder anyway (:mod:`euproj_rdf.outputs`). Free
-    text is scanned for personal data (:mod:`euproj_rdf.privacy`): the hits are warnings in
-    ``result.privacy``, or a :class:`RecordError` with ``strict_privacy``.
+    skips SHACL (records are still checked): for benchmarks, never for a published dump. The
+    statistics graph (:mod:`euproj_rdf.stats`) is written beside the dump; ``verify`` recounts it
+    with SPARQL (default: graphs of at most ``VERIFY_UP_TO`` triples; a mismatch raises
+    :class:`~euproj_rdf.errors.StatisticsError`). ``out_dir=None`` writes nothing; ``out_dir``
+    must be new, empty or a build's (``force=True``: any, :mod:`euproj_rdf.outputs`). Raises
+    :class:`RecordError` listing every record problem (and personal data in free text with
+    ``strict_privacy``; else warnings in ``result.privacy``); ``result.written`` says whether
+    the dump was written.
     """
     started = time.perf_counter()
     base_iri = absolute_iri(base_iri, "--base-iri", base=True)
@@ -132,43 +135,69 @@ def build(
         check_output(Path(out_dir), "dump", force=force)
     tick = progress or _no_progress
     folder, schema = RecordFolder(records), default_schema()
-    index, problems = _index(folder, schema)
-    n_records = sum(len(v) for v in index.ids.values())
+    facts = Facts(links=link_fields(schema))
+    index, problems = _index(folder, schema, facts)
     result = BuildResult(report=ValidationReport(), fail_on=fail_on)
-    syntax: list[RecordProblem] = []
-    personal: list[RecordProblem] = []
     where = Path(out_dir) if out_dir is not None else Path(tempfile.gettempdir())
     with writing(where), scratch(where) as work, tuned_collector():
-        ctx = BatchContext(
-            schema, index, concept_notations(), compile_mapping(schema, base_iri=base_iri,
-                                                                include_personal_data=include_personal_data),
-            load_shapes(resource(SHAPES_FILE)), load_profile(getattr(profile, "value", profile), resource(ALIGNMENT_FILE)),
-            folder.layouts, concept_lines(), validate, Path(work), extra_concept_lines())
-        done = 0
+        ctx = BatchContext(schema, index, concept_notations(), compile_mapping(
+            schema, base_iri=base_iri, include_personal_data=include_personal_data), load_shapes(resource(SHAPES_FILE)),
+            load_profile(getattr(profile, "value", profile), resource(ALIGNMENT_FILE)),
+            folder.layouts, concept_lines(), validate, Path(work), extra_concept_lines(), facts)
         with BatchRunner(ctx, workers=max(1, workers if workers is not None else os.cpu_count() or 1), batch_triples=batch_triples) as runner:
+            runs = _Runs(problems, total=sum(len(v) for v in index.ids.values()))
             for res in runner.run(folder.items()):
-                problems += res.problems
-                syntax += res.syntax
-                result.records.update(res.counts)
-                result.report.results.extend(res.results)
-                personal += res.privacy
-                done += res.records
-                tick("build", done, n_records)
+                runs.add(res, result, tick)
             chunks = runner.chunks()
-        _refuse(folder, problems, syntax)
-        result.privacy = sorted(personal)
-        if strict_privacy and personal:
-            raise RecordError(personal)
+        _refuse(folder, runs.problems, runs.syntax)
+        result.privacy = sorted(runs.personal)
+        if strict_privacy and runs.personal:
+            raise RecordError(runs.personal)
         result.report.results.sort()
         if result.conforms and out_dir is not None:
-            tick("write", 0, None)
-            result.turtle, result.ntriples, result.triples = write_dump(chunks, Path(out_dir))
-            mark(Path(out_dir), "dump")
-            result.written = True
+            _write(result, chunks, Path(out_dir), cube_lines(runs.tally, facts, base_iri=base_iri), base_iri=base_iri,
+                   verify=verify if verify is not None else runs.produced <= VERIFY_UP_TO, tick=tick)
         else:
             result.triples = sum(1 for _ in merge_sorted(chunks))
     result.seconds = time.perf_counter() - started
     return result
+
+
+class _Runs:
+    """What the batches of a build gave, gathered as they finish."""
+
+    def __init__(self, problems: list[RecordProblem], *, total: int):
+        self.problems, self.total = problems, total
+        self.syntax: list[RecordProblem] = []
+        self.personal: list[RecordProblem] = []
+        self.tally = Tally()
+        self.done = self.produced = 0
+
+    def add(self, res: BatchResult, result: BuildResult, tick: Progress) -> None:
+        self.problems += res.problems
+        self.syntax += res.syntax
+        self.personal += res.privacy
+        self.tally.merge(res.tally)
+        self.produced += res.triples
+        self.done += res.records
+        result.records.update(res.counts)
+        result.report.results.extend(res.results)
+        tick("build", self.done, self.total)
+
+
+def _write(result: BuildResult, chunks: list[Path], out: Path, cube: Iterable[str], *, base_iri: str, verify: bool,
+           tick: Progress) -> None:
+    """Write the dump and its statistics (recounted on the graph first when ``verify``)."""
+    if verify:
+        tick("verify", 0, None)
+        cube = list(cube)
+        verify_statistics(merge_sorted(chunks), cube, base_iri=base_iri)
+    tick("write", 0, None)
+    result.turtle, result.ntriples, result.triples = write_dump(chunks, out)
+    mark(out, "dump")
+    ttl, nt, result.statistics_triples = write_statistics(cube, out)
+    result.statistics = (ttl, nt)
+    result.written = True
 
 
 def check(records: Path | str = "records", *, base_iri: str = DEFAULT_BASE_IRI, batch_triples: int = 50_000,

@@ -44,6 +44,7 @@ from .vocab import (
     NUTS_CODE,
     NUTS_SCHEME,
     ONTOLOGY,
+    QB,
     RDF_TYPE,
     RDFS,
     SHAPES,
@@ -72,6 +73,11 @@ DISTRIBUTIONS = (
     ("euproj.ttl", "Turtle", "text/turtle", "RDF_TURTLE", None),
     ("euproj.nt.gz", "N-Triples, gzip-compressed", "application/n-triples", "RDF_N_TRIPLES", "application/gzip"),
     ("euproj.jsonld", "JSON-LD", "application/ld+json", "JSON_LD", None),
+)
+#: the statistics graph (a W3C Data Cube, see euproj_rdf.stats), published when the build wrote it
+STATISTICS_DISTRIBUTIONS = (
+    ("euproj-statistics.ttl", "statistics (RDF Data Cube), Turtle", "text/turtle", "RDF_TURTLE", None),
+    ("euproj-statistics.nt", "statistics (RDF Data Cube), N-Triples", "application/n-triples", "RDF_N_TRIPLES", None),
 )
 
 
@@ -192,6 +198,9 @@ def _sha256(path: Path) -> str:
 
 def _write_files(dist: Path, folder: Path) -> None:
     shutil.copyfile(dist / "euproj.ttl", folder / "euproj.ttl")
+    for name, *_ in STATISTICS_DISTRIBUTIONS:
+        if (dist / name).is_file():
+            shutil.copyfile(dist / name, folder / name)
     with (dist / "euproj.nt").open("rb") as src, (folder / "euproj.nt.gz").open("wb") as raw:
         # no file name and mtime 0 in the header: the same dump gives the same bytes
         with gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=9) as gz:
@@ -226,6 +235,9 @@ def describe(info: ReleaseInfo, folder: Path, st: _Stats) -> list[ox.Triple]:
     _describe_dataset(d, st)
     for distribution in DISTRIBUTIONS:
         _describe_distribution(d, folder, *distribution)
+    for distribution in STATISTICS_DISTRIBUTIONS:
+        if (folder / distribution[0]).is_file():
+            _describe_distribution(d, folder, *distribution, conforms_to=QB)
     _describe_statistics(d, st)
     return sorted(set(d.triples), key=str)
 
@@ -277,7 +289,7 @@ def _describe_dataset(d: _Description, st: _Stats) -> None:
 
 
 def _describe_distribution(d: _Description, folder: Path, name: str, title: str, media: str, file_type: str,
-                           compression: str | None) -> None:
+                           compression: str | None, *, conforms_to: str = ONTOLOGY) -> None:
     """One file of the release: where to get it, its media type, size and checksum."""
     N, L, info, ds, add, integer = ox.NamedNode, ox.Literal, d.info, d.ds, d.add, d.integer
     licence = N(info.licence)
@@ -306,7 +318,14 @@ def _describe_distribution(d: _Description, folder: Path, name: str, title: str,
     add(N(SPDX + "checksumAlgorithm_sha256"), RDF_TYPE, N(SPDX + "ChecksumAlgorithm"))
     add(checksum, SPDX + "checksumValue", L(_sha256(path), datatype=N(XSD + "hexBinary")))
     add(dist, DCT + "license", licence)
-    add(dist, DCT + "conformsTo", N(ONTOLOGY))
+    add(dist, DCT + "conformsTo", N(conforms_to))
+    if conforms_to != ONTOLOGY:  # the statistics: a VoID subset of their own, in their own graph
+        subset = N(f"{info.dataset}/statistics")
+        add(N(conforms_to), RDF_TYPE, N(DCT + "Standard"))
+        add(ds, VOID + "subset", subset)
+        add(subset, RDF_TYPE, N(VOID + "Dataset"))
+        add(subset, VOID + "dataDump", url)
+        add(subset, VOID + "vocabulary", N(conforms_to))
 
 
 def _describe_statistics(d: _Description, st: _Stats) -> None:

@@ -15,6 +15,7 @@ import pyoxigraph as ox
 
 from .errors import ConfigError, QueryError, StoreError
 from .http import HttpClient, reply_text
+from .stats import require_statistics
 from .vocab import PREFIXES
 
 __all__ = ["ResultFormat", "run_query", "format_result", "QueryError"]
@@ -61,6 +62,7 @@ def run_query(query: str, *, store: Path | str | None = None, endpoint: str | No
     except OSError as exc:
         raise StoreError(f"cannot open the store at '{path}': {exc}") from None
     try:
+        require_statistics(db, query)
         return db.query(query)
     except SyntaxError as exc:
         raise QueryError(f"invalid SPARQL: {exc}") from None

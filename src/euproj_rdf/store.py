@@ -21,6 +21,8 @@ import pyoxigraph as ox
 from .errors import ConfigError, MissingDumpError, StoreError
 from .files import fresh_folder
 from .outputs import check_output
+from .stats import STATISTICS_NT, graph_iri
+from .vocab import DATA
 
 __all__ = ["LoadResult", "load_store", "DEFAULT_STORE"]
 
@@ -30,7 +32,8 @@ DEFAULT_STORE = Path("dist/store")
 @dataclass(frozen=True)
 class LoadResult:
     store: Path
-    triples: int
+    triples: int  # of the dump, in the default graph
+    statistics: int = 0  # of the statistics graph, in its named graph
 
 
 def _count_lines(path: Path) -> int:
@@ -58,7 +61,9 @@ def _other_graphs(store: Path, target: ox.NamedNode, kept: list[int]) -> Iterato
 
 def load_store(dump: Path | str, store: Path | str = DEFAULT_STORE, *, named: Sequence[Path | str] = (),
                graph: str | None = None, force: bool = False) -> LoadResult:
-    """Load an N-Triples dump into the store at ``store`` (default graph), replacing what it held.
+    """Load an N-Triples dump into the store at ``store`` (default graph), replacing what it held;
+    without ``graph``, the statistics graph beside it (``euproj-statistics.nt``), if any, goes into
+    its named graph (with ``graph``, load it as its own: ``load --graph <statistics IRI>``).
 
     ``named`` are N-Quads files loaded into their named graphs beside it (the labels of the EU
     authority tables written by ``euproj-rdf import labels``). With ``graph`` (an IRI) the dump
@@ -81,6 +86,11 @@ def load_store(dump: Path | str, store: Path | str = DEFAULT_STORE, *, named: Se
         if not extra.is_file():
             raise StoreError(f"no graph file at '{extra}'")
         expected += _count_lines(extra)
+    # only a plain load of a dump brings the statistics written beside it
+    beside = dump.with_name(STATISTICS_NT)
+    plain = graph is None and dump.name != STATISTICS_NT and beside.is_file()
+    statistics = beside if plain else None
+    in_statistics = _count_lines(statistics) if statistics is not None else 0
     with fresh_folder(store, "store") as fresh:
         try:
             db = ox.Store(str(fresh))
@@ -90,12 +100,15 @@ def load_store(dump: Path | str, store: Path | str = DEFAULT_STORE, *, named: Se
             db.bulk_load(path=str(dump), format=ox.RdfFormat.N_TRIPLES, to_graph=target)
             for extra in map(Path, named):
                 db.bulk_load(path=str(extra), format=ox.RdfFormat.N_QUADS)
+            if statistics is not None:  # the statistics graph written beside the dump, as a named graph
+                db.bulk_load(path=str(statistics), format=ox.RdfFormat.N_TRIPLES,
+                             to_graph=ox.NamedNode(graph_iri(DATA)))
             db.optimize()
             held = len(db) - kept[0]
             db.flush()
             del db
         except (OSError, SyntaxError, ValueError) as exc:
             raise StoreError(f"cannot load '{dump}' into a new store: {exc}") from None
-        if held != expected:
-            raise StoreError(f"the new store holds {held} triples, the dump {expected}; the old store is kept")
-    return LoadResult(store, expected)
+        if held != expected + in_statistics:
+            raise StoreError(f"the new store holds {held} triples, the dump {expected + in_statistics}; the old store is kept")
+    return LoadResult(store, expected, in_statistics)

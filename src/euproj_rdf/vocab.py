@@ -15,7 +15,7 @@ from __future__ import annotations
 __all__ = [
     "EP", "ONTOLOGY", "SHAPES", "CONCEPT", "DATA", "LINKS",
     "RDF", "RDFS", "XSD", "OWL", "SKOS", "DCT", "PROV", "FOAF", "SH", "DCAT", "VOID", "SPDX",
-    "SD", "FORMATS", "SCHEMA", "SEMAPV",
+    "SD", "FORMATS", "SCHEMA", "SEMAPV", "QB", "STATS",
     "AUTHORITY", "COUNTRY", "CURRENCY", "LANGUAGE", "FILE_TYPE", "MEDIA",
     "WIKIDATA", "WIKIDATA_ENTITY", "WIKIDATA_DIRECT", "WIKIDATA_SPARQL", "NUTS_CODE", "NUTS_SCHEME", "KOHESIO", "KOHESIO_ENTITY", "KEEP_EU", "CORDIS",
     "RDF_TYPE", "XSD_STRING",
@@ -50,6 +50,9 @@ DCAT = "http://www.w3.org/ns/dcat#"
 VOID = "http://rdfs.org/ns/void#"
 SPDX = "http://spdx.org/rdf/terms#"
 SD = "http://www.w3.org/ns/sparql-service-description#"
+QB = "http://purl.org/linked-data/cube#"
+#: the dimensions and measures of our statistics cube
+STATS = "https://w3id.org/euproj/statistics#"
 FORMATS = "http://www.w3.org/ns/formats/"
 SCHEMA = "http://schema.org/"
 SEMAPV = "https://w3id.org/semapv/vocab/"

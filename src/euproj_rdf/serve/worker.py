@@ -13,6 +13,8 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from ..errors import StatisticsError
+from ..stats import require_statistics
 from ..vocab import DCT, RDFS, SKOS, XSD_STRING
 from .negotiation import GRAPH_TYPES, SOLUTION_TYPES, negotiate
 
@@ -63,6 +65,10 @@ def answer_query(store: ox.Store, job: dict[str, Any], max_results: int) -> Answ
         kwargs["default_graph"] = [_graph(g) for g in job.get("default") or []]
         kwargs["named_graphs"] = [_graph(g) for g in job.get("named") or []]
     accept = job.get("accept") or ""
+    try:
+        require_statistics(store, job["text"])
+    except StatisticsError as exc:  # a store loaded from a release without the statistics graph
+        return 409, "text/plain", str(exc).encode()
     try:
         result = store.query(job["text"], **kwargs)
     except SyntaxError as exc:

@@ -1,0 +1,351 @@
+"""The statistics graph: W3C RDF Data Cube datasets counted by the build as the records pass.
+
+Each batch's worker adds the records it checks to a :class:`Tally` (counters only, no graph);
+the build merges the batches' tallies and :func:`cube_lines` writes them as Data Cube datasets
+(``qb:DataSet`` with its ``qb:DataStructureDefinition`` and ``qb:Observation`` s). Memory
+depends on the number of distinct cells, organisations and country pairs, never on the number
+of projects. What the tally needs from other records (an organisation's country and kind, a
+programme's funds) comes from the build's first pass (:class:`Facts`).
+
+The datasets, each named ``<base>statistics/<name>``:
+
+- ``participations``: participations by programme × fund × country × start year × role ×
+  organisation kind (a participation counts once for each of its roles, each of its countries
+  and each fund of its project);
+- ``projects``: projects by programme × fund × start year;
+- ``funding``: summed amounts per programme and currency, as ``queries/funding-per-programme.rq``
+  counts them;
+- ``countries``: projects with a participant from a country, named organisations from it;
+- ``country-pairs``: projects with participants from both countries of a pair (A < B);
+- ``organisations``: projects and participations of every named organisation;
+- ``programmes`` / ``funds``: projects per programme / fund, as the catalogue counts them;
+- ``top-organisations``: the :data:`TOP` organisations with the most projects, ranked;
+- ``themes``: projects per theme;
+- (links are not counted here: records of other types, such as an import's facts, state
+  identifiers of the same organisation, so a count per record would not be the graph's.)
+
+A value a record does not state is ``<base>statistics/not-stated``; years are
+``<base>statistics/year/NNNN``. Both are described in the statistics graph itself.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from .errors import StatisticsError
+from .files import atomic_write
+from .ntriples import iri, lang_literal, typed_literal
+from .vocab import CONCEPT, COUNTRY, CURRENCY, EP, PREFIXES, QB, RDF, RDF_TYPE, RDFS, STATS, XSD
+
+__all__ = ["DATASETS", "Facts", "STATISTICS_NT", "STATISTICS_TTL", "Tally", "cube_lines", "graph_iri", "link_fields", "require_statistics", "write_statistics"]
+
+
+NOT_STATED = "not-stated"
+#: how many organisations the ranked dataset ``top-organisations`` holds
+TOP = 1000
+#: the statistics graph's files, beside the dump
+STATISTICS_NT, STATISTICS_TTL = "euproj-statistics.nt", "euproj-statistics.ttl"
+
+#: dataset → (dimensions, measures); a dimension is (property, kind of value)
+DATASETS: dict[str, tuple[tuple[tuple[str, str], ...], tuple[str, ...]]] = {
+    "participations": ((("programme", "programme"), ("fund", "fund"), ("country", "country"), ("year", "year"),
+                        ("role", "role"), ("organisationKind", "organisation-kind")), ("participations",)),
+    "projects": ((("programme", "programme"), ("fund", "fund"), ("year", "year")), ("projects",)),
+    "funding": ((("programme", "programme"), ("currency", "currency")),
+                ("totalBudget", "totalBudgetAmounts", "euContribution", "euContributionAmounts",
+                 "approximateAmounts", "partnerShareAmounts")),
+    "countries": ((("country", "country"),), ("projects", "organisations")),
+    "country-pairs": ((("countryA", "country"), ("countryB", "country")), ("projects",)),
+    "organisations": ((("organisation", "organisation"),), ("projects", "participations")),
+    "programmes": ((("programme", "programme"),), ("projects",)),
+    "funds": ((("fund", "fund"),), ("projects",)),
+    "themes": ((("theme", "theme"),), ("projects",)),
+    "top-organisations": ((("organisation", "organisation"),), ("projects", "rank")),
+}
+#: the links queries/link-coverage.rq counts, by the predicates that state them
+LINK_GROUPS = {
+    "withCountry": ("country", "memberCountry", "coversCountry"),
+    "withNuts": ("nutsRegion", "coversRegion"),
+    "withWikidata": ("wikidataId",),
+    "withOtherIds": ("keepEuId", "kohesioId", "cordisProjectId", "pic", "corporateBodyCode", "euProgrammeCode"),
+}
+_LINKED_RECORDS = ("organisation", "programme", "fund", "project")
+_DECIMAL_MEASURES = frozenset({"totalBudget", "euContribution"})
+
+
+def graph_iri(base_iri: str) -> str:
+    """The IRI of the statistics graph (and the prefix of everything in it)."""
+    return base_iri + "statistics"
+
+
+@dataclass
+class Facts:
+    """What the tally needs to know about records other than the one it counts, from pass 1."""
+
+    countries: dict[str, tuple[str, ...]] = field(default_factory=dict)  # organisation → countries
+    kinds: dict[str, str] = field(default_factory=dict)  # organisation → kind
+    funds: dict[str, tuple[str, ...]] = field(default_factory=dict)  # programme → funds
+    #: record type → its class and {field: link group} (see :func:`link_fields`)
+    links: dict[str, tuple[str, dict[str, str]]] = field(default_factory=dict)
+
+    def watch(self, records: Iterable[Any]) -> Iterator[Any]:
+        """Pass ``records`` through, noting the facts of organisations and programmes."""
+        for rec in records:
+            data, rid = rec.data, rec.id
+            if rec.type == "organisation" and isinstance(rid, str):
+                country = data.get("country")
+                self.countries[rid] = (country,) if isinstance(country, str) else ()
+                if isinstance(data.get("kind"), str):
+                    self.kinds[rid] = data["kind"]
+            elif rec.type == "programme" and isinstance(rid, str) and isinstance(data.get("funds"), list):
+                self.funds[rid] = tuple(f for f in data["funds"] if isinstance(f, str))
+            yield rec
+
+    #: the fields pass 1 must read for these facts
+    FIELDS = frozenset({"country", "kind", "funds"})
+
+
+def _year(period: Any) -> str:
+    start = (period or {}).get("start")
+    return str(start.text)[:4] if start is not None else NOT_STATED
+
+
+@dataclass
+class Tally:
+    """Counters of one batch (or, merged, of the whole build)."""
+
+    cells: Counter[tuple] = field(default_factory=Counter)  # participations cube
+    projects: Counter[tuple] = field(default_factory=Counter)
+    funding: dict[tuple[str, str], list] = field(default_factory=dict)
+    country_projects: Counter[str] = field(default_factory=Counter)
+    pairs: Counter[tuple[str, str]] = field(default_factory=Counter)
+    org_projects: Counter[str] = field(default_factory=Counter)
+    org_participations: Counter[str] = field(default_factory=Counter)
+    group_countries: set[str] = field(default_factory=set)  # countries with an unnamed group only
+    programme_projects: Counter[str] = field(default_factory=Counter)
+    fund_projects: Counter[str] = field(default_factory=Counter)
+    links: Counter[tuple[str, str]] = field(default_factory=Counter)  # (class, measure)
+    theme_projects: Counter[str] = field(default_factory=Counter)
+
+    def add(self, data: dict[str, Any], facts: Facts) -> None:
+        """Count one checked, normalised record."""
+        rtype = data.get("type")
+        if rtype != "project":
+            return
+        programme = (data.get("programme") or {}).get("id")
+        fundings = data.get("funding") or []
+        programmes = {p for p in [programme] + [f.get("programme") for f in fundings] if p}
+        funds = {f["fund"] for f in fundings if f.get("fund")} | set(facts.funds.get(programme or "", ()))
+        year = _year(data.get("period"))
+        prog, fund_keys = programme or NOT_STATED, sorted(funds) or [NOT_STATED]
+        countries: set[str] = set()
+        seen: set[str] = set()
+        for part in data.get("participants") or []:
+            org = part.get("organisation")
+            if org is not None:
+                where, kind = facts.countries.get(org, ()), facts.kinds.get(org, NOT_STATED)
+                if org not in seen:  # one participation per organisation (one IRI)
+                    self.org_participations[org] += 1
+                seen.add(org)
+            else:
+                group = part.get("group") or {}
+                where, kind = tuple(group.get("countries") or ()), group.get("kind") or NOT_STATED
+            countries.update(where)
+            for role in part.get("roles") or [NOT_STATED]:
+                for country in where or (NOT_STATED,):
+                    for fund in fund_keys:
+                        self.cells[(prog, fund, country, year, role, kind)] += 1
+        for org in seen:
+            self.org_projects[org] += 1
+        for country in countries:
+            self.country_projects[country] += 1
+        ordered = sorted(countries)
+        for i, a in enumerate(ordered):
+            for b in ordered[i + 1:]:
+                self.pairs[(a, b)] += 1
+        for fund in fund_keys:
+            self.projects[(prog, fund, year)] += 1
+        self.programme_projects.update(programmes)
+        self.fund_projects.update(funds)
+        self.theme_projects.update(set(data.get("themes") or ()))
+        for f in fundings:
+            self._fund(f, programme)
+
+    def _fund(self, f: dict[str, Any], project_programme: str | None) -> None:
+        kind, amount, programme = f.get("kind"), f.get("amount"), f.get("programme") or project_programme
+        if kind not in ("total-budget", "eu-contribution") or amount is None or not programme:
+            return
+        row = self.funding.setdefault((programme, f["currency"]), [Decimal(0), 0, Decimal(0), 0, 0, 0])
+        at = 0 if kind == "total-budget" else 2
+        row[at] += Decimal(amount)
+        row[at + 1] += 1
+        row[4] += bool(f.get("approximate")) or "approximate" in (f.get("flags") or ())
+        row[5] += bool(f.get("recipients"))
+
+    def merge(self, other: Tally) -> None:
+        """Add another batch's counts to these."""
+        for name in ("cells", "projects", "country_projects", "pairs", "org_projects", "org_participations",
+                     "programme_projects", "fund_projects", "links", "theme_projects"):
+            getattr(self, name).update(getattr(other, name))
+        for key, row in other.funding.items():
+            mine = self.funding.setdefault(key, [Decimal(0), 0, Decimal(0), 0, 0, 0])
+            for i, v in enumerate(row):
+                mine[i] += v
+
+    def observations(self, facts: Facts) -> dict[str, list[tuple[tuple[str, ...], tuple]]]:
+        """Every dataset's observations: (dimension values, measure values), sorted."""
+        orgs_of: Counter[str] = Counter()
+        for org in self.org_projects:
+            orgs_of.update(facts.countries.get(org, ()))
+        return {
+            "participations": sorted((k, (n,)) for k, n in self.cells.items()),
+            "projects": sorted((k, (n,)) for k, n in self.projects.items()),
+            "funding": sorted((k, tuple(v)) for k, v in self.funding.items()),
+            "countries": sorted(((c,), (n, orgs_of[c])) for c, n in self.country_projects.items()),
+            "country-pairs": sorted((k, (n,)) for k, n in self.pairs.items()),
+            "organisations": sorted(((o,), (n, self.org_participations[o])) for o, n in self.org_projects.items()),
+            "programmes": sorted(((p,), (n,)) for p, n in self.programme_projects.items()),
+            "funds": sorted(((f,), (n,)) for f, n in self.fund_projects.items()),
+            "top-organisations": [((o,), (n, rank)) for rank, (o, n) in enumerate(
+                sorted(self.org_projects.items(), key=lambda on: (-on[1], on[0]))[:TOP], 1)],
+            "themes": sorted(((t,), (n,)) for t, n in self.theme_projects.items()),
+        }
+
+
+def link_fields(schema: Any) -> dict[str, tuple[str, dict[str, str]]]:
+    """For each record type the link dataset counts: its class and {field: link group}, from the
+    predicates the schema maps its fields to."""
+    group_of = {EP + p: g for g, preds in LINK_GROUPS.items() for p in preds}
+    out = {}
+    for rtype in _LINKED_RECORDS:
+        spec = schema.records[rtype]
+        fields = {f.name: group_of[pred] for f in spec.fields.values()
+                  for pred in (f.predicate, getattr(f, "link_predicate", None)) if pred in group_of}
+        out[rtype] = (spec.classes[0], fields)
+    return out
+
+
+def _value_iri(kind: str, value: str, base_iri: str, stats: str) -> str:
+    if value == NOT_STATED:
+        return f"{stats}/{NOT_STATED}"
+    if kind == "year":
+        return f"{stats}/year/{value}"
+    if kind == "country":
+        return COUNTRY + value
+    if kind == "currency":
+        return CURRENCY + value
+    if kind == "class":
+        return value
+    if kind in ("role", "organisation-kind"):
+        return f"{CONCEPT}{kind}/{value}"
+    return f"{base_iri}{kind}/{value}"
+
+
+def _structure(name: str, stats: str) -> Iterator[str]:
+    """The data structure definition of one dataset and its component specifications."""
+    dims, measures = DATASETS[name]
+    dsd = f"{stats}/{name}/structure"
+    yield f"{iri(dsd)} {iri(RDF_TYPE)} {iri(QB + 'DataStructureDefinition')} ."
+    for order, (prop, _) in enumerate(dims, 1):
+        spec = f"{dsd}/{prop}"
+        yield f"{iri(dsd)} {iri(QB + 'component')} {iri(spec)} ."
+        yield f"{iri(spec)} {iri(RDF_TYPE)} {iri(QB + 'ComponentSpecification')} ."
+        yield f"{iri(spec)} {iri(QB + 'dimension')} {iri(STATS + prop)} ."
+        yield f"{iri(spec)} {iri(QB + 'order')} {typed_literal(str(order), XSD + 'integer')} ."
+    for prop in measures:
+        spec = f"{dsd}/{prop}"
+        yield f"{iri(dsd)} {iri(QB + 'component')} {iri(spec)} ."
+        yield f"{iri(spec)} {iri(RDF_TYPE)} {iri(QB + 'ComponentSpecification')} ."
+        yield f"{iri(spec)} {iri(QB + 'measure')} {iri(STATS + prop)} ."
+
+
+def _properties() -> Iterator[str]:
+    """The dimension and measure properties, with labels and ranges."""
+    dims = {prop for d, _ in DATASETS.values() for prop, _ in d}
+    measures = {m for _, ms in DATASETS.values() for m in ms}
+    for prop in sorted(dims):
+        yield f"{iri(STATS + prop)} {iri(RDF_TYPE)} {iri(QB + 'DimensionProperty')} ."
+        yield f"{iri(STATS + prop)} {iri(RDFS + 'range')} {iri(RDFS + 'Resource')} ."
+        yield f"{iri(STATS + prop)} {iri(RDFS + 'label')} {lang_literal(prop, 'en')} ."
+    for prop in sorted(measures):
+        yield f"{iri(STATS + prop)} {iri(RDF_TYPE)} {iri(QB + 'MeasureProperty')} ."
+        datatype = "decimal" if prop in _DECIMAL_MEASURES else "integer"
+        yield f"{iri(STATS + prop)} {iri(RDFS + 'range')} {iri(XSD + datatype)} ."
+        yield f"{iri(STATS + prop)} {iri(RDFS + 'label')} {lang_literal(prop, 'en')} ."
+    for prop in sorted(dims | measures):
+        yield f"{iri(STATS + prop)} {iri(RDF_TYPE)} {iri(RDF + 'Property')} ."
+
+
+def cube_lines(tally: Tally, facts: Facts, *, base_iri: str) -> Iterator[str]:
+    """The statistics graph as N-Triples lines (without newlines), in a deterministic order,
+    one at a time (a graph of a million triples is never held as lines)."""
+    stats = graph_iri(base_iri)
+    yield from _properties()
+    years: set[str] = set()
+    for name, observations in tally.observations(facts).items():
+        dims, measures = DATASETS[name]
+        dataset = f"{stats}/{name}"
+        yield f"{iri(dataset)} {iri(RDF_TYPE)} {iri(QB + 'DataSet')} ."
+        yield f"{iri(dataset)} {iri(QB + 'structure')} {iri(dataset + '/structure')} ."
+        yield from _structure(name, stats)
+        for n, (key, values) in enumerate(observations, 1):
+            obs = iri(f"{dataset}/{n}")
+            yield f"{obs} {iri(RDF_TYPE)} {iri(QB + 'Observation')} ."
+            yield f"{obs} {iri(QB + 'dataSet')} {iri(dataset)} ."
+            for (prop, kind), value in zip(dims, key, strict=True):
+                if kind == "year" and value != NOT_STATED:
+                    years.add(value)
+                yield f"{obs} {iri(STATS + prop)} {iri(_value_iri(kind, value, base_iri, stats))} ."
+            for prop, value in zip(measures, values, strict=True):
+                datatype = XSD + ("decimal" if prop in _DECIMAL_MEASURES else "integer")
+                yield f"{obs} {iri(STATS + prop)} {typed_literal(_number(value), datatype)} ."
+    not_stated = iri(f"{stats}/{NOT_STATED}")
+    yield f"{not_stated} {iri(RDF_TYPE)} {iri(RDFS + 'Resource')} ."
+    yield f"{not_stated} {iri(RDFS + 'label')} {lang_literal('not stated', 'en')} ."
+    for year in sorted(years):
+        yield f"{iri(f'{stats}/year/{year}')} {iri(STATS + 'yearValue')} {typed_literal(year, XSD + 'integer')} ."
+        yield f"{iri(f'{stats}/year/{year}')} {iri(RDFS + 'label')} {lang_literal(year, 'en')} ."
+
+
+def _number(value: Any) -> str:
+    if isinstance(value, Decimal):
+        text = format(value.normalize(), "f")
+        return text if "." in text else text + ".0"
+    return str(int(value))
+
+
+def write_statistics(lines: Iterable[str], out_dir: Path, *, stem: str = "euproj-statistics") -> tuple[Path, Path, int]:
+    """Write the statistics graph as ``<stem>.nt`` and ``<stem>.ttl`` (atomically, streamed);
+    return both paths and the triple count."""
+    nt_path, ttl_path = out_dir / f"{stem}.nt", out_dir / f"{stem}.ttl"
+    count = 0
+    with atomic_write(nt_path) as nt, atomic_write(ttl_path, "wb") as ttl:
+        for line in lines:
+            nt.write(line)
+            nt.write("\n")
+            count += 1
+        nt.flush()
+        with open(nt.name, "rb") as src:
+            ox.serialize(ox.parse(src, format=ox.RdfFormat.N_TRIPLES), ttl, format=ox.RdfFormat.TURTLE,
+                         prefixes={**PREFIXES, "qb": QB, "stat": STATS})
+    return ttl_path, nt_path, count
+
+
+def require_statistics(store: ox.Store, query: str) -> None:
+    """Raise :class:`StatisticsError` when ``query`` reads the statistics graph (a
+    ``GRAPH <…/statistics>`` of ours) and ``store`` does not hold it (a release from before it)."""
+    for graph in sorted(set(_STATS_GRAPH.findall(query))):
+        if not any(True for _ in store.quads_for_pattern(None, None, None, ox.NamedNode(graph))):
+            raise StatisticsError(f"the store has no statistics graph <{graph}>, which this question reads: "
+                                  "build the release again and load it (the store holds an older release)")
+
+
+_STATS_GRAPH = re.compile(r"GRAPH\s*<([^>]*/statistics)>")

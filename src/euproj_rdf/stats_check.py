@@ -1,0 +1,205 @@
+"""Checking the statistics graph: the Data Cube integrity constraints, and a recount on the graph.
+
+:data:`INTEGRITY` holds the integrity constraints IC-1 … IC-21 of the W3C RDF Data Cube
+recommendation (section 11) as SPARQL ASK queries, each true when the constraint is violated,
+to be asked of the cube after the normalisation of section 10.2 (:data:`NORMALISE`, the part
+this cube needs: the ``qb:componentProperty`` closure). IC-20 and IC-21 are templates over each
+hierarchical code list's parent–child property (``$p``).
+
+:func:`verify_statistics` loads a graph and its cube into a store of its own, and fails with
+:class:`~euproj_rdf.errors.StatisticsError` when a constraint is violated, when an observation
+names a dimension value the graph does not have, or when a count differs from what SPARQL
+counts on the graph.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pyoxigraph as ox
+
+from .errors import StatisticsError
+from .stats import graph_iri
+from .vocab import EP, OWL, QB, RDFS, SKOS, STATS, XSD
+
+__all__ = ["INTEGRITY", "NORMALISE", "VERIFY_UP_TO", "cube_violations", "verify_statistics"]
+
+#: graphs up to this many triples are recounted by default at the end of a build
+VERIFY_UP_TO = 200_000
+
+_P = f"PREFIX qb: <{QB}>\nPREFIX rdfs: <{RDFS}>\nPREFIX skos: <{SKOS}>\nPREFIX xsd: <{XSD}>\n"
+
+#: the normalisation the constraints assume: each component property as qb:componentProperty
+NORMALISE = _P + """INSERT { ?cs qb:componentProperty ?p . ?p a ?type }
+WHERE {
+  { ?cs qb:dimension ?p BIND(qb:DimensionProperty AS ?type) }
+  UNION { ?cs qb:measure ?p BIND(qb:MeasureProperty AS ?type) }
+  UNION { ?cs qb:attribute ?p BIND(qb:AttributeProperty AS ?type) }
+}"""
+
+#: IC-n → (what it requires, ASK query true when violated)
+INTEGRITY: dict[str, tuple[str, str]] = {
+    "IC-1": ("every observation belongs to exactly one data set", """ASK {
+  { ?obs a qb:Observation FILTER NOT EXISTS { ?obs qb:dataSet ?any } }
+  UNION { ?obs a qb:Observation ; qb:dataSet ?a, ?b FILTER(?a != ?b) } }"""),
+    "IC-2": ("every data set has exactly one structure", """ASK {
+  { ?ds a qb:DataSet FILTER NOT EXISTS { ?ds qb:structure ?any } }
+  UNION { ?ds a qb:DataSet ; qb:structure ?a, ?b FILTER(?a != ?b) } }"""),
+    "IC-3": ("every structure declares a measure", """ASK {
+  ?dsd a qb:DataStructureDefinition
+  FILTER NOT EXISTS { ?dsd qb:component/qb:componentProperty ?m . ?m a qb:MeasureProperty } }"""),
+    "IC-4": ("every dimension has a range", """ASK {
+  ?dim a qb:DimensionProperty FILTER NOT EXISTS { ?dim rdfs:range ?range } }"""),
+    "IC-5": ("a dimension whose range is skos:Concept has a code list", """ASK {
+  ?dim a qb:DimensionProperty ; rdfs:range skos:Concept FILTER NOT EXISTS { ?dim qb:codeList ?list } }"""),
+    "IC-6": ("only attributes may be optional", """ASK {
+  ?dsd qb:component ?cs . ?cs qb:componentProperty ?p ; qb:componentRequired "false"^^xsd:boolean
+  FILTER NOT EXISTS { ?p a qb:AttributeProperty } }"""),
+    "IC-7": ("every slice key belongs to a structure", """ASK {
+  ?key a qb:SliceKey FILTER NOT EXISTS { ?dsd a qb:DataStructureDefinition ; qb:sliceKey ?key } }"""),
+    "IC-8": ("a slice key's properties are components of its structure", """ASK {
+  ?key a qb:SliceKey ; qb:componentProperty ?p . ?dsd qb:sliceKey ?key
+  FILTER NOT EXISTS { ?dsd qb:component/qb:componentProperty ?p } }"""),
+    "IC-9": ("every slice has exactly one slice structure", """ASK {
+  { ?slice a qb:Slice FILTER NOT EXISTS { ?slice qb:sliceStructure ?any } }
+  UNION { ?slice a qb:Slice ; qb:sliceStructure ?a, ?b FILTER(?a != ?b) } }"""),
+    "IC-10": ("a slice has a value for every dimension of its key", """ASK {
+  ?slice qb:sliceStructure/qb:componentProperty ?dim FILTER NOT EXISTS { ?slice ?dim ?v } }"""),
+    "IC-11": ("every observation has a value for every dimension", """ASK {
+  ?obs qb:dataSet/qb:structure/qb:component/qb:componentProperty ?dim . ?dim a qb:DimensionProperty
+  FILTER NOT EXISTS { ?obs ?dim ?v } }"""),
+    "IC-12": ("no two observations of a data set have the same dimension values", """ASK {
+  ?a qb:dataSet ?ds . ?b qb:dataSet ?ds FILTER(?a != ?b)
+  FILTER NOT EXISTS {
+    ?ds qb:structure/qb:component/qb:componentProperty ?dim . ?dim a qb:DimensionProperty .
+    ?a ?dim ?va . ?b ?dim ?vb FILTER(?va != ?vb) } }"""),
+    "IC-13": ("every observation has a value for every required attribute", """ASK {
+  ?obs qb:dataSet/qb:structure/qb:component ?cs .
+  ?cs qb:componentRequired "true"^^xsd:boolean ; qb:componentProperty ?attr
+  FILTER NOT EXISTS { ?obs ?attr ?v } }"""),
+    "IC-14": ("without a measure dimension, every observation has a value for every measure", """ASK {
+  ?obs qb:dataSet/qb:structure ?dsd
+  FILTER NOT EXISTS { ?dsd qb:component/qb:componentProperty qb:measureType }
+  ?dsd qb:component/qb:componentProperty ?m . ?m a qb:MeasureProperty
+  FILTER NOT EXISTS { ?obs ?m ?v } }"""),
+    "IC-15": ("with a measure dimension, an observation has a value for its measure", """ASK {
+  ?obs qb:dataSet/qb:structure ?dsd ; qb:measureType ?m .
+  ?dsd qb:component/qb:componentProperty qb:measureType
+  FILTER NOT EXISTS { ?obs ?m ?v } }"""),
+    "IC-16": ("with a measure dimension, an observation has no other measure", """ASK {
+  ?obs qb:dataSet/qb:structure ?dsd ; qb:measureType ?m ; ?other ?v .
+  ?dsd qb:component/qb:componentProperty qb:measureType , ?other .
+  ?other a qb:MeasureProperty FILTER(?other != ?m) }"""),
+    "IC-17": ("with a measure dimension, every measure is present for each cell", """ASK {
+  { SELECT ?a ?n WHERE {
+      { SELECT ?dsd (COUNT(?m) AS ?n) WHERE {
+          ?dsd qb:component/qb:componentProperty ?m . ?m a qb:MeasureProperty } GROUP BY ?dsd }
+      ?a qb:dataSet/qb:structure ?dsd ; qb:dataSet ?ds ; qb:measureType ?ma .
+      ?b qb:dataSet ?ds ; qb:measureType ?mb .
+      FILTER NOT EXISTS {
+        ?dsd qb:component/qb:componentProperty ?dim FILTER(?dim != qb:measureType)
+        ?dim a qb:DimensionProperty . ?a ?dim ?va . ?b ?dim ?vb FILTER(?va != ?vb) }
+    } GROUP BY ?a ?n HAVING (COUNT(?b) != ?n) } }"""),
+    "IC-18": ("the observations of a data set's slices belong to the data set", """ASK {
+  ?ds qb:slice ?slice . ?slice qb:observation ?obs FILTER NOT EXISTS { ?obs qb:dataSet ?ds } }"""),
+    "IC-19": ("a dimension with a code list takes its values from it", """ASK {
+  ?obs qb:dataSet/qb:structure/qb:component/qb:componentProperty ?dim .
+  ?dim a qb:DimensionProperty ; qb:codeList ?list . ?obs ?dim ?v .
+  { ?list a skos:ConceptScheme FILTER NOT EXISTS { ?v a skos:Concept ; skos:inScheme ?list } }
+  UNION { ?list a skos:Collection FILTER NOT EXISTS { ?list skos:member+ ?v } } }"""),
+    "IC-20": ("a value from a hierarchical code list is reached from its roots", """ASK {
+  ?obs qb:dataSet/qb:structure/qb:component/qb:componentProperty ?dim .
+  ?dim a qb:DimensionProperty ; qb:codeList ?list . ?list a qb:HierarchicalCodeList ;
+  qb:parentChildProperty <$p> . ?obs ?dim ?v
+  FILTER NOT EXISTS { ?list qb:hierarchyRoot/<$p>* ?v } }"""),
+    "IC-21": ("a value from an inverse hierarchical code list is reached from its roots", """ASK {
+  ?obs qb:dataSet/qb:structure/qb:component/qb:componentProperty ?dim .
+  ?dim a qb:DimensionProperty ; qb:codeList ?list . ?list a qb:HierarchicalCodeList ;
+  qb:parentChildProperty ?inverse . ?inverse owl:inverseOf <$p> . ?obs ?dim ?v
+  FILTER NOT EXISTS { ?list qb:hierarchyRoot/(^<$p>)* ?v } }"""),
+}
+_TEMPLATED = {"IC-20": "?list qb:parentChildProperty ?p", "IC-21": "?list qb:parentChildProperty ?i . ?i owl:inverseOf ?p"}
+_OWL = f"PREFIX owl: <{OWL}>\n"
+
+
+def cube_violations(store: ox.Store, *, skip: tuple[str, ...] = ()) -> list[str]:
+    """The integrity constraints the cube in ``store`` (default graph, normalised) violates."""
+    failed = []
+    for name, (rule, ask) in INTEGRITY.items():
+        if name in skip:
+            continue
+        if name in _TEMPLATED:
+            found = store.query(_P + _OWL + f"SELECT DISTINCT ?p WHERE {{ {_TEMPLATED[name]} }}")
+            queries = [ask.replace("$p", row["p"].value) for row in found]  # type: ignore[union-attr]
+        else:
+            queries = [ask]
+        if any(bool(store.query(_P + _OWL + q)) for q in queries):
+            failed.append(f"{name}: {rule}")
+    return failed
+
+
+_EP = f"PREFIX ep: <{EP}>\nPREFIX stat: <{STATS}>\n"
+
+#: dataset → (SPARQL counting on the graph, SPARQL reading the cube): rows of (key, count)
+_RECOUNTS: dict[str, tuple[str, str]] = {
+    "countries": ("""SELECT ?k (COUNT(DISTINCT ?project) AS ?n) WHERE {
+      ?project a ep:Project ; ep:participation/ep:participant/ep:country ?k } GROUP BY ?k""",
+                  "SELECT ?k ?n WHERE { GRAPH ?g { ?o stat:country ?k ; stat:projects ?n } }"),
+    "country-pairs": ("""SELECT ?k ?k2 (COUNT(DISTINCT ?project) AS ?n) WHERE {
+      ?project a ep:Project ; ep:participation/ep:participant/ep:country ?k, ?k2 FILTER(STR(?k) < STR(?k2)) }
+      GROUP BY ?k ?k2""", "SELECT ?k ?k2 ?n WHERE { GRAPH ?g { ?o stat:countryA ?k ; stat:countryB ?k2 ; stat:projects ?n } }"),
+    "organisations": ("""SELECT ?k (COUNT(DISTINCT ?project) AS ?n) WHERE {
+      ?project a ep:Project ; ep:participation/ep:participant ?k . ?k a ep:Organisation } GROUP BY ?k""",
+                      "SELECT ?k ?n WHERE { GRAPH ?g { ?o stat:organisation ?k ; stat:projects ?n "
+                      "FILTER NOT EXISTS { ?o stat:rank ?r } } }"),
+    "programmes": ("""SELECT ?k (COUNT(DISTINCT ?project) AS ?n) WHERE {
+      ?project a ep:Project ; ep:programme|ep:funding/ep:programme ?k } GROUP BY ?k""",
+                   "SELECT ?k ?n WHERE { GRAPH ?g { ?o qb:dataSet ?ds ; stat:programme ?k ; stat:projects ?n "
+                   "FILTER NOT EXISTS { ?o stat:fund ?f } } }"),
+    "funds": ("""SELECT ?k (COUNT(DISTINCT ?project) AS ?n) WHERE {
+      ?project a ep:Project ; ep:funding/ep:fund|ep:programme/ep:fund ?k } GROUP BY ?k""",
+              "SELECT ?k ?n WHERE { GRAPH ?g { ?o stat:fund ?k ; stat:projects ?n "
+              "FILTER NOT EXISTS { ?o stat:programme ?p } } }"),
+    "themes": ("""SELECT ?k (COUNT(DISTINCT ?project) AS ?n) WHERE { ?project a ep:Project ; ep:theme ?k } GROUP BY ?k""",
+               "SELECT ?k ?n WHERE { GRAPH ?g { ?o stat:theme ?k ; stat:projects ?n } }"),
+    "participations": ("""SELECT (COUNT(*) AS ?n) WHERE { ?project a ep:Project ; ep:participation ?p .
+      ?p ep:participant ?who . ?who a ep:Organisation }""",
+                       "SELECT (SUM(?n) AS ?n) WHERE { GRAPH ?g { ?o stat:organisation ?k ; stat:participations ?n } }"),
+}
+
+
+def _rows(store: ox.Store, query: str) -> set[tuple[str, ...]]:
+    result = store.query(_P + _EP + query)
+    names = [v.value for v in result.variables]  # type: ignore[union-attr]
+    return {tuple(row[n].value if row[n] is not None else "" for n in names) for row in result}  # type: ignore[union-attr]
+
+
+def verify_statistics(graph_lines: Iterable[str], cube: list[str], *, base_iri: str) -> None:
+    """Fail with :class:`StatisticsError` unless ``cube`` passes IC-1 … IC-21, names only
+    dimension values the graph (or the cube itself) has, and counts what the graph holds."""
+    store = ox.Store()
+    store.bulk_load(input="".join(graph_lines).encode(), format=ox.RdfFormat.N_TRIPLES)
+    named = ox.NamedNode(graph_iri(base_iri))
+    store.bulk_load(input="".join(line + "\n" for line in cube).encode(), format=ox.RdfFormat.N_TRIPLES,
+                    to_graph=named)
+    missing = _rows(store, """SELECT DISTINCT ?v WHERE { GRAPH ?g { ?o qb:dataSet ?ds ; ?dim ?v . ?dim a qb:DimensionProperty }
+      FILTER(isIRI(?v)) FILTER NOT EXISTS { { ?v ?p ?x } UNION { ?y ?q ?v } }
+      FILTER NOT EXISTS { GRAPH ?g { ?v ?p2 ?x2 } } } ORDER BY ?v LIMIT 5""")
+    if missing:
+        raise StatisticsError("the statistics name dimension values the graph does not have: "
+                              + ", ".join(sorted(v for (v,) in missing)))
+    for name, (count, read) in _RECOUNTS.items():
+        expected, stated = _rows(store, count), _rows(store, read)
+        if expected != stated:
+            only = sorted(stated - expected)[:3] or sorted(expected - stated)[:3]
+            raise StatisticsError(f"the statistics dataset '{name}' does not match the graph: it states "
+                                  f"{sorted(stated - expected)[:3]}, SPARQL counts {sorted(expected - stated)[:3]}"
+                                  if only else f"the statistics dataset '{name}' does not match the graph")
+    cube_store = ox.Store()
+    cube_store.bulk_load(input="".join(line + "\n" for line in cube).encode(), format=ox.RdfFormat.N_TRIPLES)
+    cube_store.update(NORMALISE)
+    # IC-12 compares every pair of observations (seconds even on the seed cube); the cube's
+    # observations are the keys of its counters, so no two have the same dimension values
+    failed = cube_violations(cube_store, skip=("IC-12",))
+    if failed:
+        raise StatisticsError("the statistics cube violates the Data Cube integrity constraints: " + "; ".join(failed))

@@ -1,0 +1,50 @@
+"""The derived shortcuts in the dump equal what the long path through participations gives."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+import rdflib
+
+from euproj_rdf.derived import LEAD_PARTNER, PARTNER_COUNTRY, RULES
+
+ROOT = Path(__file__).resolve().parents[1]
+SH = rdflib.Namespace("http://www.w3.org/ns/shacl#")
+
+
+def stated(store: ox.Store, prop: str) -> set[str]:
+    return {str(q.triple) for q in store.quads_for_pattern(None, ox.NamedNode(prop), None, ox.DefaultGraph())}
+
+
+def long_path(seed_build, construct: str) -> set[str]:
+    """The CONSTRUCT on the seed graph without any shortcut triple."""
+    store = ox.Store()
+    shortcuts = (f"<{PARTNER_COUNTRY}>", f"<{LEAD_PARTNER}>")
+    kept = [line for line in seed_build.ntriples.read_text(encoding="utf-8").splitlines()
+            if line and line.split(" ", 2)[1] not in shortcuts]
+    store.bulk_load(input="\n".join(kept).encode(), format=ox.RdfFormat.N_TRIPLES)
+    return {str(t) for t in store.query(construct)}
+
+
+@pytest.mark.parametrize("prop", [PARTNER_COUNTRY, LEAD_PARTNER])
+def test_shortcut_equals_the_long_path(seed_store, seed_build, prop):
+    derived = long_path(seed_build, RULES[prop])
+    assert derived and stated(seed_store, prop) == derived
+
+
+def test_ontology_rules_derive_the_same_triples(seed_store, seed_build):
+    """The SHACL-AF rules of the ontology, with $this bound to every ep:Project."""
+    onto = rdflib.Graph().parse(ROOT / "ontology" / "euproj.ttl")
+    rules = [str(c) for c in onto.objects(None, SH.construct)]
+    assert len(rules) == 2
+    found: set[str] = set()
+    for rule in rules:
+        found |= long_path(seed_build, rule.replace("$this", "?this").replace(
+            "WHERE {", "WHERE { ?this a <https://w3id.org/euproj/ontology#Project> .", 1))
+    assert found == stated(seed_store, PARTNER_COUNTRY) | stated(seed_store, LEAD_PARTNER)
+
+
+def test_seed_shortcut_counts(seed_store):
+    assert (len(stated(seed_store, PARTNER_COUNTRY)), len(stated(seed_store, LEAD_PARTNER))) == (96, 14)

@@ -1,0 +1,215 @@
+"""The statistics graph: a Data Cube that passes IC-1 … IC-21 and counts what the graph holds.
+
+The seed build's cube is checked constraint by constraint; each check is shown to fire on a
+cube broken on purpose; a count or a dimension value changed in the cube fails the check with
+the message a build prints.
+"""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+import pytest
+
+from euproj_rdf.errors import StatisticsError
+from euproj_rdf.stats_check import INTEGRITY, NORMALISE, cube_violations, verify_statistics
+from euproj_rdf.vocab import QB, STATS
+
+BASE = "https://w3id.org/euproj/id/"
+STAT = BASE + "statistics"
+
+
+def lines(path) -> list[str]:
+    return [line for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+@pytest.fixture(scope="module")
+def cube(seed_build) -> list[str]:
+    return lines(seed_build.statistics[1])
+
+
+@pytest.fixture(scope="module")
+def cube_store(cube) -> ox.Store:
+    store = ox.Store()
+    store.bulk_load(input="\n".join(cube).encode(), format=ox.RdfFormat.N_TRIPLES)
+    store.update(NORMALISE)
+    return store
+
+
+def test_build_writes_the_statistics_graph(seed_build):
+    ttl, nt = seed_build.statistics
+    assert (ttl.name, nt.name) == ("euproj-statistics.ttl", "euproj-statistics.nt")
+    parsed = ox.Store()
+    parsed.bulk_load(path=str(ttl), format=ox.RdfFormat.TURTLE)
+    assert len(parsed) == seed_build.statistics_triples == len(lines(nt))
+
+
+@pytest.fixture(scope="module")
+def seed_violations(cube_store) -> list[str]:
+    return cube_violations(cube_store)
+
+
+@pytest.mark.parametrize("name", sorted(INTEGRITY, key=lambda n: int(n[3:])))
+def test_seed_cube_passes_integrity_constraint(seed_violations, name):
+    assert f"{name}: {INTEGRITY[name][0]}" not in seed_violations
+
+
+def test_every_dataset_has_a_structure_and_observations(cube_store):
+    rows = list(cube_store.query(f"""PREFIX qb: <{QB}>
+        SELECT ?ds (COUNT(?o) AS ?n) WHERE {{ ?ds a qb:DataSet . ?o qb:dataSet ?ds }} GROUP BY ?ds"""))
+    assert len(rows) == 10 and all(int(r["n"].value) > 0 for r in rows)
+
+
+BROKEN = {
+    # constraint → triples added to a small valid cube that violate it
+    "IC-1": "<o1> qb:dataSet <ds2> .",
+    "IC-2": "<ds> qb:structure <dsd2> .",
+    "IC-3": "<dsd2> a qb:DataStructureDefinition .",
+    "IC-4": "<d2> a qb:DimensionProperty .",
+    "IC-5": "<d> rdfs:range skos:Concept .",
+    "IC-6": "<dsd/d> qb:componentRequired false .",
+    "IC-7": "<key> a qb:SliceKey .",
+    "IC-8": "<dsd> qb:sliceKey <key> . <key> a qb:SliceKey ; qb:componentProperty <d9> .",
+    "IC-9": "<slice> a qb:Slice .",
+    "IC-10": "<slice> a qb:Slice ; qb:sliceStructure <key> . <key> qb:componentProperty <d> .",
+    "IC-11": "<o3> a qb:Observation ; qb:dataSet <ds> ; <m> 1 .",
+    "IC-12": "<o3> a qb:Observation ; qb:dataSet <ds> ; <d> <a> ; <m> 7 .",
+    "IC-13": "<dsd> qb:component <dsd/r> . <dsd/r> qb:attribute <r> ; qb:componentRequired true .",
+    "IC-14": "<o3> a qb:Observation ; qb:dataSet <ds> ; <d> <c> .",
+    "IC-15": "<dsd> qb:component [ qb:dimension qb:measureType ] . <o1> qb:measureType <m2> .",
+    "IC-16": "<dsd> qb:component [ qb:dimension qb:measureType ] . <m2> a qb:MeasureProperty . "
+             "<o1> qb:measureType <m2> ; <m2> 3 .",
+    "IC-17": "<dsd> qb:component [ qb:dimension qb:measureType ], [ qb:measure <m2> ] . <m2> a qb:MeasureProperty . "
+             "<o1> qb:measureType <m> . <o2> qb:measureType <m> .",
+    "IC-18": "<ds> qb:slice <slice> . <slice> qb:observation <o9> .",
+    "IC-19": "<d> qb:codeList <list> . <list> a skos:ConceptScheme .",
+    "IC-20": "<d> qb:codeList <list> . <list> a qb:HierarchicalCodeList ; qb:parentChildProperty <narrower> ; "
+             "qb:hierarchyRoot <root> . <root> <narrower> <a> .",
+    "IC-21": "<d> qb:codeList <list> . <list> a qb:HierarchicalCodeList ; qb:parentChildProperty <inv> ; "
+             "qb:hierarchyRoot <root> . <inv> owl:inverseOf <broader> . <a> <broader> <root> .",
+}
+
+SMALL = """
+<ds> a qb:DataSet ; qb:structure <dsd> .
+<dsd> a qb:DataStructureDefinition ; qb:component <dsd/d>, <dsd/m> .
+<dsd/d> qb:dimension <d> . <dsd/m> qb:measure <m> .
+<d> a qb:DimensionProperty ; rdfs:range rdfs:Resource . <m> a qb:MeasureProperty ; rdfs:range xsd:integer .
+<o1> a qb:Observation ; qb:dataSet <ds> ; <d> <a> ; <m> 1 .
+<o2> a qb:Observation ; qb:dataSet <ds> ; <d> <b> ; <m> 2 .
+"""
+HEAD = f"""@base <http://example.org/> . @prefix qb: <{QB}> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> . @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> . @prefix owl: <http://www.w3.org/2002/07/owl#> .
+"""
+
+
+def small_cube(extra: str = "") -> ox.Store:
+    store = ox.Store()
+    store.bulk_load(input=(HEAD + SMALL + extra).encode(), format=ox.RdfFormat.TURTLE)
+    store.update(NORMALISE)
+    return store
+
+
+def test_small_cube_is_valid():
+    assert cube_violations(small_cube()) == []
+
+
+@pytest.mark.parametrize("name", sorted(BROKEN, key=lambda n: int(n[3:])))
+def test_integrity_constraint_fires_on_a_broken_cube(name):
+    assert f"{name}: {INTEGRITY[name][0]}" in cube_violations(small_cube(BROKEN[name]))
+
+
+# ---------------------------------------------------------------------------------------------
+# The build's check: recount and dimension values (mutations of the seed cube)
+# ---------------------------------------------------------------------------------------------
+
+
+def test_seed_cube_verifies(seed_build, cube):
+    verify_statistics(lines(seed_build.ntriples) and [line + "\n" for line in lines(seed_build.ntriples)], cube,
+                      base_iri=BASE)
+
+
+def mutate(cube: list[str], old: str, new: str) -> list[str]:
+    hits = [i for i, line in enumerate(cube) if old in line]
+    assert hits, old
+    out = list(cube)
+    out[hits[0]] = out[hits[0]].replace(old, new)
+    return out
+
+
+def test_a_count_that_does_not_match_fails(seed_build, cube):
+    country = next(line for line in cube if f"<{STATS}projects> \"" in line and "/countries/" in line)
+    changed = mutate(cube, country, country.replace('"', '"9', 1))
+    with pytest.raises(StatisticsError, match=r"^the statistics dataset 'countries' does not match the graph: "
+                                              r"it states \[\('http://publications.europa.eu/resource/authority/country/"):
+        verify_statistics([line + "\n" for line in lines(seed_build.ntriples)], changed, base_iri=BASE)
+
+
+def test_a_dimension_value_not_in_the_graph_fails(seed_build, cube):
+    changed = mutate(cube, f"<{BASE}organisation/region-skane>", f"<{BASE}organisation/no-such-organisation>")
+    with pytest.raises(StatisticsError) as info:
+        verify_statistics([line + "\n" for line in lines(seed_build.ntriples)], changed, base_iri=BASE)
+    assert str(info.value) == ("the statistics name dimension values the graph does not have: "
+                               f"{BASE}organisation/no-such-organisation")
+
+
+def test_a_broken_cube_fails_the_check(seed_build, cube):
+    changed = [line for line in cube if f"<{QB}dataSet>" not in line or "/funds/1>" not in line]
+    with pytest.raises(StatisticsError, match=r"^the statistics cube violates the Data Cube integrity constraints: "
+                                              r"IC-1: every observation belongs to exactly one data set"):
+        verify_statistics([line + "\n" for line in lines(seed_build.ntriples)], changed, base_iri=BASE)
+
+
+# ---------------------------------------------------------------------------------------------
+# In the store: a named graph; a store without it gives a clear error
+# ---------------------------------------------------------------------------------------------
+
+ASK_CUBE = f"ASK {{ GRAPH <{STAT}> {{ ?o a <{QB}Observation> }} }}"
+
+
+def test_load_puts_the_statistics_into_their_named_graph(seed_build, tmp_path):
+    from euproj_rdf.query import run_query
+    from euproj_rdf.store import load_store
+
+    loaded = load_store(seed_build.ntriples, tmp_path / "store")
+    assert (loaded.triples, loaded.statistics) == (len(lines(seed_build.ntriples)), seed_build.statistics_triples)
+    assert bool(run_query(ASK_CUBE, store=tmp_path / "store"))
+
+
+def test_a_store_without_statistics_refuses_questions_that_need_them(seed_build, tmp_path):
+    from euproj_rdf.query import run_query
+    from euproj_rdf.store import load_store
+
+    old = tmp_path / "old"
+    old.mkdir()
+    (old / "euproj.nt").write_bytes(seed_build.ntriples.read_bytes())  # a release from before the statistics
+    load_store(old / "euproj.nt", tmp_path / "store")
+    with pytest.raises(StatisticsError) as info:
+        run_query(ASK_CUBE, store=tmp_path / "store")
+    assert str(info.value) == (f"the store has no statistics graph <{STAT}>, which this question reads: "
+                               "build the release again and load it (the store holds an older release)")
+    assert info.value.exit_code == 1
+
+
+def test_serve_answers_a_question_on_the_statistics_only_from_a_store_that_has_them(seed_build, tmp_path):
+    import requests
+
+    from euproj_rdf.serve import Endpoint, ServerSettings
+    from euproj_rdf.store import load_store
+
+    old = tmp_path / "old"
+    old.mkdir()
+    (old / "euproj.nt").write_bytes(seed_build.ntriples.read_bytes())
+    answers = []
+    for dump in (seed_build.ntriples, old / "euproj.nt"):
+        store = tmp_path / f"store-{len(answers)}"
+        load_store(dump, store)
+        server = Endpoint(ServerSettings(store=store, workers=1), port=0).start()
+        try:
+            answers.append(requests.get(server.url + "/sparql", params={"query": ASK_CUBE}, timeout=60))
+        finally:
+            server.stop()
+    assert answers[0].status_code == 200 and answers[0].json()["boolean"] is True
+    assert answers[1].status_code == 409
+    assert answers[1].json()["error"]["message"] == (
+        f"the store has no statistics graph <{STAT}>, which this question reads: "
+        "build the release again and load it (the store holds an older release)")
