@@ -20,11 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
-import rdflib
 
 from .errors import ConfigError, DescriptionError
 from .files import fresh_folder, read_yaml
 from .outputs import check_output
+from .release_checks import check_description, refuse_personal_data
 from .values import authority_language, parse_date
 from .vocab import (
     AUTHORITY,
@@ -360,35 +360,9 @@ def _describe_statistics(d: _Description, st: _Stats) -> None:
 
 _DESCRIPTION_PREFIXES = {
     "dcat": DCAT, "dct": DCT, "void": VOID, "spdx": SPDX, "foaf": FOAF, "xsd": XSD, "ep": EP,
-    "skos": SKOS, "rdfs": RDFS,
-    "country": COUNTRY,
+    "skos": SKOS, "rdfs": RDFS, "country": COUNTRY,
     "licence": AUTHORITY + "licence/", "file-type": FILE_TYPE, "data-theme": AUTHORITY + "data-theme/",
 }
-
-
-def _check_description(triples: list[ox.Triple], shapes: Path) -> None:
-    from pyshacl import validate as shacl_validate  # here: importing pySHACL takes half a second
-
-    text = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
-    assert text is not None  # without an output, the bytes
-    data = rdflib.Graph().parse(data=text.decode(), format="nt")
-    conforms, _, text = shacl_validate(data, shacl_graph=rdflib.Graph().parse(shapes), inference="none")
-    if not conforms:
-        raise DescriptionError(f"the DCAT-AP description does not conform to {shapes.name}:\n{text}")
-
-
-def _refuse_personal_data(nt: Path) -> None:
-    """A release is public: personal data in its free text is an error (``build --strict-privacy``
-    finds the records that hold it)."""
-    from .privacy import scan_dump
-    from .resources import default_schema
-
-    hits = scan_dump(nt, default_schema())
-    if hits:
-        subject, _, kind, what = hits[0]
-        more = f" (and {len(hits) - 1} more)" if len(hits) > 1 else ""
-        raise ConfigError(f"{nt}: <{subject}> holds personal data in free text ({kind} '{what}'){more}, which is "
-                          f"not published: remove it from the records ('euproj-rdf build --strict-privacy' lists them)")
 
 
 def publish(dist: Path | str, out: Path | str, *, info: ReleaseInfo, dcat_shapes: Path,
@@ -408,7 +382,7 @@ def publish(dist: Path | str, out: Path | str, *, info: ReleaseInfo, dcat_shapes
     for name in ("euproj.nt", "euproj.ttl"):
         if not (dist / name).is_file():
             raise ConfigError(f"no {dist / name}: run 'euproj-rdf build' first")
-    _refuse_personal_data(dist / "euproj.nt")
+    refuse_personal_data(dist / "euproj.nt")
     with fresh_folder(out, "release") as work:
         _write_files(dist, work)
         st = _statistics(dist / "euproj.nt")
@@ -419,7 +393,7 @@ def publish(dist: Path | str, out: Path | str, *, info: ReleaseInfo, dcat_shapes
             release_labels.describe(d.add, info.dataset, info.download_url, info.title.get("en", ""),
                                     work / release_labels.LABELS_FILE, sources)
             triples = sorted(set(triples) | set(d.triples), key=str)
-        _check_description(triples, dcat_shapes)
+        check_description(triples, dcat_shapes)
         with (work / "description.ttl").open("wb") as fh:
             ox.serialize(triples, fh, format=ox.RdfFormat.TURTLE, prefixes=_DESCRIPTION_PREFIXES)
         files = {p.name: p.stat().st_size for p in sorted(work.iterdir())}

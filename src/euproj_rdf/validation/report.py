@@ -40,7 +40,7 @@ class ShaclResult:
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}: {self.record}" if self.file else self.record
-        path = f", {_short(self.path)}" if self.path else ""
+        path = f", {short_iri(self.path)}" if self.path else ""
         value = f" (value: {self.value})" if self.value is not None else ""
         return f"{where}{path}: {self.severity}: {self.message}{value}"
 
@@ -115,16 +115,16 @@ class ValidationReport:
                           ensure_ascii=False, indent=2) + "\n"
 
 
-def _short(iri: str | None) -> str:
+def short_iri(iri: str | None) -> str:
     """An IRI (or a SPARQL path of IRIs) with the project's prefixes.
 
-    >>> _short("(^<https://w3id.org/euproj/ontology#participation>)")
+    >>> short_iri("(^<https://w3id.org/euproj/ontology#participation>)")
     '(^ep:participation)'
     """
     if not iri:
         return ""
     if iri.startswith("("):
-        return re.sub(r"<([^<>]*)>", lambda m: _short(m.group(1)), iri)
+        return re.sub(r"<([^<>]*)>", lambda m: short_iri(m.group(1)), iri)
     for ns, prefix in (
         (EP, "ep:"),
         (DCT, "dct:"),

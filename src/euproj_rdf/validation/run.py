@@ -15,7 +15,7 @@ from rdflib.namespace import RDF, SH
 from ..errors import ConfigError
 from .compiler import CompiledConstraint, compile_shapes
 from .paths import copy_path
-from .report import GraphReport, ShaclResult, _short, short_severity
+from .report import GraphReport, ShaclResult, short_iri, short_severity
 from .shapes import ShapesGraph, check_shapes, read_shapes
 from .sparql import SparqlCheck, bind_text, join_focus
 from .terms import DataGraph, exact_store, ox_term, select, text_of, to_rdflib
@@ -179,7 +179,7 @@ def path_text(g: rdflib.Graph, path) -> str | None:
 def _default_message(f: Finding) -> str:
     component = f.component.rsplit("#", 1)[-1].removesuffix("ConstraintComponent")
     path = f.path if isinstance(f.path, rdflib.URIRef) else None
-    return f"does not satisfy sh:{component[0].lower()}{component[1:]}" + (f" on {_short(str(path))}" if path else "")
+    return f"does not satisfy sh:{component[0].lower()}{component[1:]}" + (f" on {short_iri(str(path))}" if path else "")
 
 
 def validate_lines(lines: Iterable[str], shapes: Shapes, *,
