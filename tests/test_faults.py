@@ -159,7 +159,7 @@ def test_a_killed_build_leaves_nothing_after_the_next_run(big_records, tmp_path)
                 break
             time.sleep(0.05)
     assert run("build", "-r", str(CASE), "-o", str(out), "--force").exit_code == 0
-    assert _leftovers(out) == [".euproj-dump", "euproj.nt", "euproj.ttl"]
+    assert _leftovers(out) == [".euproj-dump", "euproj-statistics.nt", "euproj-statistics.ttl", "euproj.nt", "euproj.ttl"]
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
@@ -182,7 +182,8 @@ def test_a_stale_scratch_folder_beside_a_store_is_swept_by_the_next_load(tmp_pat
     (stale / ".lock").touch()  # its process is gone: nobody holds the lock
     (stale / "new" / "000001.sst").write_bytes(b"x" * 1000)
     assert run("load", "--dump", str(tmp_path / "euproj.nt"), "--store", str(tmp_path / "store")).exit_code == 0
-    assert _leftovers(tmp_path) == [".euproj-dump", "euproj.nt", "euproj.ttl", "store"]
+    assert _leftovers(tmp_path) == [".euproj-dump", "euproj-statistics.nt", "euproj-statistics.ttl", "euproj.nt", "euproj.ttl",
+                                     "store"]
 
 
 def test_a_scratch_folder_of_a_running_build_is_left_alone(tmp_path):

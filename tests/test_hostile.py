@@ -45,7 +45,7 @@ def test_load_refuses_a_foreign_folder(built):
     assert result.exit_code == 2
     assert result.stderr == (
         f"Error: --store '{built}' exists and was not written by 'euproj-rdf load' (it has no .euproj-store "
-        "marker, and holds euproj.nt …): choose another folder, or pass --force to replace it\n"
+        "marker, and holds euproj-statistics.nt …): choose another folder, or pass --force to replace it\n"
     )
     assert _files(built) == before
 
@@ -214,5 +214,6 @@ def test_scratch_is_not_left_beside_outputs(built, tmp_path):
     store = tmp_path / "store"
     assert run("load", "--dump", str(built / "euproj.nt"), "--store", str(store)).exit_code == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dist", "store"]
-    assert sorted(p.name for p in built.iterdir()) == [".euproj-dump", "euproj.nt", "euproj.ttl"]
+    assert sorted(p.name for p in built.iterdir()) == [".euproj-dump", "euproj-statistics.nt", "euproj-statistics.ttl",
+                                                      "euproj.nt", "euproj.ttl"]
     shutil.rmtree(store)
