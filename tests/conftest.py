@@ -44,6 +44,16 @@ def seed_store(seed_build):
     return store
 
 
+@pytest.fixture
+def push_dumps(seed_build, tmp_path):
+    """For push tests: a smaller 'previous release' (the first half of the seed dump) and the seed
+    dump, with their triple counts: (old, new, n_old, n_new)."""
+    lines = seed_build.ntriples.read_bytes().splitlines(keepends=True)
+    old = tmp_path / "old.nt"
+    old.write_bytes(b"".join(lines[: len(lines) // 2]))
+    return old, seed_build.ntriples, len(lines) // 2, len(lines)
+
+
 PREFIXES = """
 PREFIX ep: <https://w3id.org/euproj/ontology#>
 PREFIX dct: <http://purl.org/dc/terms/>

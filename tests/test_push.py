@@ -24,18 +24,8 @@ def server(tmp_path):
         srv.kill()
 
 
-@pytest.fixture
-def dumps(seed_build, tmp_path):
-    """The seed dump, and a smaller 'previous release' of it."""
-    full = seed_build.ntriples
-    lines = full.read_bytes().splitlines(keepends=True)
-    old = tmp_path / "old.nt"
-    old.write_bytes(b"".join(lines[: len(lines) // 2]))
-    return old, full, len(lines) // 2, len(lines)
-
-
-def test_push_replaces_the_graph_and_cleans_up(server, dumps):
-    old, new, n_old, n_new = dumps
+def test_push_replaces_the_graph_and_cleans_up(server, push_dumps):
+    old, new, n_old, n_new = push_dumps
     target = target_for(server.url, "oxigraph")
     assert push(old, target, graph=GRAPH, chunk_triples=500).triples == n_old
     assert server.count() == n_old
@@ -45,8 +35,8 @@ def test_push_replaces_the_graph_and_cleans_up(server, dumps):
     assert server.graphs() == {GRAPH}  # the staging graph is gone
 
 
-def test_second_push_of_the_same_release_changes_nothing(server, dumps):
-    _, new, _, n_new = dumps
+def test_second_push_of_the_same_release_changes_nothing(server, push_dumps):
+    _, new, _, n_new = push_dumps
     target = target_for(server.url, "oxigraph")
     push(new, target, graph=GRAPH)
     first = requests.post(server.url + "query", data={"query": f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{GRAPH}> {{ ?s ?p ?o }} }}"},
@@ -57,14 +47,14 @@ def test_second_push_of_the_same_release_changes_nothing(server, dumps):
     assert sorted(first.splitlines()) == sorted(second.splitlines()) and server.count() == n_new
 
 
-def test_default_graph(server, dumps):
-    _, new, _, n_new = dumps
+def test_default_graph(server, push_dumps):
+    _, new, _, n_new = push_dumps
     push(new, target_for(server.url, "oxigraph"))
     assert server.count(None) == n_new and server.graphs() == set()
 
 
-def test_server_killed_mid_upload_leaves_the_old_graph(server, dumps):
-    old, new, n_old, _ = dumps
+def test_server_killed_mid_upload_leaves_the_old_graph(server, push_dumps):
+    old, new, n_old, _ = push_dumps
     target = target_for(server.url, "oxigraph")
     push(old, target, graph=GRAPH)
     errors: list[Exception] = []
@@ -90,24 +80,24 @@ def test_server_killed_mid_upload_leaves_the_old_graph(server, dumps):
     assert server.graphs() == {GRAPH}
 
 
-def test_unreachable_store_is_a_clear_error_with_exit_3(tmp_path, dumps):
-    _, new, _, _ = dumps
+def test_unreachable_store_is_a_clear_error_with_exit_3(tmp_path, push_dumps):
+    _, new, _, _ = push_dumps
     result = CliRunner().invoke(app, ["push", "--endpoint", "http://127.0.0.1:9/", "--dump", str(new), "--retries", "1"])
     assert result.exit_code == 3
     assert result.stderr == ("Error: clearing the staging graph: cannot reach "
                              "http://127.0.0.1:9/store?graph=urn%3Aeuproj%3Astaging%3A37a8eec1ce19687d: ConnectionError\n")
 
 
-def test_cli_push(server, dumps):
-    _, new, _, n_new = dumps
+def test_cli_push(server, push_dumps):
+    _, new, _, n_new = push_dumps
     result = CliRunner().invoke(app, ["push", "--endpoint", server.url, "--graph", GRAPH, "--dump", str(new)])
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith(f"Replaced <{GRAPH}> at {server.url}: {n_new} triples in 1 chunk(s), ")
 
 
-def test_a_refused_swap_leaves_the_old_graph(server, dumps):
+def test_a_refused_swap_leaves_the_old_graph(server, push_dumps):
     """The server answers an error to the MOVE (here: an update endpoint it does not have)."""
-    old, new, n_old, _ = dumps
+    old, new, n_old, _ = push_dumps
     good = target_for(server.url, "oxigraph")
     push(old, good, graph=GRAPH)
     refusing = PushTarget(gsp=good.gsp, query=good.query, update=server.url + "no-update-here")

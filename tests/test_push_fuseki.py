@@ -27,17 +27,8 @@ def _target(srv: FusekiServer, password: str | None = None):
     return target_for(srv.url, "fuseki", user=srv.user, password=password or srv.password)
 
 
-@pytest.fixture
-def dumps(seed_build, tmp_path):
-    """The seed dump, and a smaller 'previous release' of it."""
-    lines = seed_build.ntriples.read_bytes().splitlines(keepends=True)
-    old = tmp_path / "old.nt"
-    old.write_bytes(b"".join(lines[: len(lines) // 2]))
-    return old, seed_build.ntriples, len(lines) // 2, len(lines)
-
-
-def test_push_replaces_the_graph_and_cleans_up(fuseki_server, dumps):
-    old, new, n_old, n_new = dumps
+def test_push_replaces_the_graph_and_cleans_up(fuseki_server, push_dumps):
+    old, new, n_old, n_new = push_dumps
     graph = GRAPH + "/replace"
     target = _target(fuseki_server)
     assert target.auth == "basic"
@@ -49,8 +40,8 @@ def test_push_replaces_the_graph_and_cleans_up(fuseki_server, dumps):
     assert _staging(graph) not in fuseki_server.graphs()
 
 
-def test_second_push_of_the_same_release_changes_nothing(fuseki_server, dumps):
-    _, new, _, n_new = dumps
+def test_second_push_of_the_same_release_changes_nothing(fuseki_server, push_dumps):
+    _, new, _, n_new = push_dumps
     graph = GRAPH + "/repeat"
     push(new, _target(fuseki_server), graph=graph)
     first = fuseki_server.construct(graph)
@@ -59,16 +50,16 @@ def test_second_push_of_the_same_release_changes_nothing(fuseki_server, dumps):
     assert _staging(graph) not in fuseki_server.graphs()
 
 
-def test_default_graph(fuseki_server, dumps):
-    _, new, _, n_new = dumps
+def test_default_graph(fuseki_server, push_dumps):
+    _, new, _, n_new = push_dumps
     push(new, _target(fuseki_server))
     push(new, _target(fuseki_server))
     assert fuseki_server.count(None) == n_new
     assert _staging("default") not in fuseki_server.graphs()
 
 
-def test_wrong_password_leaves_the_old_graph(fuseki_server, dumps):
-    old, new, n_old, _ = dumps
+def test_wrong_password_leaves_the_old_graph(fuseki_server, push_dumps):
+    old, new, n_old, _ = push_dumps
     graph = GRAPH + "/password"
     push(old, _target(fuseki_server), graph=graph)
     with pytest.raises(StoreError) as raised:
@@ -79,8 +70,8 @@ def test_wrong_password_leaves_the_old_graph(fuseki_server, dumps):
     assert fuseki_server.count(graph) == n_old
 
 
-def test_cli_push_to_fuseki(fuseki_server, dumps, monkeypatch):
-    _, new, _, n_new = dumps
+def test_cli_push_to_fuseki(fuseki_server, push_dumps, monkeypatch):
+    _, new, _, n_new = push_dumps
     graph = GRAPH + "/cli"
     monkeypatch.setenv("EUPROJ_STORE_PASSWORD", fuseki_server.password)
     result = CliRunner().invoke(app, ["push", "--endpoint", fuseki_server.url, "--kind", "fuseki",
@@ -90,8 +81,8 @@ def test_cli_push_to_fuseki(fuseki_server, dumps, monkeypatch):
     assert fuseki_server.count(graph) == n_new
 
 
-def test_cli_wrong_password_exits_3(fuseki_server, dumps, monkeypatch):
-    _, new, _, _ = dumps
+def test_cli_wrong_password_exits_3(fuseki_server, push_dumps, monkeypatch):
+    _, new, _, _ = push_dumps
     monkeypatch.setenv("EUPROJ_STORE_PASSWORD", "wrong")
     result = CliRunner().invoke(app, ["push", "--endpoint", fuseki_server.url, "--kind", "fuseki",
                                       "--user", fuseki_server.user, "--graph", GRAPH + "/cli", "--dump", str(new)])
@@ -99,13 +90,13 @@ def test_cli_wrong_password_exits_3(fuseki_server, dumps, monkeypatch):
     assert result.stderr.endswith(" refused the credentials (401)\n")
 
 
-def test_server_killed_mid_upload_leaves_the_old_graph(tmp_path, dumps):
+def test_server_killed_mid_upload_leaves_the_old_graph(tmp_path, push_dumps):
     """A Fuseki of its own (this one is killed): the old graph survives the kill, and the next
     push clears the leftover staging graph."""
     reason = fuseki_unavailable()
     if reason:
         pytest.skip(reason)
-    old, new, n_old, n_new = dumps
+    old, new, n_old, n_new = push_dumps
     srv = FusekiServer(tmp_path / "fuseki").start()
     try:
         target = _target(srv)

@@ -27,16 +27,8 @@ def _count(url: str, graph: str) -> int:
     return int(resp.json()["results"]["bindings"][0]["n"]["value"])
 
 
-@pytest.fixture
-def dumps(seed_build, tmp_path):
-    lines = seed_build.ntriples.read_bytes().splitlines(keepends=True)
-    old = tmp_path / "old.nt"
-    old.write_bytes(b"".join(lines[: len(lines) // 2]))
-    return old, seed_build.ntriples, len(lines) // 2, len(lines)
-
-
-def test_replace_and_repeat(virtuoso, dumps):
-    old, new, n_old, n_new = dumps
+def test_replace_and_repeat(virtuoso, push_dumps):
+    old, new, n_old, n_new = push_dumps
     target = target_for(virtuoso, "virtuoso", user="dba", password="dba")
     assert target.auth == "digest"
     push(old, target, graph=GRAPH + "/a", chunk_triples=1000)
@@ -46,16 +38,16 @@ def test_replace_and_repeat(virtuoso, dumps):
     assert _count(virtuoso, GRAPH + "/a") == n_new
 
 
-def test_wrong_password_leaves_the_old_graph(virtuoso, dumps):
-    old, new, n_old, _ = dumps
+def test_wrong_password_leaves_the_old_graph(virtuoso, push_dumps):
+    old, new, n_old, _ = push_dumps
     push(old, target_for(virtuoso, "virtuoso", user="dba", password="dba"), graph=GRAPH + "/b")
     with pytest.raises(StoreError, match=r"refused the credentials \(401\)$"):
         push(new, target_for(virtuoso, "virtuoso", user="dba", password="wrong"), graph=GRAPH + "/b")
     assert _count(virtuoso, GRAPH + "/b") == n_old
 
 
-def test_cli_push_to_virtuoso(virtuoso, dumps, monkeypatch):
-    _, new, _, n_new = dumps
+def test_cli_push_to_virtuoso(virtuoso, push_dumps, monkeypatch):
+    _, new, _, n_new = push_dumps
     monkeypatch.setenv("EUPROJ_STORE_PASSWORD", "dba")
     result = CliRunner().invoke(app, ["push", "--endpoint", virtuoso, "--kind", "virtuoso", "--user", "dba",
                                       "--graph", GRAPH + "/c", "--dump", str(new)])
@@ -63,13 +55,13 @@ def test_cli_push_to_virtuoso(virtuoso, dumps, monkeypatch):
     assert _count(virtuoso, GRAPH + "/c") == n_new
 
 
-def test_a_500_on_the_swap_leaves_the_old_graph(tmp_path, dumps):
+def test_a_500_on_the_swap_leaves_the_old_graph(tmp_path, push_dumps):
     """A Virtuoso whose transaction log limit is smaller than the MOVE of the new graph answers
     500 on the swap (the small chunks of the upload still pass): the old graph stays."""
     reason = virtuoso_unavailable()
     if reason:
         pytest.skip(reason)
-    _, new, _, _ = dumps
+    _, new, _, _ = push_dumps
     small = tmp_path / "small.nt"
     small.write_bytes(b"".join(new.read_bytes().splitlines(keepends=True)[:100]))
     srv = VirtuosoServer(tmp_path / "db", after_image_limit=20_000).start()
