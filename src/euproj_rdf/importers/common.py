@@ -11,12 +11,14 @@ from typing import Any, TypeVar
 from .draft import Draft, Rejects
 from .read import Row
 from .reconcile import Reconciler
-from .values import BadValue, amount, check_url_text, date, is_missing, norm_name, plain, slug
+from .values import MISSING, BadValue, amount, check_url_text, date, norm_name, plain, slug
 
 __all__ = ["Context", "EU_PROGRAMME", "cell", "checked", "fund_ref", "funding", "interreg_kind", "period", "programme_ref",
            "website", "where"]
 
 T = TypeVar("T")
+
+_MISSING_LONGEST = max(len(m) for m in MISSING)
 
 
 @dataclass
@@ -36,10 +38,14 @@ def where(row: Row) -> str:
 
 def cell(row: Row, *columns: str) -> str:
     """The first non-missing value of ``columns`` in the row ("" when none)."""
+    cells = row.cells
     for c in columns:
-        value = row.cells.get(c)
-        if value is not None and not is_missing(value):
-            return value.strip()
+        value = cells.get(c)
+        if value:
+            text = value.strip()
+            # no "missing" marker is longer than _MISSING_LONGEST characters
+            if len(text) > _MISSING_LONGEST or (text and text.lower() not in MISSING):
+                return text
     return ""
 
 

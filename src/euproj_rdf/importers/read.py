@@ -62,6 +62,11 @@ def hyperlink_text(value: str) -> str:
 
 def cell_text(value: Any) -> str:
     """A JSON or Excel value as the text a person reads in the file."""
+    kind = type(value)
+    if kind is str:  # most cells: checked first
+        return hyperlink_text(value) if value[:1] == "=" else value
+    if kind is int:
+        return str(value)
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -208,7 +213,7 @@ def _read_json(path: Path, display: str) -> Iterator[Row]:
         for n, item in enumerate(_json_items(path, enc, display), start=1):
             if not isinstance(item, dict):
                 raise ImportInputError(f"{display}: row {n}: expected an object, found {type(item).__name__}")
-            yield Row(display, n, {str(k): cell_text(v) for k, v in item.items()})
+            yield Row(display, n, {k: v if type(v) is str and v[:1] != "=" else cell_text(v) for k, v in item.items()})
         return
     try:
         data = json.loads(path.read_text(encoding=enc), parse_float=Decimal)
