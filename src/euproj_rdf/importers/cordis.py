@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from .common import Context, cell, checked, funding, period, website, where
+from .draft import csv_row
 from .read import ImportInputError, Row, read_table
 from .reconcile import OrgFacts
 from .spill import ProjectSpill
@@ -112,7 +113,7 @@ def import_cordis(ctx: Context, files: Iterable[tuple[Path, str]]) -> None:
     legal = _legal_bases(ctx, tables)
     _scheme(ctx, firsts[0])
     projects: dict[str, str] = {}  # project number → where its row is; the records go to disk
-    ctx.draft.spilled["project"] = ProjectSpill()
+    ctx.draft.spilled["project"] = ProjectSpill(columns=csv_row)
     for table in tables["projects"]:
         for row in table:
             _project(ctx, row, projects, titles, legal)

@@ -173,11 +173,11 @@ class Draft:
 
 
 def _write_spilled(work: Path, name: str, spill: ProjectSpill, as_csv: bool, rtype: str) -> str:
-    """Write the records kept on disk in chunks, never all as one text (CSV: two passes, the
-    first for the columns)."""
+    """Write the records kept on disk in chunks, never all as one text (CSV: in one pass when
+    the spill collected the columns as the records came, else two, the first for the columns)."""
     if as_csv:
         name = CSV_FILES[rtype] + ".csv"
-        columns = csv_columns(csv_row(r) for r in spill.records())
+        columns = csv_columns([spill.columns] if spill.columns is not None else (csv_row(r) for r in spill.records()))
         with (work / name).open("a", encoding="utf-8", newline="\n") as fh:
             w = csv.DictWriter(fh, fieldnames=columns, lineterminator="\n")
             w.writeheader()
@@ -306,7 +306,7 @@ def csv_row(rec: dict[str, Any]) -> dict[str, str]:
     return row
 
 
-def csv_columns(rows: Iterable[dict[str, str]]) -> list[str]:
+def csv_columns(rows: Iterable[Iterable[str]]) -> list[str]:
     seen: set[str] = set()
     for r in rows:
         seen.update(r)

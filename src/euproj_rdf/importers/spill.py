@@ -13,7 +13,7 @@ from __future__ import annotations
 import pickle
 import sqlite3
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,13 @@ __all__ = ["ProjectSpill"]
 class ProjectSpill:
     """Project records and their participations in a temporary SQLite file."""
 
-    def __init__(self) -> None:
+    def __init__(self, columns: Callable[[dict[str, Any]], Iterable[str]] | None = None) -> None:
+        """``columns`` gives the CSV columns of a record: with it, :attr:`columns` collects those
+        of every finished record as they come, so that writing them as CSV needs one pass only."""
+        self._columns_of = columns
+        #: the columns of the finished records (None without ``columns``)
+        self.columns: set[str] | None = set() if columns is not None else None
+        self._ids: set[str] = set()
         self._dir = tempfile.TemporaryDirectory(prefix="euproj-import-")
         self._db = sqlite3.connect(Path(self._dir.name) / "projects.sqlite")
         self._db.execute("PRAGMA journal_mode=OFF")
@@ -38,6 +44,9 @@ class ProjectSpill:
         """A new project record (its participants and funding may grow later)."""
         self._db.execute("INSERT INTO project VALUES (?, ?)", (rec["id"], pickle.dumps(rec, pickle.HIGHEST_PROTOCOL)))
         self._count += 1
+        if self._columns_of is not None and self.columns is not None:
+            self._ids.add(rec["id"])
+            self.columns.update(self._columns_of({k: v for k, v in rec.items() if not k.startswith("_") and v != []}))
 
     def participation(self, project: str, org: str, role: str, text: str, funding: list[dict[str, Any]],
                       citation: dict[str, str]) -> None:
@@ -45,6 +54,8 @@ class ProjectSpill:
         self._seq += 1
         item = pickle.dumps((org, role, text, funding, citation), pickle.HIGHEST_PROTOCOL)
         self._db.execute("INSERT INTO part VALUES (?, ?, ?)", (project, self._seq, item))
+        if self.columns is not None and project in self._ids:  # what _apply makes non-empty
+            self.columns.update(("participants", "funding", "sources") if funding else ("participants", "sources"))
 
     def __len__(self) -> int:
         return self._count
@@ -63,13 +74,18 @@ class ProjectSpill:
             while pending is not None and pending[0] == rid:
                 _apply(rec, *pickle.loads(pending[1]))
                 pending = parts.fetchone()
-            for key in [k for k, v in rec.items() if k.startswith("_") or v == []]:
-                del rec[key]
-            yield rec
+            yield _finished(rec)
 
     def close(self) -> None:
         self._db.close()
         self._dir.cleanup()
+
+
+def _finished(rec: dict[str, Any]) -> dict[str, Any]:
+    """The record as written: working keys and empty lists dropped."""
+    for key in [k for k, v in rec.items() if k.startswith("_") or v == []]:
+        del rec[key]
+    return rec
 
 
 def _apply(project: dict[str, Any], org: str, role: str, text: str, funding: list[dict[str, Any]],
