@@ -317,13 +317,16 @@ def _org_facts(ctx: Context, row: Row) -> OrgFacts | None:
         ctx.rejects.row(row, "name", "no organisation name")
         return None
     cc = checked(ctx, row, "country", single(cell(row, "country")), country)
-    raw_types = [t.strip() for t in cell(row, "activityType").split(";") if t.strip()]
-    types = list(dict.fromkeys(raw_types))
+    activity = cell(row, "activityType")
+    if ";" in activity:
+        types = list(dict.fromkeys(t.strip() for t in activity.split(";") if t.strip()))
+    else:
+        types = [activity] if activity else []
     kind = "organisation"
     if len(types) == 1 and types[0] in ACTIVITY_TYPES:
         kind = ACTIVITY_TYPES[types[0]]
     elif types:
-        ctx.rejects.value(row, "activityType", f"'{cell(row, 'activityType')}' names no single known activity type")
+        ctx.rejects.value(row, "activityType", f"'{activity}' names no single known activity type")
     city = " ".join(cell(row, "city").split()) or None
     facts = OrgFacts(
         name=name, country=cc, city=city,
@@ -331,7 +334,7 @@ def _org_facts(ctx: Context, row: Row) -> OrgFacts | None:
         pic=the_pic, vat=checked(ctx, row, "vatNumber", cell(row, "vatNumber"), vat),
         nuts=checked(ctx, row, "nutsCode", cell(row, "nutsCode"), nuts),
         website=website(ctx, row, "organizationURL") if "organizationURL" in row.cells else website(ctx, row, "organizationUrl"),
-        kind=kind, kind_text=f"activityType: {cell(row, 'activityType')}" if types else None,
+        kind=kind, kind_text=f"activityType: {activity}" if types else None,
         columns={"pic": column, "vat": "vatNumber", "city": "city"},
     )
     short = cell(row, "shortName")

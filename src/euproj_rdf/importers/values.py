@@ -223,6 +223,8 @@ def vat(text: str) -> str:
 
 def single(text: str) -> str:
     """A value an export repeated (``PRC;PRC``, ``FI;FI``) once; different values stay as they are."""
+    if ";" not in text:
+        return text.strip()
     parts = list(dict.fromkeys(p.strip() for p in text.split(";") if p.strip()))
     return parts[0] if len(parts) == 1 else text.strip()
 
