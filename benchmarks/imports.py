@@ -10,12 +10,17 @@ type, country, city, postcode, NUTS code, VAT number shape, contributions); orga
 pool that recurs across projects as in CORDIS, with PICs of nine digits. Project sizes follow
 the real sizes scaled to the requested number of participations. The import and the build run
 as the CLI does (one process each, sampled for memory as in benchmarks.build).
+
+``--synthetic N`` also builds N synthetic projects (benchmarks.synthetic, CSV) right after, as
+a peer: CPU seconds per triple of the imported records against the synthetic ones, measured
+under the same load. The load average is printed at the start and end of each step.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import shutil
 import sys
@@ -24,6 +29,7 @@ import time
 from pathlib import Path
 
 from benchmarks.build import measure
+from benchmarks.synthetic import write_csv
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL = ROOT.parent / "shared" / "eudata" / "cordis" / "edvard_h2020_semiconductor_ev"
@@ -79,12 +85,23 @@ def generate(folder: Path, projects: int, participations: int, seed: int = 1) ->
     return p, o
 
 
+def _load() -> str:
+    return "load average " + " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def _triples(nt: Path) -> int:
+    with nt.open("rb") as fh:
+        return sum(1 for _ in fh)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--projects", type=int, default=35000)
     ap.add_argument("--participations", type=int, default=180000)
     ap.add_argument("--import-only", action="store_true", help="Measure the import only, not the build.")
     ap.add_argument("--workdir", type=Path, default=None, help="Keep input, records and dump here (default: temporary).")
+    ap.add_argument("--synthetic", type=int, default=0, metavar="N",
+                    help="Also build N synthetic projects as a peer (CPU per triple, same load).")
     args = ap.parse_args()
     if not REAL.is_dir():
         sys.exit(f"the real CORDIS files are not here ({REAL}); they give the value distributions")
@@ -99,21 +116,35 @@ def main() -> None:
     records = work / "records"
     shutil.rmtree(records, ignore_errors=True)
     shutil.copytree(ROOT / "records", records)
+    print(f"import starts: {_load()}", flush=True)
     imp = measure("import", [cli, "import", "cordis", str(project_file), str(org_file), "--records", str(records),
                              "--out", str(records / "cordis"), "--allow-rejects", "--as-csv"])
     print(imp.output)
     size = sum(f.stat().st_size for f in (records / "cordis").iterdir()) / 2**20
     print(f"import: {imp.wall:.1f} s, {imp.cpu:.1f} CPU s, {imp.cores:.2f} cores busy, peak {imp.peak / 2**20:.0f} MB PSS; "
           f"{size:.0f} MB of records; MB per tenth of the run: {imp.profile()}")
+    print(f"import ends: {_load()}", flush=True)
     if args.import_only:
         if args.workdir is None:
             shutil.rmtree(work, ignore_errors=True)
         return
+    print(f"build starts: {_load()}", flush=True)
     build = measure("build", [cli, "build", "-q", "--no-progress", "-r", str(records), "-o", str(work / "dist")])
-    with (work / "dist" / "euproj.nt").open("rb") as fh:
-        triples = sum(1 for _ in fh)
+    triples = _triples(work / "dist" / "euproj.nt")
     print(f"build: {build.wall:.1f} s, {build.cpu:.1f} CPU s, {triples} triples, {build.cores:.2f} cores busy, peak {build.peak / 2**20:.0f} MB PSS; "
           f"MB per tenth of the run: {build.profile()}")
+    print(f"build ends: {_load()}", flush=True)
+    peer = None
+    if args.synthetic:
+        write_csv(work / "synthetic", args.synthetic)
+        print(f"synthetic build starts: {_load()}", flush=True)
+        peer = measure("build, synthetic", [cli, "build", "-q", "--no-progress", "-r", str(work / "synthetic"),
+                                             "-o", str(work / "dist-synthetic")])
+        peer_triples = _triples(work / "dist-synthetic" / "euproj.nt")
+        print(f"synthetic build ({args.synthetic} projects): {peer.wall:.1f} s, {peer.cpu:.1f} CPU s, {peer_triples} triples, "
+              f"peak {peer.peak / 2**20:.0f} MB PSS; ends: {_load()}")
+        mine, theirs = build.cpu / triples * 1e6, peer.cpu / peer_triples * 1e6
+        print(f"CPU per triple: imported {mine:.1f} µs, synthetic {theirs:.1f} µs, ratio {mine / theirs:.2f}")
     total = imp.wall + build.wall
     print()
     print("| step | wall | CPU | cores busy | peak memory (PSS) | MB per tenth of the run |")
@@ -121,6 +152,8 @@ def main() -> None:
     for run in (imp, build):
         print(f"| {run.name} | {run.wall:.1f} s | {run.cpu:.1f} s | {run.cores:.2f} | {run.peak / 2**20:,.0f} MB | {run.profile()} |")
     print(f"| import + build | {total:.1f} s | {imp.cpu + build.cpu:.1f} s | | | target ≤ 120 s: {total / 120:.2f} of it |")
+    if peer is not None:
+        print(f"| {peer.name} | {peer.wall:.1f} s | {peer.cpu:.1f} s | {peer.cores:.2f} | {peer.peak / 2**20:,.0f} MB | {peer.profile()} |")
     if args.workdir is None:
         shutil.rmtree(work, ignore_errors=True)
 
