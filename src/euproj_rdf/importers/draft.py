@@ -255,6 +255,8 @@ CSV_FILES = {"project": "imported-projects", "organisation": "imported-organisat
 
 
 def _cell(value: Any) -> str:
+    if type(value) is str:  # most cells
+        return value
     return _scalar(value) if isinstance(value, (Decimal, int, bool)) else str(value)
 
 
