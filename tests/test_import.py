@@ -471,3 +471,34 @@ def test_organisation_facts_of_an_organisation_that_is_not_there_are_refused(tmp
                                      "  sources:\n    - document: region-skane-projects\n      text: x\n", encoding="utf-8")
     with pytest.raises(Exception, match=r"unknown organisation 'no-such-org'"):
         pipeline.build(recs, tmp_path / "dist", workers=1)
+
+
+def test_the_spill_collects_the_csv_columns_the_records_have():
+    """The project CSV is written in one pass: the columns collected as projects and
+    participations come are those of the finished records (a project without participations,
+    a participation without funding, an empty list, a participation of no project)."""
+    from decimal import Decimal
+
+    from euproj_rdf.importers.draft import csv_columns, csv_row
+    from euproj_rdf.importers.spill import ProjectSpill
+
+    def project(pid: str, **extra: object) -> dict:
+        return {"type": "project", "id": pid, "title": {"en": pid}, "participants": [], "funding": [],
+                "sources": [{"document": "s", "text": "row 1"}], "_work": 1, **extra}
+
+    spill = ProjectSpill(columns=csv_row)
+    spill.add(project("p-1", description={"sv": "text"}))
+    spill.add(project("p-2", acronym="P2"))
+    spill.add(project("p-3", themes=[]))
+    spill.participation("p-3", "org-1", "participant", "role: participant (row 2)", [], {"document": "s", "text": "row 2"})
+    spill.participation("p-9", "org-1", "coordinator", "role: coordinator (row 3)",
+                        [{"kind": "eu-contribution", "amount": Decimal("2"), "currency": "EUR", "text": "t"}],
+                        {"document": "s", "text": "row 3"})  # no such project: not written
+    try:
+        assert spill.columns is not None
+        two_passes = csv_columns(csv_row(r) for r in spill.records())
+        assert csv_columns([spill.columns]) == two_passes
+        assert "participants" in two_passes and "acronym" in two_passes
+        assert not {"_work", "themes", "funding"} & set(two_passes)
+    finally:
+        spill.close()
