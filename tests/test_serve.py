@@ -145,8 +145,9 @@ def test_result_cap(store):
 
 def test_pathological_query_ends_at_the_time_limit_and_others_are_answered(store):
     # the light query goes to the idle worker, whose start-up is long done (the root cause of
-    # this test's flakiness was a worker's start-up counted against the query's time limit)
-    server, base = _start(ServerSettings(store=store, timeout=4, workers=2))
+    # this test's flakiness was a worker's start-up counted against the query's time limit);
+    # no result cache, so that the second question shows the killed worker was replaced
+    server, base = _start(ServerSettings(store=store, timeout=4, workers=2, cache_bytes=0))
     try:
         with ThreadPoolExecutor(max_workers=2) as pool:
             bad = pool.submit(requests.get, base + "/sparql", params={"query": CROSS}, timeout=30)
@@ -213,8 +214,9 @@ def test_json_error_shape_for_unknown_path(url):
 
 def test_load_100_concurrent_clients_and_one_pathological_query(store):
     """Bounded, loopback only: 100 clients ask at once while a cross product runs; every client
-    is answered and the cross product ends at the time limit."""
-    server, base = _start(ServerSettings(store=store, timeout=20, workers=2))
+    is answered and the cross product ends at the time limit. No result cache: every question
+    is run by the workers."""
+    server, base = _start(ServerSettings(store=store, timeout=20, workers=2, cache_bytes=0))
     session_queries = [FUNDS, "ASK { ?s a <https://w3id.org/euproj/ontology#Project> }",
                        "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"]
     try:

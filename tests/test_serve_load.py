@@ -179,15 +179,17 @@ def test_sigterm_during_a_query_exits_cleanly(store):
     assert [p.name for p in store.parent.iterdir() if "-serving-" in p.name] == []
 
 
-def test_load_while_serving_switches_every_worker_at_once(store, seed_build, tmp_path):
+@pytest.mark.parametrize("cache_bytes", [0, 1024 * 1024], ids=["no-cache", "cache"])
+def test_load_while_serving_switches_every_worker_at_once(store, seed_build, tmp_path, cache_bytes):
     """After `load`, the same query never alternates between the old and the new graph, and a
-    deleted entity is no longer served."""
+    deleted entity is no longer served; with the result cache or without (then every answer
+    comes from a worker)."""
     kept = [line for line in seed_build.ntriples.read_text().splitlines(keepends=True)
             if not line.startswith("<https://w3id.org/euproj/id/project/great")]
     (tmp_path / "smaller.nt").write_text("".join(kept))
     mine = tmp_path / "store"
     load_store(seed_build.ntriples, mine)
-    with Endpoint(ServerSettings(store=mine, workers=3), port=0) as server:
+    with Endpoint(ServerSettings(store=mine, workers=3, cache_bytes=cache_bytes), port=0) as server:
         assert _ask(server.url, GREAT).json()["boolean"] is True
         load_store(tmp_path / "smaller.nt", mine)
         assert _eventually(lambda: _ask(server.url, GREAT).json()["boolean"] is False)
@@ -202,7 +204,7 @@ def test_load_while_serving_switches_every_worker_at_once(store, seed_build, tmp
 def test_worker_start_up_does_not_count_against_the_time_limit(store):
     """Regression: right after a worker was killed at the time limit, a light query goes to a
     ready worker (or waits for the new one to be ready) and is answered, never a 503."""
-    with Endpoint(ServerSettings(store=store, timeout=1, workers=1), port=0) as server:
+    with Endpoint(ServerSettings(store=store, timeout=1, workers=1, cache_bytes=0), port=0) as server:
         assert _ask(server.url, CROSS).status_code == 503  # the only worker is killed and replaced
         for _ in range(5):
             resp = _ask(server.url, "ASK {}")

@@ -75,6 +75,7 @@ def serve(
     max_connections: int = typer.Option(1000, "--max-connections", help="Open connections (503 beyond)."),
     client_timeout: float = typer.Option(10.0, "--client-timeout", help="Seconds a client has for a request's headers, for its body, and idle between requests."),
     access_log: Path = typer.Option(None, "--access-log", help="Append a Common Log Format line per request to this file ('-': standard output)."),
+    cache_mb: int = typer.Option(64, "--cache-mb", min=0, help="Megabytes of query answers kept to answer a repeated query at once (emptied when the store changes; 0: no cache)."),
 ) -> None:
     """Serve the store: a read-only SPARQL endpoint at /sparql and Linked Data under /id/.
 
@@ -89,7 +90,8 @@ def serve(
         settings = ServerSettings(store=store, base_iri=base_iri, timeout=timeout, max_results=max_results,
                                   workers=workers, allow_service=tuple(allow_service), max_body=max_body,
                                   max_connections=max_connections, header_timeout=client_timeout,
-                                  body_timeout=client_timeout, access_log=access_log)
+                                  body_timeout=client_timeout, access_log=access_log,
+                                  cache_bytes=cache_mb * 1024 * 1024)
         server = Endpoint(settings, host=host, port=port)
         typer.echo(f"Serving {store} at {server.url}/ (SPARQL: /sparql); Ctrl-C stops.")
         server.serve()

@@ -28,8 +28,9 @@ from starlette.routing import Route
 from ..errors import StoreError
 from ..resources import ONTOLOGY_FILE, resource
 from ..vocab import FORMATS, ONTOLOGY, PREFIXES, RDF_TYPE, SD
+from .cache import ResultCache
 from .federation import RelayError, ServiceRefused, relay_fetch, rewrite_services
-from .negotiation import GRAPH_TYPES, negotiate
+from .negotiation import GRAPH_TYPES, SOLUTION_TYPES, negotiate
 from .pages import CONCEPTS, STATIC, entity_page, query_page
 from .pool import PoolSettings, QueryPool
 from .protocol import ApiError, read_body, read_operation
@@ -85,8 +86,14 @@ def _service_description(endpoint: str, accept: str | None) -> Response:
     return _reply(200, offer[0], rdf_bytes(triples, rdf_format, prefixes))
 
 
-def make_app(settings: ServerSettings, pool: QueryPool, relay_base: list[str]) -> Starlette:
-    """The ASGI app; ``relay_base`` holds the relay's URL once the server has its socket."""
+def make_app(settings: ServerSettings, pool: QueryPool, relay_base: list[str],
+             cache: ResultCache | None = None) -> Starlette:
+    """The ASGI app; ``relay_base`` holds the relay's URL once the server has its socket.
+    Answers of ``/sparql`` are kept in ``cache`` (one of ``settings.cache_bytes`` when not given;
+    emptied when the pool switches to a new store, see :mod:`.cache`)."""
+    if cache is None:
+        cache = ResultCache(settings.cache_bytes)
+    pool.on_switch.append(cache.clear)
     ontology = resource(ONTOLOGY_FILE).read_bytes()
     page = query_page(settings.base_iri).encode("utf-8")
     relay_token = secrets.token_hex(16)
@@ -107,12 +114,23 @@ def make_app(settings: ServerSettings, pool: QueryPool, relay_base: list[str]) -
             text, federated = rewrite_services(op.query, endpoint, allowed, relay_base[0] + relay_token + "/")
         except ServiceRefused as exc:
             raise ApiError(403, str(exc)) from None
-        job = {"kind": "query", "text": text, "accept": request.headers.get("accept", ""), "base": endpoint,
+        accept = request.headers.get("accept", "")
+        key = None
+        if cache.enabled and not federated:
+            key = (pool.generation, text, endpoint, op.default_graphs, op.named_graphs,
+                   negotiate(accept, SOLUTION_TYPES), negotiate(accept, GRAPH_TYPES))
+            hit = cache.get(key)
+            if hit is not None:
+                return _reply(*hit, {"X-Cache": "hit"})
+        job = {"kind": "query", "text": text, "accept": accept, "base": endpoint,
                "default": op.default_graphs, "named": op.named_graphs, "federated": federated}
-        status, ctype, body = await pool.run(job, _client(request))
+        answer, generation = await pool.run_tagged(job, _client(request))
+        status, ctype, body = answer
         if status >= 400:
             raise ApiError(status, body.decode("utf-8", "replace"))
-        return _reply(status, ctype, body)
+        if key is not None and generation == key[0]:  # not an answer of a store replaced meanwhile
+            cache.put(key, answer, text)
+        return _reply(status, ctype, body, {"X-Cache": "miss"} if key is not None else None)
 
     async def entity(request: Request, iri: str) -> Response:
         offer = negotiate(request.headers.get("accept"), [("text/html", "HTML")] + GRAPH_TYPES[:4])
@@ -277,7 +295,9 @@ class Endpoint:
         self.url = f"http://{shown}:{self.port}"
         near = {"0.0.0.0": "127.0.0.1", "::": "[::1]", "": "127.0.0.1"}.get(host, shown)
         self._log: IO[str] | None = None
-        app: Any = make_app(settings, self.pool, [f"http://{near}:{self.port}/.relay/", f"{shown}:{self.port}"])
+        self.cache = ResultCache(settings.cache_bytes)
+        app: Any = make_app(settings, self.pool, [f"http://{near}:{self.port}/.relay/", f"{shown}:{self.port}"],
+                            self.cache)
         if settings.access_log is not None:
             self._log = sys.stdout if str(settings.access_log) == "-" else open(  # noqa: SIM115
                 settings.access_log, "a", encoding="utf-8")

@@ -10,7 +10,9 @@
 - Workers of one *generation* all read one private snapshot of the store. When ``load``
   swaps a new store in, a new generation is started beside the old one and, once all its
   workers are ready, takes every new job at once; the old workers finish what they run and
-  exit. Never a mix.
+  exit. Never a mix. Each generation has a number (:attr:`QueryPool.generation`); an answer
+  says which generation gave it (:meth:`QueryPool.run_tagged`), and ``on_switch`` callbacks
+  run the moment a new generation takes over (the result cache is emptied there).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import logging
 import multiprocessing as mp
 import shutil
 from collections import OrderedDict, deque
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,6 +55,7 @@ class PoolSettings:
 class _Generation:
     folder: Path
     ident: Identity
+    number: int
     workers: set[_Worker] = field(default_factory=set)
     starting: int = 0
     heavy: int = 0
@@ -95,6 +99,8 @@ class QueryPool:
         self._tasks: set[asyncio.Task] = set()
         self._closing = False
         self.switches = 0  # generations taken over since start (for tests and logs)
+        self.on_switch: list[Callable[[], None]] = []  # called when a new generation takes over
+        self._numbers = 0
 
     # ----------------------------------------------------------------------------- life cycle
     async def start(self) -> None:
@@ -134,7 +140,8 @@ class QueryPool:
         except OSError as exc:
             log.warning("cannot take a snapshot of %s: %s", store, exc)
             return None
-        gen = _Generation(folder, ident)
+        self._numbers += 1
+        gen = _Generation(folder, ident, self._numbers)
         self._gens.append(gen)
         started = await asyncio.gather(*(self._spawn(gen) for _ in range(self.s.workers)))
         if not all(started):
@@ -180,6 +187,8 @@ class QueryPool:
                 continue
             old, self._current = self._current, gen
             self.switches += 1
+            for callback in self.on_switch:
+                callback()
             for w in [w for w in self._idle if w.gen is old]:
                 self._idle.remove(w)
                 self._retire(w)
@@ -253,12 +262,21 @@ class QueryPool:
             if not slot.done():
                 slot.set_result(self._idle.pop())
 
+    @property
+    def generation(self) -> int:
+        """The number of the generation that takes new jobs (0 before start)."""
+        return self._current.number if self._current else 0
+
     async def run(self, job: dict[str, Any], client: str) -> Answer:
         """(status, content type, body) of a job, within the time limit."""
+        return (await self.run_tagged(job, client))[0]
+
+    async def run_tagged(self, job: dict[str, Any], client: str) -> tuple[Answer, int]:
+        """The answer of a job and the number of the generation whose worker gave it (0: none did)."""
         if self._closing:
-            return 503, "text/plain", b"the server is shutting down"
+            return (503, "text/plain", b"the server is shutting down"), 0
         if self._pending >= self.s.queue_limit:
-            return 503, "text/plain", b"the server is busy: too many queries are waiting; try again later"
+            return (503, "text/plain", b"the server is busy: too many queries are waiting; try again later"), 0
         slot: asyncio.Future = self._loop.create_future()
         self._queues.setdefault(client, deque()).append(slot)
         self._pending += 1
@@ -276,9 +294,10 @@ class QueryPool:
                 slot.cancel()
                 if isinstance(exc, asyncio.CancelledError):
                     raise
-                return 503, "text/plain", (f"the server is busy: no query worker was free within {wait:g} s; "
-                                           "try again").encode()
-        return await self._execute(slot.result(), job)
+                return (503, "text/plain", (f"the server is busy: no query worker was free within {wait:g} s; "
+                                            "try again").encode()), 0
+        worker = slot.result()
+        return await self._execute(worker, job), worker.gen.number
 
     async def _execute(self, worker: _Worker, job: dict[str, Any]) -> Answer:
         heavy = self._loop.call_later(self.s.heavy_after, self._turn_heavy, worker)

@@ -27,3 +27,4 @@ class ServerSettings:
     max_waiting: int = 1000  # queries waiting for a worker; a 503 beyond
     heavy_after: float = 1.0  # seconds after which a running query counts as heavy (see pool)
     access_log: Path | None = None  # Common Log Format; Path("-") for standard output
+    cache_bytes: int = 64 * 1024 * 1024  # bytes of answers kept to answer repeated queries; 0: no cache
