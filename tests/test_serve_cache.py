@@ -169,3 +169,18 @@ def test_cli_refuses_a_negative_cache_size(store):
                                 env={"COLUMNS": "200", "NO_COLOR": "1", "TERM": "dumb"})
     assert result.exit_code == 2
     assert "Invalid value for '--cache-mb': Input should be greater than or equal to 0" in result.output
+
+
+def test_federated_answers_are_not_cached_and_refusals_stay_refused(store):
+    """A remote endpoint's answer may change at any time: a query with SERVICE is always run."""
+    with Endpoint(ServerSettings(store=store, cache_bytes=0), port=0) as remote:
+        allowed = remote.url + "/sparql"
+        with Endpoint(ServerSettings(store=store, allow_service=(allowed,)), port=0) as server:
+            federated = f"ASK {{ SERVICE <{allowed}> {{ {GREAT[4:]} }} }}"
+            for _ in range(2):
+                resp = _ask(server.url, federated)
+                assert resp.status_code == 200 and resp.json()["boolean"] is True
+                assert "X-Cache" not in resp.headers
+                refused = _ask(server.url, "ASK { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }")
+                assert refused.status_code == 403
+            assert len(server.cache) == 0

@@ -110,18 +110,20 @@ def make_app(settings: ServerSettings, pool: QueryPool, relay_base: list[str],
             return _service_description(endpoint, request.headers.get("accept"))
         if _UPDATE.match(op.query):
             raise ApiError(403, _READ_ONLY)
-        try:
-            text, federated = rewrite_services(op.query, endpoint, allowed, relay_base[0] + relay_token + "/")
-        except ServiceRefused as exc:
-            raise ApiError(403, str(exc)) from None
         accept = request.headers.get("accept", "")
         key = None
-        if cache.enabled and not federated:
-            key = (pool.generation, text, endpoint, op.default_graphs, op.named_graphs,
+        if cache.enabled:  # only answers of queries without SERVICE are ever stored
+            key = (pool.generation, op.query, endpoint, op.default_graphs, op.named_graphs,
                    negotiate(accept, SOLUTION_TYPES), negotiate(accept, GRAPH_TYPES))
             hit = cache.get(key)
             if hit is not None:
                 return _reply(*hit, {"X-Cache": "hit"})
+        try:
+            text, federated = rewrite_services(op.query, endpoint, allowed, relay_base[0] + relay_token + "/")
+        except ServiceRefused as exc:
+            raise ApiError(403, str(exc)) from None
+        if federated:
+            key = None
         job = {"kind": "query", "text": text, "accept": accept, "base": endpoint,
                "default": op.default_graphs, "named": op.named_graphs, "federated": federated}
         answer, generation = await pool.run_tagged(job, _client(request))

@@ -98,6 +98,8 @@ def rewrite_services(text: str, base: str, allowed: list[str], relay: str) -> tu
     >>> rewrite_services("SELECT * { SERVICE <http://a/sparql> { ?s ?p ?o } }", "http://x/", ["http://a/sparql"], "http://r/")
     ('SELECT * { SERVICE <http://r/0> { ?s ?p ?o } }', True)
     """
+    if "service" not in text.lower():  # no SERVICE keyword can be in it: skip the tokenizer
+        return text, False
     targets = service_targets(text, base)
     for t in targets:
         if t.iri is None:
