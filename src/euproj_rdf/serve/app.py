@@ -64,7 +64,8 @@ def _client(request: Request) -> str:
 def _endpoint_iri(request: Request, fallback: str) -> str:
     """This endpoint's IRI as the client addressed it (a Host header that is not a host name is ignored)."""
     host = request.headers.get("host", "")
-    return f"{request.url.scheme}://{host if _HOST.match(host) else fallback}/sparql"
+    scheme = request.scope.get("scheme", "http")  # not request.url: it builds and parses the whole URL
+    return f"{scheme}://{host if _HOST.match(host) else fallback}/sparql"
 
 
 def _service_description(endpoint: str, accept: str | None) -> Response:
