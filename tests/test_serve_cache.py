@@ -184,3 +184,13 @@ def test_federated_answers_are_not_cached_and_refusals_stay_refused(store):
                 refused = _ask(server.url, "ASK { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }")
                 assert refused.status_code == 403
             assert len(server.cache) == 0
+
+
+@pytest.mark.parametrize("query", ['SELECT (NOW() AS ?t) {}', 'SELECT (rand() AS ?r) {}',
+                                   'SELECT (UUID() AS ?u) {}', 'SELECT (STRUUID () AS ?u) {}'])
+def test_queries_with_a_new_value_each_run_are_not_cached(server, query):
+    answers = [_ask(server.url, query) for _ in range(2)]
+    assert [a.status_code for a in answers] == [200, 200]
+    assert all("X-Cache" not in a.headers for a in answers)
+    if "rand" in query or "UUID" in query:
+        assert answers[0].content != answers[1].content  # run twice, not repeated from memory

@@ -28,7 +28,7 @@ from starlette.routing import Route
 from ..errors import StoreError
 from ..resources import ONTOLOGY_FILE, resource
 from ..vocab import FORMATS, ONTOLOGY, PREFIXES, RDF_TYPE, SD
-from .cache import ResultCache
+from .cache import ResultCache, repeatable
 from .federation import RelayError, ServiceRefused, relay_fetch, rewrite_services
 from .negotiation import GRAPH_TYPES, SOLUTION_TYPES, negotiate
 from .pages import CONCEPTS, STATIC, entity_page, query_page
@@ -113,7 +113,7 @@ def make_app(settings: ServerSettings, pool: QueryPool, relay_base: list[str],
             raise ApiError(403, _READ_ONLY)
         accept = request.headers.get("accept", "")
         key = None
-        if cache.enabled:  # only answers of queries without SERVICE are ever stored
+        if cache.enabled and repeatable(op.query):  # only answers of queries without SERVICE are stored
             key = (pool.generation, op.query, endpoint, op.default_graphs, op.named_graphs,
                    negotiate(accept, SOLUTION_TYPES), negotiate(accept, GRAPH_TYPES))
             hit = cache.get(key)

@@ -7,7 +7,8 @@ endpoint's IRI (the query's base IRI), the protocol dataset, and the media types
 from ``Accept`` for solutions and for graphs (so ``Accept`` headers written differently that
 choose the same types share an entry). Only complete answers (status 200) are kept: errors,
 time-outs and refusals are not, and neither are federated queries (a remote endpoint's answer
-may change at any time).
+may change at any time) nor queries that call ``NOW``, ``RAND``, ``UUID`` or ``STRUUID`` (a new
+value each time they run; :func:`repeatable`).
 
 The bound is in bytes (answer bodies, query texts and a fixed cost per entry); the least
 recently used entries go first. An answer larger than the whole bound is not stored.
@@ -15,13 +16,25 @@ recently used entries go first. An answer larger than the whole bound is not sto
 
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
 from collections.abc import Hashable
 
-__all__ = ["ResultCache", "ENTRY_COST"]
+__all__ = ["ResultCache", "ENTRY_COST", "repeatable"]
 
 Answer = tuple[int, str, bytes]
 ENTRY_COST = 256  # bytes counted per entry beyond its body and query text (key, tuple, bookkeeping)
+_FRESH = re.compile(r"\b(?:NOW|RAND|UUID|STRUUID)\s*\(", re.IGNORECASE)
+
+
+def repeatable(query: str) -> bool:
+    """False when the query calls a function with a new value on every run (then its answer is
+    never cached). A mention in a string or comment counts too: such a query is just run.
+
+    >>> repeatable("SELECT ?s WHERE { ?s ?p ?o }"), repeatable("SELECT (now() AS ?t) {}")
+    (True, False)
+    """
+    return _FRESH.search(query) is None
 
 
 class ResultCache:
