@@ -93,6 +93,7 @@ class _MappedBatch:
         self.records: set[tuple[str, str]] = set()
         self.refs: set[tuple[str, str]] = set()
         self.lines: list[str] = []
+        self._known: dict[str, tuple[str, ...]] = {}  # participant → its countries, once looked up
 
     def add(self, rec: Record, data: dict[str, Any]) -> None:
         key = (str(rec.type), str(rec.id))  # a checked record has both
@@ -104,9 +105,12 @@ class _MappedBatch:
         self.lines.extend(lines)
 
     def _countries(self, participant: str) -> tuple[str, ...]:
-        if not participant.startswith(self._org):
-            return ()
-        return tuple(COUNTRY + c for c in self.facts.countries.get(participant[len(self._org):-1], ()))
+        found = self._known.get(participant)
+        if found is None:
+            found = self._known[participant] = tuple(
+                COUNTRY + c for c in self.facts.countries.get(participant[len(self._org):-1], ())
+            ) if participant.startswith(self._org) else ()
+        return found
 
     def context(self) -> list[str]:
         """The type triples of the records referred to from other batches (sh:class needs them)."""

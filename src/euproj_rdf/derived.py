@@ -32,6 +32,9 @@ WHERE { ?project a ep:Project ; ep:participation ?participation .
 _PARTICIPATION, _PARTICIPANT, _ROLE, _COUNTRY = (iri(EP + n) for n in ("participation", "participant", "role",
                                                                           "country"))
 _LEAD = iri(CONCEPT + "role/lead-partner")
+_PARTNER_COUNTRY, _LEAD_PARTNER = iri(PARTNER_COUNTRY), iri(LEAD_PARTNER)
+# each predicate with the space that follows it: a line's predicate is read in place, not split out
+_PARTICIPATION_, _PARTICIPANT_, _ROLE_, _COUNTRY_ = (p + " " for p in (_PARTICIPATION, _PARTICIPANT, _ROLE, _COUNTRY))
 
 
 def shortcut_lines(subject: str, lines: list[str], countries_of: Callable[[str], tuple[str, ...]]) -> list[str]:
@@ -42,23 +45,26 @@ def shortcut_lines(subject: str, lines: list[str], countries_of: Callable[[str],
     participant: dict[str, str] = {}
     leads: set[str] = set()
     countries: dict[str, set[str]] = {}
-    for line in lines:
-        s, p, o = line[:-2].split(" ", 2)
-        if p == _PARTICIPATION and s == subject:
-            participations.add(o)
-        elif p == _PARTICIPANT:
-            participant[s] = o
-        elif p == _ROLE and o == _LEAD:
-            leads.add(s)
-        elif p == _COUNTRY:
-            countries.setdefault(s, set()).add(o)
+    for line in lines:  # "s p o ." with single spaces, as the mapper writes them
+        cut = line.find(" ") + 1
+        if line.startswith(_PARTICIPATION_, cut):
+            if line[:cut - 1] == subject:
+                participations.add(line[cut + len(_PARTICIPATION_):-2])
+        elif line.startswith(_PARTICIPANT_, cut):
+            participant[line[:cut - 1]] = line[cut + len(_PARTICIPANT_):-2]
+        elif line.startswith(_ROLE_, cut):
+            if line[cut + len(_ROLE_):-2] == _LEAD:
+                leads.add(line[:cut - 1])
+        elif line.startswith(_COUNTRY_, cut):
+            countries.setdefault(line[:cut - 1], set()).add(line[cut + len(_COUNTRY_):-2])
     out: set[str] = set()
+    country_p, lead_p = f"{subject} {_PARTNER_COUNTRY} ", f"{subject} {_LEAD_PARTNER} "
     for part in participations:
         who = participant.get(part)
         if who is None:
             continue
         for country in countries.get(who) or {iri(c) for c in countries_of(who)}:
-            out.add(f"{subject} {iri(PARTNER_COUNTRY)} {country} .")
+            out.add(f"{country_p}{country} .")
         if part in leads:
-            out.add(f"{subject} {iri(LEAD_PARTNER)} {who} .")
+            out.add(f"{lead_p}{who} .")
     return sorted(out)
