@@ -151,9 +151,15 @@ def validate_store(store: ox.Store, shapes: Shapes, *,
     batch), whose results are dropped: those records are validated with their own batch.
     """
     out = []
+    # a focus node usually meets several constraints (the context nodes of other batches most of
+    # all, which fail the shapes of records they only refer to): each is located once
+    places: dict[str, tuple[str, int, str] | None] = {}
     for f in findings(store, shapes):
         focus = text_of(f.focus) or ""
-        located = locate(focus)
+        if focus in places:
+            located = places[focus]
+        else:
+            located = places[focus] = locate(focus)
         if located is None:
             continue
         file, line, label = located
