@@ -290,23 +290,31 @@ def cube_lines(tally: Tally, facts: Facts, *, base_iri: str) -> Iterator[str]:
     stats = graph_iri(base_iri)
     yield from _properties()
     years: set[str] = set()
+    terms: dict[tuple[str, str], str] = {}  # (kind, value) → the value's IRI, each written once
+    is_observation = f" {iri(RDF_TYPE)} {iri(QB + 'Observation')} ."
     for name, observations in tally.observations(facts).items():
         dims, measures = DATASETS[name]
         dataset = f"{stats}/{name}"
         yield f"{iri(dataset)} {iri(RDF_TYPE)} {iri(QB + 'DataSet')} ."
         yield f"{iri(dataset)} {iri(QB + 'structure')} {iri(dataset + '/structure')} ."
         yield from _structure(name, stats)
+        in_dataset = f" {iri(QB + 'dataSet')} {iri(dataset)} ."
+        dim_props = [(f" {iri(STATS + prop)} ", kind) for prop, kind in dims]
+        measure_props = [(f" {iri(STATS + prop)} ", XSD + ("decimal" if prop in _DECIMAL_MEASURES else "integer"))
+                         for prop in measures]
         for n, (key, values) in enumerate(observations, 1):
             obs = iri(f"{dataset}/{n}")
-            yield f"{obs} {iri(RDF_TYPE)} {iri(QB + 'Observation')} ."
-            yield f"{obs} {iri(QB + 'dataSet')} {iri(dataset)} ."
-            for (prop, kind), value in zip(dims, key, strict=True):
-                if kind == "year" and value != NOT_STATED:
-                    years.add(value)
-                yield f"{obs} {iri(STATS + prop)} {iri(_value_iri(kind, value, base_iri, stats))} ."
-            for prop, value in zip(measures, values, strict=True):
-                datatype = XSD + ("decimal" if prop in _DECIMAL_MEASURES else "integer")
-                yield f"{obs} {iri(STATS + prop)} {typed_literal(_number(value), datatype)} ."
+            yield obs + is_observation
+            yield obs + in_dataset
+            for (prop, kind), value in zip(dim_props, key, strict=True):
+                term = terms.get((kind, value))
+                if term is None:
+                    if kind == "year" and value != NOT_STATED:
+                        years.add(value)
+                    term = terms[(kind, value)] = iri(_value_iri(kind, value, base_iri, stats))
+                yield f"{obs}{prop}{term} ."
+            for (prop, datatype), value in zip(measure_props, values, strict=True):
+                yield f"{obs}{prop}{typed_literal(_number(value), datatype)} ."
     not_stated = iri(f"{stats}/{NOT_STATED}")
     yield f"{not_stated} {iri(RDF_TYPE)} {iri(RDFS + 'Resource')} ."
     yield f"{not_stated} {iri(RDFS + 'label')} {lang_literal('not stated', 'en')} ."
