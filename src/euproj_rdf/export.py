@@ -2,25 +2,83 @@
 
 Memory stays bounded whatever the input size: mapped lines are sorted and written in chunks
 (:func:`write_chunk`, by each batch), merged into one sorted, de-duplicated N-Triples file, and the Turtle file
-is streamed from it through pyoxigraph's serializer (rdflib's is orders of magnitude slower on
-large graphs). Files are written under temporary names and renamed into place only when
+is streamed from the same lines through pyoxigraph's serializer (rdflib's is orders of magnitude
+slower on large graphs), in a forked process reading them from a pipe while this one merges
+(:class:`Background`). Files are written under temporary names and renamed into place only when
 complete, so a failed run never leaves a half-written dump.
 """
 
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterator
+import multiprocessing
+import os
+import signal
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
+from typing import IO, Any
 
 import pyoxigraph as ox
 
 from .files import atomic_write
+from .outputs import forget_locks
 from .vocab import PREFIXES
 
-__all__ = ["merge_files", "merge_sorted", "write_chunk", "write_dump"]
+__all__ = ["Background", "merge_files", "merge_sorted", "write_chunk", "write_dump"]
 
+#: lines written to the dump (and its Turtle writer) at a time
+_BLOCK = 4096
+
+
+class Background:
+    """``fn(*args)`` run in a forked process beside this one; :meth:`result` waits for its value
+    (or raises its exception). Use as a context manager: leaving the block early stops it.
+
+    The process inherits every open file descriptor of this one: a pipe's writing end must be
+    closed in it (``fn`` does it) or opened only after it started, or its reader never sees the end.
+    """
+
+    def __init__(self, fn: Callable[..., Any], *args: Any):
+        ctx = multiprocessing.get_context("fork")
+        self._answer, send = ctx.Pipe(duplex=False)
+        self._process = ctx.Process(target=_background, args=(send, fn, args), name="background-writer", daemon=True)
+        self._process.start()
+        send.close()
+
+    def __enter__(self) -> Background:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._process.is_alive():
+            self._process.terminate()
+        self._process.join()
+        self._answer.close()
+
+    def result(self) -> Any:
+        try:
+            ok, value = self._answer.recv()
+        except EOFError:
+            self._process.join()
+            raise RuntimeError(f"a background writer stopped (exit code {self._process.exitcode})") from None
+        self._process.join()
+        if not ok:
+            raise value
+        return value
+
+
+def _background(send: Any, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
+    # interrupts are the parent's to handle; the locks of its scratch folders are its alone
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    forget_locks()
+    try:
+        answer: tuple[bool, Any] = (True, fn(*args))
+    except BaseException as exc:  # noqa: BLE001 - handed to the parent, which raises it
+        answer = (False, exc)
+    try:
+        send.send(answer)
+    except Exception as exc:  # noqa: BLE001 - an exception that does not pickle
+        send.send((False, RuntimeError(f"{type(answer[1]).__name__}: {exc}")))
 
 
 def write_chunk(lines: list[str], path: Path) -> Path:
@@ -78,13 +136,37 @@ def write_dump(chunks: list[Path], out_dir: Path, *, stem: str = "euproj") -> tu
     nt_path = out_dir / f"{stem}.nt"
     ttl_path = out_dir / f"{stem}.ttl"
     count = 0
-    # both files are renamed into place only when both are complete
+    # both files are renamed into place only when both are complete; the Turtle is written by a
+    # forked process from the lines this one sends it through a pipe as it merges them
     with atomic_write(nt_path) as nt, atomic_write(ttl_path, "wb") as ttl:
-        for line in merge_sorted(chunks):
-            nt.write(line)
-            count += 1
-        nt.flush()
-        with open(nt.name, "rb") as src:
-            ox.serialize(ox.parse(src, format=ox.RdfFormat.N_TRIPLES), ttl, format=ox.RdfFormat.TURTLE,
-                         prefixes=PREFIXES)
+        reading, sending = os.pipe()
+        with Background(_turtle, reading, sending, ttl, PREFIXES) as turtle:
+            os.close(reading)
+            try:
+                with open(sending, "w", encoding="utf-8", newline="\n", buffering=1 << 20) as pipe:
+                    block: list[str] = []
+                    for line in merge_sorted(chunks):
+                        block.append(line)
+                        if len(block) == _BLOCK:
+                            text = "".join(block)
+                            nt.write(text)
+                            pipe.write(text)
+                            count += len(block)
+                            block = []
+                    text = "".join(block)
+                    nt.write(text)
+                    pipe.write(text)
+                    count += len(block)
+            except BrokenPipeError:
+                turtle.result()  # the writer's own error
+                raise
+            turtle.result()
     return ttl_path, nt_path, count
+
+
+def _turtle(reading: int, sending: int, out: IO[bytes], prefixes: dict[str, str]) -> None:
+    """In a :class:`Background` process: N-Triples from a pipe to Turtle (the same triples, in order)."""
+    os.close(sending)
+    with open(reading, "rb") as src:
+        ox.serialize(ox.parse(src, format=ox.RdfFormat.N_TRIPLES), out, format=ox.RdfFormat.TURTLE, prefixes=prefixes)
+    out.flush()

@@ -23,7 +23,7 @@ from pathlib import Path
 from .batches import BatchContext, BatchResult, BatchRunner, tuned_collector
 from .checks import RecordIndex, index_records
 from .errors import RecordError, RecordProblem, RecordSyntaxError
-from .export import merge_sorted, write_dump
+from .export import Background, merge_sorted, write_dump
 from .iris import absolute_iri
 from .mapping import compile_mapping
 from .outputs import check_output, mark, scratch, writing
@@ -193,9 +193,12 @@ def _write(result: BuildResult, chunks: list[Path], out: Path, cube: Iterable[st
         cube = list(cube)
         verify_statistics(merge_sorted(chunks), cube, base_iri=base_iri)
     tick("write", 0, None)
-    result.turtle, result.ntriples, result.triples = write_dump(chunks, out)
-    mark(out, "dump")
-    ttl, nt, result.statistics_triples = write_statistics(cube, out)
+    # the statistics are written by a forked process while this one writes the dump (started
+    # first: it must not inherit the pipe write_dump opens to its own Turtle writer)
+    with Background(write_statistics, cube, out) as statistics:
+        result.turtle, result.ntriples, result.triples = write_dump(chunks, out)
+        mark(out, "dump")
+        ttl, nt, result.statistics_triples = statistics.result()
     result.statistics = (ttl, nt)
     result.written = True
 
