@@ -154,9 +154,11 @@ def main() -> None:
         cmd = [cli, "build", "-q", "--no-progress", "-r", str(records), "-o", str(work / f"ours-{n}")]
         if args.workers:
             cmd += ["--workers", str(args.workers)]
+        load = os.getloadavg()[0]
         ours = measure("ours", cmd)
         triples = _triples(work / f"ours-{n}" / "euproj.nt")
-        print(f"ours  {n} projects: {triples} triples, {ours.wall:.1f} s, {ours.cores:.2f} cores busy, "
+        print(f"ours  {n} projects: {triples} triples, {ours.wall:.1f} s, {ours.cpu:.1f} s CPU, {ours.cores:.2f} cores busy, "
+              f"load average {load:.1f} before, {os.getloadavg()[0]:.1f} after, "
               f"peak {ours.peak / 2**20:.0f} MB PSS ({ours.peak_rss / 2**20:.0f} MB RSS summed); "
               f"MB per tenth of the run: {ours.profile()}")
         naive = None

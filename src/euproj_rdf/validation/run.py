@@ -67,19 +67,26 @@ def batch_store(lines: list[str]) -> ox.Store:
     return exact_store("\n".join(lines) + "\n")
 
 
-def findings(store: ox.Store, shapes: Shapes, *, values: ox.Store | None = None) -> list[Finding]:
+def findings(store: ox.Store, shapes: Shapes, *, values: ox.Store | None = None,
+             wanted: Callable[[object], bool] | None = None) -> list[Finding]:
     """Every result of validating what ``store`` holds against ``shapes``.
 
     SPARQL-based constraints run on ``values`` when given (see :class:`.terms.DataGraph`).
+    ``wanted(focus)`` false leaves out the results of that focus node (every node is still
+    validated; their results are not made).
     """
     out = []
     for c in shapes.core:
         for sol in select(store, c.query):
+            focus = sol["this"]
+            if wanted is not None and not wanted(focus):
+                continue
             path = rdflib.URIRef(sol["path"].value) if c.path_var else c.path
-            out.append(Finding(sol["this"], sol["value"] if c.has_value else None, path, c.component, c.severity,
+            out.append(Finding(focus, sol["value"] if c.has_value else None, path, c.component, c.severity,
                                c.shape, c.messages))
     for check in shapes.sparql:
-        out.extend(_run_check(values or store, shapes, check))
+        found = _run_check(values or store, shapes, check)
+        out.extend(found if wanted is None else (f for f in found if wanted(f.focus)))
     return out
 
 
@@ -152,14 +159,20 @@ def validate_store(store: ox.Store, shapes: Shapes, *,
     """
     out = []
     # a focus node usually meets several constraints (the context nodes of other batches most of
-    # all, which fail the shapes of records they only refer to): each is located once
+    # all, which fail the shapes of records they only refer to): each is located once, and the
+    # results of context nodes are dropped before they are made
     places: dict[str, tuple[str, int, str] | None] = {}
-    for f in findings(store, shapes):
-        focus = text_of(f.focus) or ""
+
+    def place(term: object) -> tuple[str, int, str] | None:
+        focus = text_of(term) or ""
         if focus in places:
-            located = places[focus]
-        else:
-            located = places[focus] = locate(focus)
+            return places[focus]
+        located = places[focus] = locate(focus)
+        return located
+
+    for f in findings(store, shapes, wanted=lambda term: place(term) is not None):
+        focus = text_of(f.focus) or ""
+        located = place(f.focus)
         if located is None:
             continue
         file, line, label = located
