@@ -31,6 +31,7 @@ A value a record does not state is ``<base>statistics/not-stated``; years are
 from __future__ import annotations
 
 import re
+import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -191,10 +192,20 @@ class Tally:
         row[5] += bool(f.get("recipients"))
 
     def merge(self, other: Tally) -> None:
-        """Add another batch's counts to these."""
+        """Add another batch's counts to these.
+
+        A key new here is kept with its texts interned: each batch's keys arrive as copies of
+        their own (unpickled), and the build keeps a cell for every distinct combination, so
+        one text object for each programme, country or year keeps the merged counters compact.
+        """
         for name in ("cells", "projects", "country_projects", "pairs", "org_projects", "org_participations",
                      "programme_projects", "fund_projects", "links", "theme_projects"):
-            getattr(self, name).update(getattr(other, name))
+            counts: Counter[Any] = getattr(self, name)
+            for key, n in getattr(other, name).items():
+                if key in counts:
+                    counts[key] += n
+                else:
+                    counts[tuple(map(_interned, key)) if type(key) is tuple else _interned(key)] = n
         for key, row in other.funding.items():
             mine = self.funding.setdefault(key, [Decimal(0), 0, Decimal(0), 0, 0, 0])
             for i, v in enumerate(row):
@@ -218,6 +229,10 @@ class Tally:
                 sorted(self.org_projects.items(), key=lambda on: (-on[1], on[0]))[:TOP], 1)],
             "themes": sorted(((t,), (n,)) for t, n in self.theme_projects.items()),
         }
+
+
+def _interned(value: Any) -> Any:
+    return sys.intern(value) if type(value) is str else value
 
 
 def link_fields(schema: Any) -> dict[str, tuple[str, dict[str, str]]]:
