@@ -606,8 +606,8 @@ def made_up_store(turtle: str) -> ox.Store:
     """The graph with the derived shortcuts the build adds (by their rules in euproj_rdf.derived)."""
     store = ox.Store()
     store.load((MADE_UP + turtle).encode("utf-8"), format=ox.RdfFormat.TURTLE)
-    derived = [triple for rule in RULES.values() for triple in store.query(rule)]
-    store.extend(ox.Quad(t.subject, t.predicate, t.object) for t in derived)
+    for rule in RULES.values():  # in order: the title prefix is read from the display title
+        store.extend([ox.Quad(t.subject, t.predicate, t.object) for t in store.query(rule)])
     return store
 
 

@@ -5,7 +5,9 @@ participants in the role lead partner) are stated in the dump so that questions 
 every participation; ``ep:displayTitle`` (the one title a list shows), ``ep:activeYear`` (the
 years the project certainly runs) and ``ep:totalBudgetStated`` (whether a total budget with an
 amount is stated) so that list questions need not group every project's titles, compare every
-period or look for a missing statement. The ontology declares them derived, and :data:`RULES`
+period or look for a missing statement; ``ep:titlePrefix`` (the first characters of the display
+title) lets a list find its page by comparing short strings before it sorts the few titles that
+can be on it.  The ontology declares them derived, and :data:`RULES`
 are the SPARQL CONSTRUCT queries that derive them from the long path (the same text is in the
 ontology as SHACL-AF rules). Both paths give the same triples: the tests check it on the seed
 graph.
@@ -19,12 +21,15 @@ from collections.abc import Callable
 from .ntriples import iri, literal, typed_literal
 from .vocab import CONCEPT, DCT, EP, XSD
 
-__all__ = ["ACTIVE_YEAR", "DISPLAY_TITLE", "LEAD_PARTNER", "PARTNER_COUNTRY", "RULES", "TOTAL_BUDGET_STATED",
-           "shortcut_lines"]
+__all__ = ["ACTIVE_YEAR", "DISPLAY_TITLE", "LEAD_PARTNER", "PARTNER_COUNTRY", "RULES", "TITLE_PREFIX",
+           "TOTAL_BUDGET_STATED", "shortcut_lines"]
 
 PARTNER_COUNTRY = EP + "partnerCountry"
 LEAD_PARTNER = EP + "leadPartner"
 DISPLAY_TITLE = EP + "displayTitle"
+TITLE_PREFIX = EP + "titlePrefix"
+#: characters of the display title in ep:titlePrefix (short enough for a store to keep inline)
+PREFIX_LENGTH = 7
 ACTIVE_YEAR = EP + "activeYear"
 TOTAL_BUDGET_STATED = EP + "totalBudgetStated"
 
@@ -46,6 +51,8 @@ WHERE {
   }
   BIND(STR(?t) AS ?title)
 }""",
+    TITLE_PREFIX: f"PREFIX ep: <{EP}>\n" + f"""CONSTRUCT {{ ?project ep:titlePrefix ?prefix }}
+WHERE {{ ?project a ep:Project ; ep:displayTitle ?title . BIND(SUBSTR(?title, 1, {PREFIX_LENGTH}) AS ?prefix) }}""",
     ACTIVE_YEAR: f"PREFIX ep: <{EP}>\n" + """CONSTRUCT { ?project ep:activeYear ?year }
 WHERE {
   ?project a ep:Project ; ep:period ?period .
@@ -129,7 +136,9 @@ def shortcut_lines(subject: str, lines: list[str], countries_of: Callable[[str],
         if part in leads:
             out.add(f"{subject} {iri(LEAD_PARTNER)} {who} .")
     if titles:
-        out.add(f"{subject} {iri(DISPLAY_TITLE)} {literal(min(_title_key(t) for t in titles)[1:])} .")
+        title = min(_title_key(t) for t in titles)[1:]
+        out.add(f"{subject} {iri(DISPLAY_TITLE)} {literal(title)} .")
+        out.add(f"{subject} {iri(TITLE_PREFIX)} {literal(title[:PREFIX_LENGTH])} .")
     for period in periods:
         start, end = years.get((period, _START_YEAR)), years.get((period, _END_YEAR))
         first, last = (start if start is not None else end), (end if end is not None else start)
