@@ -1,4 +1,5 @@
-"""The derived shortcuts in the dump equal what the long path through participations gives."""
+"""The derived shortcuts in the dump equal what the long path (participations, titles, periods,
+funding statements) gives."""
 
 from __future__ import annotations
 
@@ -8,7 +9,15 @@ import pyoxigraph as ox
 import pytest
 import rdflib
 
-from euproj_rdf.derived import LEAD_PARTNER, PARTNER_COUNTRY, RULES
+from euproj_rdf.derived import (
+    ACTIVE_YEAR,
+    DISPLAY_TITLE,
+    LEAD_PARTNER,
+    PARTNER_COUNTRY,
+    RULES,
+    TITLE_PREFIX,
+    TOTAL_BUDGET_STATED,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 SH = rdflib.Namespace("http://www.w3.org/ns/shacl#")
@@ -18,33 +27,53 @@ def stated(store: ox.Store, prop: str) -> set[str]:
     return {str(q.triple) for q in store.quads_for_pattern(None, ox.NamedNode(prop), None, ox.DefaultGraph())}
 
 
-def long_path(seed_build, construct: str) -> set[str]:
-    """The CONSTRUCT on the seed graph without any shortcut triple."""
+def long_path(seed_build, construct: str, keep: frozenset[str] = frozenset()) -> set[str]:
+    """The CONSTRUCT on the seed graph without any shortcut triple (but those of ``keep``)."""
     store = ox.Store()
-    shortcuts = (f"<{PARTNER_COUNTRY}>", f"<{LEAD_PARTNER}>")
+    shortcuts = {f"<{prop}>" for prop in RULES if prop not in keep}
     kept = [line for line in seed_build.ntriples.read_text(encoding="utf-8").splitlines()
             if line and line.split(" ", 2)[1] not in shortcuts]
     store.bulk_load(input="\n".join(kept).encode(), format=ox.RdfFormat.N_TRIPLES)
     return {str(t) for t in store.query(construct)}
 
 
-@pytest.mark.parametrize("prop", [PARTNER_COUNTRY, LEAD_PARTNER])
+#: a shortcut derived from another one: the rule reads that one
+NEEDS = {TITLE_PREFIX: frozenset({DISPLAY_TITLE})}
+
+
+@pytest.mark.parametrize("prop", list(RULES))
 def test_shortcut_equals_the_long_path(seed_store, seed_build, prop):
-    derived = long_path(seed_build, RULES[prop])
+    derived = long_path(seed_build, RULES[prop], NEEDS.get(prop, frozenset()))
     assert derived and stated(seed_store, prop) == derived
 
 
 def test_ontology_rules_derive_the_same_triples(seed_store, seed_build):
-    """The SHACL-AF rules of the ontology, with $this bound to every ep:Project."""
+    """The SHACL-AF rules of the ontology in their sh:order, with $this bound to every
+    ep:Project, each rule reading what the rules before it derived."""
     onto = rdflib.Graph().parse(ROOT / "ontology" / "euproj.ttl")
-    rules = [str(c) for c in onto.objects(None, SH.construct)]
-    assert len(rules) == 2
+    rules = sorted((int(onto.value(r, SH.order) or 0), str(c)) for r, c in onto.subject_objects(SH.construct))
+    assert len(rules) == len(RULES)
+    store = ox.Store()
+    kept = [line for line in seed_build.ntriples.read_text(encoding="utf-8").splitlines()
+            if line and line.split(" ", 2)[1] not in {f"<{prop}>" for prop in RULES}]
+    store.bulk_load(input="\n".join(kept).encode(), format=ox.RdfFormat.N_TRIPLES)
     found: set[str] = set()
-    for rule in rules:
-        found |= long_path(seed_build, rule.replace("$this", "?this").replace(
-            "WHERE {", "WHERE { ?this a <https://w3id.org/euproj/ontology#Project> .", 1))
-    assert found == stated(seed_store, PARTNER_COUNTRY) | stated(seed_store, LEAD_PARTNER)
+    for _, rule in rules:
+        derived = list(store.query(rule.replace("$this", "?this").replace(
+            "WHERE {", "WHERE { ?this a <https://w3id.org/euproj/ontology#Project> .", 1)))
+        store.extend(ox.Quad(t.subject, t.predicate, t.object) for t in derived)
+        found |= {str(t) for t in derived}
+    assert found == set().union(*(stated(seed_store, prop) for prop in RULES))
 
 
 def test_seed_shortcut_counts(seed_store):
     assert (len(stated(seed_store, PARTNER_COUNTRY)), len(stated(seed_store, LEAD_PARTNER))) == (96, 14)
+
+
+def test_seed_derived_counts(seed_store):
+    """One display title, title prefix and budget flag per project; active years as the periods span."""
+    counts = tuple(len(stated(seed_store, p)) for p in (DISPLAY_TITLE, TITLE_PREFIX, ACTIVE_YEAR, TOTAL_BUDGET_STATED))
+    projects = len(list(seed_store.quads_for_pattern(
+        None, ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+        ox.NamedNode("https://w3id.org/euproj/ontology#Project"), ox.DefaultGraph())))
+    assert counts == (projects, projects, 81, projects)

@@ -18,6 +18,8 @@ import pyoxigraph as ox
 import pytest
 from rdflib.plugins.sparql import prepareQuery
 
+from euproj_rdf.derived import RULES
+
 ROOT = Path(__file__).resolve().parents[1]
 QUERIES = ROOT / "queries"
 QUERY_FILES = sorted(p.name for p in QUERIES.glob("*.rq"))
@@ -601,8 +603,11 @@ MADE_UP = """
 
 
 def made_up_store(turtle: str) -> ox.Store:
+    """The graph with the derived shortcuts the build adds (by their rules in euproj_rdf.derived)."""
     store = ox.Store()
     store.load((MADE_UP + turtle).encode("utf-8"), format=ox.RdfFormat.TURTLE)
+    for rule in RULES.values():  # in order: the title prefix is read from the display title
+        store.extend([ox.Quad(t.subject, t.predicate, t.object) for t in store.query(rule)])
     return store
 
 

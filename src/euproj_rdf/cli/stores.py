@@ -13,7 +13,7 @@ from ..errors import ConfigError
 from ..push import Auth, StoreKind
 from ..query import ResultFormat, format_result, run_query
 from ..store import load_store
-from .common import BASE, DUMP, FORCE, app, library_errors, read_query
+from .common import BASE, DUMP, FORCE, PROGRESS, app, library_errors, progress_bar, read_query
 
 
 @app.command()
@@ -24,13 +24,14 @@ def load(
     labels: list[Path] = typer.Option([], "--labels", help="N-Quads of named graphs to load beside the dump (authority-table labels written by `import labels`)."),
     graph: str = typer.Option(None, "--graph", help="Replace only this named graph (an IRI) with the dump; the store's other graphs are kept."),
     force: bool = FORCE,
+    progress: bool = PROGRESS,
 ) -> None:
     """Load the built graph into the embedded store, replacing what it held (atomically).
 
     Python: euproj_rdf.load_store(dump, store, named=…) or load_store(dump, store, graph=…).
     """
-    with library_errors(ctx):
-        result = load_store(dump, store, named=labels, graph=graph, force=force)
+    with library_errors(ctx), progress_bar(progress) as tick:
+        result = load_store(dump, store, named=labels, graph=graph, force=force, progress=tick)
     typer.echo(f"Loaded {result.triples} triples into {result.store}" + (f" (graph <{graph}>)." if graph else "."))
 
 
