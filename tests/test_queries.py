@@ -606,7 +606,7 @@ def made_up_store(turtle: str) -> ox.Store:
     """The graph with the derived shortcuts the build adds (by their rules in euproj_rdf.derived)."""
     store = ox.Store()
     store.load((MADE_UP + turtle).encode("utf-8"), format=ox.RdfFormat.TURTLE)
-    for rule in RULES.values():  # in order: the title prefix is read from the display title
+    for rule in RULES.values():  # in order: the title rank is read from the display titles
         store.extend([ox.Quad(t.subject, t.predicate, t.object) for t in store.query(rule)])
     return store
 

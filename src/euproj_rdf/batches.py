@@ -25,7 +25,7 @@ from typing import Any
 
 from .checks import RecordIndex, check_record
 from .csv_records import CsvMapping, CsvRow
-from .derived import shortcut_lines
+from .derived import merge_titles, shortcut_lines, write_titles
 from .errors import RecordProblem, RecordSyntaxError
 from .export import MERGE_FAN_IN, merge_files, write_chunk
 from .locate import Locator
@@ -79,6 +79,7 @@ class BatchResult:
     extras: frozenset[str] = frozenset()  # concepts of concepts-import.ttl the batch uses
     privacy: list[RecordProblem] = field(default_factory=list)  # personal data in free text
     tally: Tally = field(default_factory=Tally)  # the batch's statistics
+    titles: Path | None = None  # the batch's (display title, project) pairs, for the title ranks
 
 
 class _MappedBatch:
@@ -93,6 +94,7 @@ class _MappedBatch:
         self.records: set[tuple[str, str]] = set()
         self.refs: set[tuple[str, str]] = set()
         self.lines: list[str] = []
+        self.titles: list[tuple[str, str]] = []  # (display title, project IRI)
         self._known: dict[str, tuple[str, ...]] = {}  # participant → its countries, once looked up
 
     def add(self, rec: Record, data: dict[str, Any]) -> None:
@@ -101,7 +103,7 @@ class _MappedBatch:
         self.records.add(key)
         lines = self.mapper.map_record(data, self.refs)
         if key[0] == "project":
-            lines += shortcut_lines(f"<{self.mapper.record_iri(*key)}>", lines, self._countries)
+            lines += shortcut_lines(f"<{self.mapper.record_iri(*key)}>", lines, self._countries, self.titles)
         self.lines.extend(lines)
 
     def _countries(self, participant: str) -> tuple[str, ...]:
@@ -158,7 +160,8 @@ def run_batch(ctx: BatchContext, items: list[Item], chunk: Path) -> BatchResult:
     write_chunk(lines, chunk)
     return BatchResult(chunk, results, [], counts, len(lines), len(items),
                        extras=used_concepts(lines, ctx.extra_concepts) if ctx.extra_concepts else frozenset(),
-                       privacy=personal, tally=tally)
+                       privacy=personal, tally=tally,
+                       titles=write_titles(batch.titles, chunk.with_suffix(".titles")) if batch.titles else None)
 
 
 def weight(item: Item) -> int:
@@ -231,6 +234,7 @@ class BatchRunner:
         self._merges: list[AsyncResult[Path]] = []
         self._pool: Pool | None = None
         self._extras: set[str] = set()
+        self._titles: list[Path] = []
 
     def __enter__(self) -> BatchRunner:
         if self.workers > 1:
@@ -287,6 +291,10 @@ class BatchRunner:
             run, self._chunks = self._chunks[:MERGE_FAN_IN], self._chunks[MERGE_FAN_IN:]
             target = self.ctx.workdir / f"merged-{len(self._merges):05d}.nt"
             self._merges.append(self._pool.apply_async(_merge, (run, target)))
+        if res.titles is not None:
+            self._titles.append(res.titles)
+            if len(self._titles) >= MERGE_FAN_IN:  # merged as they come: few files stay open at the end
+                self._titles = [merge_titles(self._titles, self.ctx.workdir / f"titles-{self.submitted:06d}.json")]
         return res
 
     def run(self, items: Iterable[Item]) -> Iterator[BatchResult]:
@@ -312,3 +320,7 @@ class BatchRunner:
             lines = sorted({line for c in self._extras for line in self.ctx.extra_concepts[c]})
             extra.append(write_chunk(lines, self.ctx.workdir / "concepts-import.nt"))
         return self._chunks + extra + [m.get() for m in self._merges]
+
+    def titles(self) -> list[Path]:
+        """The title files of every batch run so far (for :func:`~euproj_rdf.derived.rank_chunks`)."""
+        return list(self._titles)

@@ -5,9 +5,12 @@ participants in the role lead partner) are stated in the dump so that questions 
 every participation; ``ep:displayTitle`` (the one title a list shows), ``ep:activeYear`` (the
 years the project certainly runs) and ``ep:totalBudgetStated`` (whether a total budget with an
 amount is stated) so that list questions need not group every project's titles, compare every
-period or look for a missing statement; ``ep:titlePrefix`` (the first characters of the display
-title) lets a list find its page by comparing short strings before it sorts the few titles that
-can be on it.  The ontology declares them derived, and :data:`RULES`
+period or look for a missing statement; ``ep:titleRank`` (the place of the project in the order of
+display titles, then IRIs, over the whole dump) lets a list sort by an integer a store keeps
+inline instead of by titles it reads back one comparison at a time. The rank is the one shortcut
+that depends on other records: each batch spills its ``(display title, project)`` pairs sorted
+(:func:`write_titles`) and :func:`rank_chunks` merges them once every batch is done.  The
+ontology declares them derived, and :data:`RULES`
 are the SPARQL CONSTRUCT queries that derive them from the long path (the same text is in the
 ontology as SHACL-AF rules). Both paths give the same triples: the tests check it on the seed
 graph.
@@ -15,21 +18,23 @@ graph.
 
 from __future__ import annotations
 
+import heapq
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from pathlib import Path
 
+from .export import MERGE_FAN_IN, write_chunk
 from .ntriples import iri, literal, typed_literal
 from .vocab import CONCEPT, DCT, EP, XSD
 
-__all__ = ["ACTIVE_YEAR", "DISPLAY_TITLE", "LEAD_PARTNER", "PARTNER_COUNTRY", "RULES", "TITLE_PREFIX",
-           "TOTAL_BUDGET_STATED", "shortcut_lines"]
+__all__ = ["ACTIVE_YEAR", "DISPLAY_TITLE", "LEAD_PARTNER", "PARTNER_COUNTRY", "RULES", "TITLE_RANK",
+           "TOTAL_BUDGET_STATED", "rank_chunks", "shortcut_lines", "write_titles"]
 
 PARTNER_COUNTRY = EP + "partnerCountry"
 LEAD_PARTNER = EP + "leadPartner"
 DISPLAY_TITLE = EP + "displayTitle"
-TITLE_PREFIX = EP + "titlePrefix"
-#: characters of the display title in ep:titlePrefix (short enough for a store to keep inline)
-PREFIX_LENGTH = 7
+TITLE_RANK = EP + "titleRank"
 ACTIVE_YEAR = EP + "activeYear"
 TOTAL_BUDGET_STATED = EP + "totalBudgetStated"
 
@@ -51,8 +56,18 @@ WHERE {
   }
   BIND(STR(?t) AS ?title)
 }""",
-    TITLE_PREFIX: f"PREFIX ep: <{EP}>\n" + f"""CONSTRUCT {{ ?project ep:titlePrefix ?prefix }}
-WHERE {{ ?project a ep:Project ; ep:displayTitle ?title . BIND(SUBSTR(?title, 1, {PREFIX_LENGTH}) AS ?prefix) }}""",
+    TITLE_RANK: f"PREFIX ep: <{EP}>\n" + """CONSTRUCT { ?project ep:titleRank ?rank }
+WHERE {
+  { SELECT ?project (COUNT(?before) + 1 AS ?rank)
+    WHERE {
+      ?project a ep:Project ; ep:displayTitle ?title .
+      OPTIONAL {
+        ?before a ep:Project ; ep:displayTitle ?beforeTitle .
+        FILTER(?beforeTitle < ?title || (?beforeTitle = ?title && STR(?before) < STR(?project)))
+      }
+    }
+    GROUP BY ?project }
+}""",
     ACTIVE_YEAR: f"PREFIX ep: <{EP}>\n" + """CONSTRUCT { ?project ep:activeYear ?year }
 WHERE {
   ?project a ep:Project ; ep:period ?period .
@@ -91,10 +106,12 @@ def _title_key(obj: str) -> str:
     return ("0" if english else "1") + json.loads(obj[:close + 1])
 
 
-def shortcut_lines(subject: str, lines: list[str], countries_of: Callable[[str], tuple[str, ...]]) -> list[str]:
+def shortcut_lines(subject: str, lines: list[str], countries_of: Callable[[str], tuple[str, ...]],
+                   ranked: list[tuple[str, str]] | None = None) -> list[str]:
     """The shortcut triples of the project ``subject`` (an N-Triples IRI) from its own mapped
     ``lines``; ``countries_of`` gives the country IRIs of a participant mapped elsewhere (a
-    named organisation), given its N-Triples IRI."""
+    named organisation), given its N-Triples IRI. The project's ``(display title, IRI)`` is
+    added to ``ranked`` for its ep:titleRank (:func:`rank_chunks`)."""
     participations: set[str] = set()
     participant: dict[str, str] = {}
     leads: set[str] = set()
@@ -140,7 +157,8 @@ def shortcut_lines(subject: str, lines: list[str], countries_of: Callable[[str],
     if titles:
         title = min(_title_key(t) for t in titles)[1:]
         out.add(f"{subject} {iri(DISPLAY_TITLE)} {literal(title)} .")
-        out.add(f"{subject} {iri(TITLE_PREFIX)} {literal(title[:PREFIX_LENGTH])} .")
+        if ranked is not None:
+            ranked.append((title, subject[1:-1]))
     for period in periods:
         start, end = years.get((period, _START_YEAR)), years.get((period, _END_YEAR))
         first, last = (start if start is not None else end), (end if end is not None else start)
@@ -151,3 +169,57 @@ def shortcut_lines(subject: str, lines: list[str], countries_of: Callable[[str],
     stated = any(f in total_budgets and f in amounts for f in fundings)
     out.add(f"{subject} {iri(TOTAL_BUDGET_STATED)} {typed_literal('true' if stated else 'false', _BOOLEAN)} .")
     return sorted(out)
+
+
+def write_titles(titles: list[tuple[str, str]], path: Path) -> Path:
+    """Spill a batch's ``(display title, project IRI)`` pairs to ``path``, sorted as the ranks
+    count them: by title, then IRI, comparing code points as SPARQL compares strings."""
+    titles.sort()
+    with path.open("w", encoding="utf-8", newline="\n") as fh:
+        for pair in titles:
+            fh.write(json.dumps(pair, ensure_ascii=False))
+            fh.write("\n")
+    return path
+
+
+def _merged_titles(paths: list[Path]) -> Iterator[str]:
+    with ExitStack() as stack:
+        files = [stack.enter_context(p.open("r", encoding="utf-8", newline="\n")) for p in paths]
+        yield from heapq.merge(*files, key=json.loads)
+
+
+def merge_titles(paths: list[Path], target: Path) -> Path:
+    """Merge spilled title files into one (removing them)."""
+    with target.open("w", encoding="utf-8", newline="\n") as fh:
+        fh.writelines(_merged_titles(paths))
+    for p in paths:
+        p.unlink()
+    return target
+
+
+#: rank lines sorted and spilled at a time (memory stays bounded however many projects there are)
+RANK_CHUNK = 200_000
+
+
+def rank_chunks(paths: list[Path], workdir: Path) -> list[Path]:
+    """The ep:titleRank triples of every project in the title files ``paths``, as sorted chunk
+    files in ``workdir`` for the dump's merge: 1 for the first display title in code point order
+    (ties by IRI), counting up."""
+    level = 0
+    while len(paths) > MERGE_FAN_IN:
+        level += 1
+        paths = [merge_titles(paths[i:i + MERGE_FAN_IN], workdir / f"titles-{level}-{i:06d}.json")
+                 for i in range(0, len(paths), MERGE_FAN_IN)]
+    rank_p, integer = iri(TITLE_RANK), XSD + "integer"
+    chunks: list[Path] = []
+    lines: list[str] = []
+    for rank, line in enumerate(_merged_titles(paths), 1):
+        lines.append(f"{iri(json.loads(line)[1])} {rank_p} {typed_literal(str(rank), integer)} .")
+        if len(lines) == RANK_CHUNK:
+            chunks.append(write_chunk(lines, workdir / f"ranks-{len(chunks):05d}.nt"))
+            lines = []
+    if lines:
+        chunks.append(write_chunk(lines, workdir / f"ranks-{len(chunks):05d}.nt"))
+    for p in paths:
+        p.unlink()
+    return chunks

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from .batches import BatchContext, BatchResult, BatchRunner, tuned_collector
 from .checks import RecordIndex, index_records
+from .derived import rank_chunks
 from .errors import RecordError, RecordProblem, RecordSyntaxError
 from .export import Background, merge_sorted, write_dump
 from .iris import absolute_iri
@@ -149,11 +150,13 @@ def build(
             for res in runner.run(folder.items()):
                 runs.add(res, result, tick)
             chunks = runner.chunks()
+            titles = runner.titles()
         _refuse(folder, runs.problems, runs.syntax)
         result.privacy = sorted(runs.personal)
         if strict_privacy and runs.personal:
             raise RecordError(runs.personal)
         result.report.results.sort()
+        chunks += rank_chunks(titles, Path(work))
         if result.conforms and out_dir is not None:
             _write(result, chunks, Path(out_dir), cube_lines(runs.tally, facts, base_iri=base_iri), base_iri=base_iri,
                    verify=verify if verify is not None else runs.produced <= VERIFY_UP_TO, tick=tick)
