@@ -11,6 +11,7 @@ import pyoxigraph as ox
 import pytest
 
 from euproj_rdf.errors import StatisticsError
+from euproj_rdf.stats import DATASETS
 from euproj_rdf.stats_check import INTEGRITY, NORMALISE, cube_violations, verify_statistics
 from euproj_rdf.vocab import QB, STATS
 
@@ -56,7 +57,7 @@ def test_seed_cube_passes_integrity_constraint(seed_violations, name):
 def test_every_dataset_has_a_structure_and_observations(cube_store):
     rows = list(cube_store.query(f"""PREFIX qb: <{QB}>
         SELECT ?ds (COUNT(?o) AS ?n) WHERE {{ ?ds a qb:DataSet . ?o qb:dataSet ?ds }} GROUP BY ?ds"""))
-    assert len(rows) == 10 and all(int(r["n"].value) > 0 for r in rows)
+    assert len(rows) == len(DATASETS) == 11 and all(int(r["n"].value) > 0 for r in rows)
 
 
 BROKEN = {
@@ -141,6 +142,14 @@ def test_a_count_that_does_not_match_fails(seed_build, cube):
     changed = mutate(cube, country, country.replace('"', '"9', 1))
     with pytest.raises(StatisticsError, match=r"^the statistics dataset 'countries' does not match the graph: "
                                               r"it states \[\('http://publications.europa.eu/resource/authority/country/"):
+        verify_statistics([line + "\n" for line in lines(seed_build.ntriples)], changed, base_iri=BASE)
+
+
+def test_an_organisation_kind_count_that_does_not_match_fails(seed_build, cube):
+    count = next(line for line in cube if f"<{STATS}organisations> \"" in line and "/organisation-kinds/" in line)
+    changed = mutate(cube, count, count.replace('"', '"9', 1))
+    with pytest.raises(StatisticsError, match=r"^the statistics dataset 'organisation-kinds' does not match the graph: "
+                                              r"it states \[\('https://w3id.org/euproj/concept/organisation-kind/"):
         verify_statistics([line + "\n" for line in lines(seed_build.ntriples)], changed, base_iri=BASE)
 
 

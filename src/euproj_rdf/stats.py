@@ -20,6 +20,8 @@ The datasets, each named ``<base>statistics/<name>``:
 - ``organisations``: projects and participations of every named organisation;
 - ``programmes`` / ``funds``: projects per programme / fund, as the catalogue counts them;
 - ``top-organisations``: the :data:`TOP` organisations with the most projects, ranked;
+- ``organisation-kinds``: organisations (every organisation record, whether it takes part in a
+  project or not) by kind × country;
 - ``themes``: projects per theme;
 - (links are not counted here: records of other types, such as an import's facts, state
   identifiers of the same organisation, so a count per record would not be the graph's.)
@@ -70,6 +72,7 @@ DATASETS: dict[str, tuple[tuple[tuple[str, str], ...], tuple[str, ...]]] = {
     "funds": ((("fund", "fund"),), ("projects",)),
     "themes": ((("theme", "theme"),), ("projects",)),
     "top-organisations": ((("organisation", "organisation"),), ("projects", "rank")),
+    "organisation-kinds": ((("organisationKind", "organisation-kind"), ("country", "country")), ("organisations",)),
 }
 #: the links queries/link-coverage.rq counts, by the predicates that state them
 LINK_GROUPS = {
@@ -228,7 +231,15 @@ class Tally:
             "top-organisations": [((o,), (n, rank)) for rank, (o, n) in enumerate(
                 sorted(self.org_projects.items(), key=lambda on: (-on[1], on[0]))[:TOP], 1)],
             "themes": sorted(((t,), (n,)) for t, n in self.theme_projects.items()),
+            "organisation-kinds": _organisation_kinds(facts),
         }
+
+
+def _organisation_kinds(facts: Facts) -> list[tuple[tuple[str, ...], tuple]]:
+    """Organisation records by kind × country (every organisation has a kind; its country may be
+    not stated), from the facts of the build's first pass."""
+    counts = Counter((kind, (facts.countries.get(org) or (NOT_STATED,))[0]) for org, kind in facts.kinds.items())
+    return sorted((k, (n,)) for k, n in counts.items())
 
 
 def _interned(value: Any) -> Any:

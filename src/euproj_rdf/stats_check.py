@@ -162,6 +162,11 @@ _RECOUNTS: dict[str, tuple[str, str]] = {
               "FILTER NOT EXISTS { ?o stat:programme ?p } } }"),
     "themes": ("""SELECT ?k (COUNT(DISTINCT ?project) AS ?n) WHERE { ?project a ep:Project ; ep:theme ?k } GROUP BY ?k""",
                "SELECT ?k ?n WHERE { GRAPH ?g { ?o stat:theme ?k ; stat:projects ?n } }"),
+    "organisation-kinds": ("""SELECT ?k ?k2 (COUNT(DISTINCT ?o) AS ?n) WHERE {
+      ?o a ep:Organisation ; ep:organisationKind ?k . OPTIONAL { ?o ep:country ?k2 } } GROUP BY ?k ?k2""",
+                           """SELECT ?k ?k2 ?n WHERE { GRAPH ?g { ?o qb:dataSet ?ds ; stat:organisationKind ?k ;
+      stat:country ?c ; stat:organisations ?n FILTER(STRENDS(STR(?ds), "/statistics/organisation-kinds")) }
+      BIND(IF(STRENDS(STR(?c), "/statistics/not-stated"), ?none, ?c) AS ?k2) }"""),
     "participations": ("""SELECT (COUNT(*) AS ?n) WHERE { ?project a ep:Project ; ep:participation ?p .
       ?p ep:participant ?who . ?who a ep:Organisation }""",
                        "SELECT (SUM(?n) AS ?n) WHERE { GRAPH ?g { ?o stat:organisation ?k ; stat:participations ?n } }"),
