@@ -13,7 +13,7 @@ import pytest
 from euproj_rdf.errors import StatisticsError
 from euproj_rdf.stats import DATASETS
 from euproj_rdf.stats_check import INTEGRITY, NORMALISE, cube_violations, verify_statistics
-from euproj_rdf.vocab import QB, STATS
+from euproj_rdf.vocab import EP, QB, STATS
 
 BASE = "https://w3id.org/euproj/id/"
 STAT = BASE + "statistics"
@@ -57,7 +57,7 @@ def test_seed_cube_passes_integrity_constraint(seed_violations, name):
 def test_every_dataset_has_a_structure_and_observations(cube_store):
     rows = list(cube_store.query(f"""PREFIX qb: <{QB}>
         SELECT ?ds (COUNT(?o) AS ?n) WHERE {{ ?ds a qb:DataSet . ?o qb:dataSet ?ds }} GROUP BY ?ds"""))
-    assert len(rows) == len(DATASETS) == 11 and all(int(r["n"].value) > 0 for r in rows)
+    assert len(rows) == len(DATASETS) == 12 and all(int(r["n"].value) > 0 for r in rows)
 
 
 BROKEN = {
@@ -222,3 +222,25 @@ def test_serve_answers_a_question_on_the_statistics_only_from_a_store_that_has_t
     assert answers[1].json()["error"]["message"] == (
         f"the store has no statistics graph <{STAT}>, which this question reads: "
         "build the release again and load it (the store holds an older release)")
+
+
+def test_links_of_a_record_and_an_imports_facts_about_it_count_once():
+    """An organisation without a PIC, and an import's facts giving it one: one organisation,
+    one with another identifier; two organisations with a PIC each from both types: two."""
+    from euproj_rdf.resources import default_schema
+    from euproj_rdf.stats import Facts, Tally, link_fields
+
+    facts = Facts(links=link_fields(default_schema()))
+    tally = Tally()
+    for data in ({"type": "organisation", "id": "a", "country": "SWE"},
+                 {"type": "organisation_facts", "id": "a", "pic": "999999997"},
+                 {"type": "organisation", "id": "b", "pic": "999999996"},
+                 {"type": "organisation_facts", "id": "b", "pic": "999999996"},
+                 {"type": "project", "id": "p", "nuts": "SE224"}):
+        tally.add(data, facts)
+    other = Tally()
+    other.add({"type": "organisation", "id": "c", "pic": "999999995"}, facts)
+    other.add({"type": "organisation_facts", "id": "a", "pic": "999999997"}, facts)
+    tally.merge(other)
+    rows = dict(tally.observations(facts)["links"])
+    assert rows[(EP + "Organisation",)] == (3, 1, 0, 0, 3)

@@ -23,8 +23,11 @@ The datasets, each named ``<base>statistics/<name>``:
 - ``organisation-kinds``: organisations (every organisation record, whether it takes part in a
   project or not) by kind × country;
 - ``themes``: projects per theme;
-- (links are not counted here: records of other types, such as an import's facts, state
-  identifiers of the same organisation, so a count per record would not be the graph's.)
+- ``links``: records of each class, and how many of them link to a country, a NUTS region,
+  Wikidata or another identifier (``queries/link-coverage.rq``). A record type that another one
+  extends (an import's ``organisation_facts`` state identifiers of an organisation of the
+  records) is counted by the set of its ids with each link, so that the links of the same
+  record from two types count once; the others, one per record.
 
 A value a record does not state is ``<base>statistics/not-stated``; years are
 ``<base>statistics/year/NNNN``. Both are described in the statistics graph itself.
@@ -73,6 +76,7 @@ DATASETS: dict[str, tuple[tuple[tuple[str, str], ...], tuple[str, ...]]] = {
     "themes": ((("theme", "theme"),), ("projects",)),
     "top-organisations": ((("organisation", "organisation"),), ("projects", "rank")),
     "organisation-kinds": ((("organisationKind", "organisation-kind"), ("country", "country")), ("organisations",)),
+    "links": ((("recordClass", "class"),), ("records", "withCountry", "withNuts", "withWikidata", "withOtherIds")),
 }
 #: the links queries/link-coverage.rq counts, by the predicates that state them
 LINK_GROUPS = {
@@ -97,8 +101,9 @@ class Facts:
     countries: dict[str, tuple[str, ...]] = field(default_factory=dict)  # organisation → countries
     kinds: dict[str, str] = field(default_factory=dict)  # organisation → kind
     funds: dict[str, tuple[str, ...]] = field(default_factory=dict)  # programme → funds
-    #: record type → its class and {field: link group} (see :func:`link_fields`)
-    links: dict[str, tuple[str, dict[str, str]]] = field(default_factory=dict)
+    #: record type → its class, {field: link group}, the type it counts as, and whether that type
+    #: is counted by id (see :func:`link_fields`)
+    links: dict[str, tuple[str, dict[str, str], str, bool]] = field(default_factory=dict)
 
     def watch(self, records: Iterable[Any]) -> Iterator[Any]:
         """Pass ``records`` through, noting the facts of organisations and programmes."""
@@ -137,11 +142,15 @@ class Tally:
     programme_projects: Counter[str] = field(default_factory=Counter)
     fund_projects: Counter[str] = field(default_factory=Counter)
     links: Counter[tuple[str, str]] = field(default_factory=Counter)  # (class, measure)
+    #: (class, link group) → ids with that link, for the types another type extends
+    link_ids: dict[tuple[str, str], set[str]] = field(default_factory=dict)
     theme_projects: Counter[str] = field(default_factory=Counter)
 
     def add(self, data: dict[str, Any], facts: Facts) -> None:
         """Count one checked, normalised record."""
         rtype = data.get("type")
+        if rtype in facts.links:
+            self._links(data, *facts.links[rtype])
         if rtype != "project":
             return
         programme = (data.get("programme") or {}).get("id")
@@ -183,6 +192,16 @@ class Tally:
         for f in fundings:
             self._fund(f, programme)
 
+    def _links(self, data: dict[str, Any], cls: str, fields: dict[str, str], counted_as: str, by_id: bool) -> None:
+        groups = {group for name, group in fields.items() if data.get(name) not in (None, [], "")}
+        if data.get("type") == counted_as:
+            self.links[(cls, "records")] += 1
+        if by_id:
+            for group in groups:
+                self.link_ids.setdefault((cls, group), set()).add(_interned(str(data.get("id"))))
+        else:
+            self.links.update((cls, g) for g in groups)
+
     def _fund(self, f: dict[str, Any], project_programme: str | None) -> None:
         kind, amount, programme = f.get("kind"), f.get("amount"), f.get("programme") or project_programme
         if kind not in ("total-budget", "eu-contribution") or amount is None or not programme:
@@ -209,6 +228,12 @@ class Tally:
                     counts[key] += n
                 else:
                     counts[tuple(map(_interned, key)) if type(key) is tuple else _interned(key)] = n
+        for key, ids in other.link_ids.items():
+            mine_ids = self.link_ids.get(key)
+            if mine_ids is None:
+                self.link_ids[key] = {_interned(i) for i in ids}
+            else:
+                mine_ids.update(_interned(i) for i in ids if i not in mine_ids)
         for key, row in other.funding.items():
             mine = self.funding.setdefault(key, [Decimal(0), 0, Decimal(0), 0, 0, 0])
             for i, v in enumerate(row):
@@ -232,7 +257,15 @@ class Tally:
                 sorted(self.org_projects.items(), key=lambda on: (-on[1], on[0]))[:TOP], 1)],
             "themes": sorted(((t,), (n,)) for t, n in self.theme_projects.items()),
             "organisation-kinds": _organisation_kinds(facts),
+            "links": _link_rows(self),
         }
+
+
+def _link_rows(tally: Tally) -> list[tuple[tuple[str, ...], tuple]]:
+    measures = DATASETS["links"][1]
+    classes = {c for c, _ in tally.links} | {c for c, _ in tally.link_ids}
+    return sorted(((c,), tuple(tally.links[(c, m)] + len(tally.link_ids.get((c, m), ())) for m in measures))
+                  for c in classes)
 
 
 def _organisation_kinds(facts: Facts) -> list[tuple[tuple[str, ...], tuple]]:
@@ -246,16 +279,20 @@ def _interned(value: Any) -> Any:
     return sys.intern(value) if type(value) is str else value
 
 
-def link_fields(schema: Any) -> dict[str, tuple[str, dict[str, str]]]:
-    """For each record type the link dataset counts: its class and {field: link group}, from the
-    predicates the schema maps its fields to."""
+def link_fields(schema: Any) -> dict[str, tuple[str, dict[str, str], str, bool]]:
+    """For each record type the link dataset counts: its class, {field: link group} from the
+    predicates the schema maps its fields to, the type it counts as (itself, or the type it
+    extends), and whether that type is counted by id (when another type extends it)."""
     group_of = {EP + p: g for g, preds in LINK_GROUPS.items() for p in preds}
+    extended = {spec.extends for spec in schema.records.values() if spec.extends is not None}
     out = {}
-    for rtype in _LINKED_RECORDS:
-        spec = schema.records[rtype]
+    for rtype, spec in schema.records.items():
+        base = spec.extends if spec.extends in _LINKED_RECORDS else rtype
+        if base not in _LINKED_RECORDS:
+            continue
         fields = {f.name: group_of[pred] for f in spec.fields.values()
                   for pred in (f.predicate, getattr(f, "link_predicate", None)) if pred in group_of}
-        out[rtype] = (spec.classes[0], fields)
+        out[rtype] = (schema.records[base].classes[0], fields, base, base in extended)
     return out
 
 

@@ -167,6 +167,17 @@ _RECOUNTS: dict[str, tuple[str, str]] = {
                            """SELECT ?k ?k2 ?n WHERE { GRAPH ?g { ?o qb:dataSet ?ds ; stat:organisationKind ?k ;
       stat:country ?c ; stat:organisations ?n FILTER(STRENDS(STR(?ds), "/statistics/organisation-kinds")) }
       BIND(IF(STRENDS(STR(?c), "/statistics/not-stated"), ?none, ?c) AS ?k2) }"""),
+    "links": ("""SELECT ?k ?n ?c ?u ?w ?x WHERE { { SELECT ?k (COUNT(DISTINCT ?thing) AS ?n)
+      (COUNT(DISTINCT ?withCountry) AS ?c) (COUNT(DISTINCT ?withNuts) AS ?u)
+      (COUNT(DISTINCT ?withWikidata) AS ?w) (COUNT(DISTINCT ?withOther) AS ?x) WHERE {
+      VALUES ?k { ep:Organisation ep:Programme ep:Fund ep:Project } ?thing a ?k .
+      OPTIONAL { ?thing ep:country|ep:memberCountry|ep:coversCountry ?country . BIND(?thing AS ?withCountry) }
+      OPTIONAL { ?thing ep:nutsRegion|ep:coversRegion ?region . BIND(?thing AS ?withNuts) }
+      OPTIONAL { ?thing ep:wikidataId ?item . BIND(?thing AS ?withWikidata) }
+      OPTIONAL { ?thing ep:keepEuId|ep:kohesioId|ep:cordisProjectId|ep:pic|ep:corporateBodyCode|ep:euProgrammeCode ?id .
+                 BIND(?thing AS ?withOther) } } GROUP BY ?k } FILTER(?n > 0) }""",
+              """SELECT ?k ?n ?c ?u ?w ?x WHERE { GRAPH ?g { ?o stat:recordClass ?k ; stat:records ?n ;
+      stat:withCountry ?c ; stat:withNuts ?u ; stat:withWikidata ?w ; stat:withOtherIds ?x } }"""),
     "participations": ("""SELECT (COUNT(*) AS ?n) WHERE { ?project a ep:Project ; ep:participation ?p .
       ?p ep:participant ?who . ?who a ep:Organisation }""",
                        "SELECT (SUM(?n) AS ?n) WHERE { GRAPH ?g { ?o stat:organisation ?k ; stat:participations ?n } }"),
