@@ -244,3 +244,16 @@ def test_links_of_a_record_and_an_imports_facts_about_it_count_once():
     tally.merge(other)
     rows = dict(tally.observations(facts)["links"])
     assert rows[(EP + "Organisation",)] == (3, 1, 0, 0, 3)
+
+
+def test_the_ranked_organisations_keep_those_tied_with_the_last(monkeypatch):
+    """A list of the first TOP organisations by projects, then by name, must find every
+    organisation that can be on it: those tied with the last are kept."""
+    from collections import Counter
+
+    from euproj_rdf import stats
+
+    monkeypatch.setattr(stats, "TOP", 3)
+    ranked = stats._top(Counter({"a": 5, "b": 4, "c": 2, "d": 2, "e": 2, "f": 1}))
+    assert ranked == [(("a",), (5, 1)), (("b",), (4, 2)), (("c",), (2, 3)), (("d",), (2, 4)), (("e",), (2, 5))]
+    assert [k for k, _ in stats._top(Counter({"a": 1, "b": 1}))] == [("a",), ("b",)]

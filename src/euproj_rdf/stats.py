@@ -19,7 +19,9 @@ The datasets, each named ``<base>statistics/<name>``:
 - ``country-pairs``: projects with participants from both countries of a pair (A < B);
 - ``organisations``: projects and participations of every named organisation;
 - ``programmes`` / ``funds``: projects per programme / fund, as the catalogue counts them;
-- ``top-organisations``: the :data:`TOP` organisations with the most projects, ranked;
+- ``top-organisations``: the :data:`TOP` organisations with the most projects, ranked, and every
+  organisation with as many projects as the last of them (a list of the first :data:`TOP` by
+  projects, then by name, takes its names from these);
 - ``organisation-kinds``: organisations (every organisation record, whether it takes part in a
   project or not) by kind × country;
 - ``themes``: projects per theme;
@@ -253,12 +255,19 @@ class Tally:
             "organisations": sorted(((o,), (n, self.org_participations[o])) for o, n in self.org_projects.items()),
             "programmes": sorted(((p,), (n,)) for p, n in self.programme_projects.items()),
             "funds": sorted(((f,), (n,)) for f, n in self.fund_projects.items()),
-            "top-organisations": [((o,), (n, rank)) for rank, (o, n) in enumerate(
-                sorted(self.org_projects.items(), key=lambda on: (-on[1], on[0]))[:TOP], 1)],
+            "top-organisations": _top(self.org_projects),
             "themes": sorted(((t,), (n,)) for t, n in self.theme_projects.items()),
             "organisation-kinds": _organisation_kinds(facts),
             "links": _link_rows(self),
         }
+
+
+def _top(org_projects: Counter[str]) -> list[tuple[tuple[str, ...], tuple]]:
+    """The ranked organisations: the first :data:`TOP` by projects (then id), and those tied with
+    the last of them."""
+    ranked = sorted(org_projects.items(), key=lambda on: (-on[1], on[0]))
+    least = ranked[TOP - 1][1] if len(ranked) >= TOP else 0
+    return [((o,), (n, rank)) for rank, (o, n) in enumerate(ranked, 1) if rank <= TOP or n == least]
 
 
 def _link_rows(tally: Tally) -> list[tuple[tuple[str, ...], tuple]]:
