@@ -234,7 +234,8 @@ class BatchRunner:
         self._merges: list[AsyncResult[Path]] = []
         self._pool: Pool | None = None
         self._extras: set[str] = set()
-        self._titles: list[Path] = []
+        self._titles: list[Path] = []  # the batches' title files not merged yet
+        self._title_runs: list[Path] = []  # merged runs of them
 
     def __enter__(self) -> BatchRunner:
         if self.workers > 1:
@@ -293,8 +294,10 @@ class BatchRunner:
             self._merges.append(self._pool.apply_async(_merge, (run, target)))
         if res.titles is not None:
             self._titles.append(res.titles)
-            if len(self._titles) >= MERGE_FAN_IN:  # merged as they come: few files stay open at the end
-                self._titles = [merge_titles(self._titles, self.ctx.workdir / f"titles-{self.submitted:06d}.json")]
+            if len(self._titles) >= MERGE_FAN_IN:  # merged in runs as they come: few files are left
+                run_path = self.ctx.workdir / f"titles-{self.submitted:06d}.json"
+                self._title_runs.append(merge_titles(self._titles, run_path))
+                self._titles = []
         return res
 
     def run(self, items: Iterable[Item]) -> Iterator[BatchResult]:
@@ -323,4 +326,4 @@ class BatchRunner:
 
     def titles(self) -> list[Path]:
         """The title files of every batch run so far (for :func:`~euproj_rdf.derived.rank_chunks`)."""
-        return list(self._titles)
+        return self._title_runs + self._titles
