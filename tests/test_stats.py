@@ -257,3 +257,25 @@ def test_the_ranked_organisations_keep_those_tied_with_the_last(monkeypatch):
     ranked = stats._top(Counter({"a": 5, "b": 4, "c": 2, "d": 2, "e": 2, "f": 1}))
     assert ranked == [(("a",), (5, 1)), (("b",), (4, 2)), (("c",), (2, 3)), (("d",), (2, 4)), (("e",), (2, 5))]
     assert [k for k, _ in stats._top(Counter({"a": 1, "b": 1}))] == [("a",), ("b",)]
+
+
+def test_every_catalogue_question_on_the_statistics_refuses_an_old_store(seed_build, tmp_path):
+    """The questions that read the statistics graph (nine of them) stop with the error on a
+    store loaded from a release without it; the others answer there."""
+    from euproj_rdf.query import run_query
+    from euproj_rdf.resources import query_catalogue
+    from euproj_rdf.store import load_store
+
+    old = tmp_path / "old"
+    old.mkdir()
+    (old / "euproj.nt").write_bytes(seed_build.ntriples.read_bytes())
+    load_store(old / "euproj.nt", tmp_path / "store")
+    refused = []
+    for q in query_catalogue():
+        try:
+            run_query(q["text"], store=tmp_path / "store")
+        except StatisticsError:
+            refused.append(q["name"])
+    assert sorted(refused) == ["cross-border-pairs", "funding-per-programme", "link-coverage",
+                               "organisations-by-kind-and-country", "projects-per-country", "projects-per-fund",
+                               "projects-per-programme", "projects-per-theme", "top-organisations"]
