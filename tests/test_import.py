@@ -502,3 +502,36 @@ def test_the_spill_collects_the_csv_columns_the_records_have():
         assert not {"_work", "themes", "funding"} & set(two_passes)
     finally:
         spill.close()
+
+
+def test_organisations_kept_on_disk_are_merged_row_by_row_when_written():
+    """The organisation store keeps each organisation's rows and replays them when written: the
+    first row makes the record, later ones fill what it lacks and add their spellings and rows;
+    records come back in id order, keys lead to the first organisation that had them."""
+    from euproj_rdf.importers.orgstore import Known, OrgStore
+    from euproj_rdf.importers.reconcile import merge_org
+
+    def facts(rid: str, name: str, row: str, *, city: str | None = None, kind: str = "organisation") -> tuple:
+        return (rid, "en", name, "SE", city, None, None, None, None, None, kind, None, None, [],
+                {"document": "s", "text": row})
+
+    store = OrgStore(merge_org)
+    try:
+        store.add("pic-2", facts("pic-2", "Beta AB", "row 1"), new=True)
+        store.add("pic-1", facts("pic-1", "Alfa AB", "row 2"))
+        store.add("pic-2", facts("pic-2", "BETA AB", "row 3", city="Lund", kind="company"))
+        store.add("pic-2", facts("pic-2", "Beta AB", "row 3"))
+        assert len(store) == 2 and store.has("pic-1") and not store.has("pic-3")
+        assert [r["id"] for r in store.records()] == ["pic-1", "pic-2"]
+        beta = list(store.records())[1]
+        assert beta == {"type": "organisation", "id": "pic-2", "name": {"en": "Beta AB"}, "country": "SE",
+                        "kind": "company", "sources": [{"document": "s", "text": "row 1"}, {"document": "s", "text": "row 3"}],
+                        "alt_names": ["BETA AB"], "city": "Lund"}
+        store.add_keys(["pic\x1f2"], Known("pic-2", "Beta AB", False))
+        store.set_key(("pic", "2"), Known("pic-9", "Other", False))  # a known key keeps its organisation
+        assert store.find([("vat", "SE1"), ("pic", "2")]) == (Known("pic-2", "Beta AB", False), ["vat\x1fSE1"])
+        store.join(("loose", "beta ab", "SE"), Known("pic-2", "Beta AB", False))
+        store.join(("loose", "beta ab", "SE"), Known("x-beta", "Beta", True))
+        assert [k.id for k in store.group(("loose", "beta ab", "SE"))] == ["pic-2", "x-beta"]
+    finally:
+        store.close()

@@ -112,8 +112,8 @@ def import_cordis(ctx: Context, files: Iterable[tuple[Path, str]]) -> None:
     titles = _titles(ctx, tables)
     legal = _legal_bases(ctx, tables)
     _scheme(ctx, firsts[0])
-    projects: dict[str, str] = {}  # project number → where its row is; the records go to disk
-    ctx.draft.spilled["project"] = ProjectSpill(columns=csv_row)
+    projects = ProjectSpill(columns=csv_row)  # the records, and where each came from, go to disk
+    ctx.draft.spilled["project"] = projects
     for table in tables["projects"]:
         for row in table:
             _project(ctx, row, projects, titles, legal)
@@ -221,7 +221,7 @@ def _theme(ctx: Context, code: str, titles: dict[str, dict[str, str]], row: Row)
 # ------------------------------------------------------------------ projects
 
 
-def _project(ctx: Context, row: Row, projects: dict[str, str], titles: dict[str, dict[str, str]],
+def _project(ctx: Context, row: Row, projects: ProjectSpill, titles: dict[str, dict[str, str]],
              legal: dict[str, list[tuple[str, bool, Row]]]) -> None:
     ctx.draft.source(row.file, "cordis", PUBLISHER)
     column = "id" if "id" in row.cells else "projectID"
@@ -237,8 +237,9 @@ def _project(ctx: Context, row: Row, projects: dict[str, str], titles: dict[str,
     if not title and not acronym:
         ctx.rejects.row(row, "title", "no title and no acronym")
         return
-    if pid in projects:
-        ctx.rejects.row(row, column, f"project {pid} appears again (first at {projects[pid]})")
+    first = projects.first_at(f"cordis-{pid}")
+    if first is not None:
+        ctx.rejects.row(row, column, f"project {pid} appears again (first at {first})")
         return
     rec: dict[str, Any] = {"type": "project", "id": f"cordis-{pid}", "title": {"en": " ".join((title or acronym).split())}}
     if acronym:
@@ -276,21 +277,20 @@ def _project(ctx: Context, row: Row, projects: dict[str, str], titles: dict[str,
     rec["funding"] = [f for f in (funding(ctx, row, "totalCost", "total-budget"),
                                   funding(ctx, row, "ecMaxContribution", "eu-max-contribution")) if f]
     ctx.draft.cite(rec, row)
-    projects[pid] = where(row)
-    ctx.draft.spilled["project"].add(rec)
+    projects.add(rec, where(row))
 
 
 # ------------------------------------------------------------------ participations
 
 
-def _participation(ctx: Context, row: Row, projects: dict[str, str]) -> None:
+def _participation(ctx: Context, row: Row, projects: ProjectSpill) -> None:
     ctx.draft.source(row.file, "cordis", PUBLISHER)
     raw_pid = cell(row, "projectID")
     pid = checked(ctx, row, "projectID", raw_pid, project_id)
     if pid is None:
         ctx.rejects.row(row, "projectID", "no project number" if not raw_pid else "the project number cannot be read")
         return
-    if pid not in projects:
+    if projects.first_at(f"cordis-{pid}") is None:
         ctx.rejects.row(row, "projectID", f"project {pid} is not in the project file")
         return
     raw_role = cell(row, "role")
@@ -306,7 +306,7 @@ def _participation(ctx: Context, row: Row, projects: dict[str, str]) -> None:
     money = [f for column, kind in (("ecContribution", "eu-contribution"), ("netEcContribution", "eu-net-contribution"),
                                     ("totalCost", "eligible-cost"))
              if (f := funding(ctx, row, column, kind, recipients=[org]))]
-    ctx.draft.spilled["project"].participation(f"cordis-{pid}", org, role, text, money, ctx.draft.citation(row))
+    projects.participation(f"cordis-{pid}", org, role, text, money, ctx.draft.citation(row))
 
 
 def _org_facts(ctx: Context, row: Row) -> OrgFacts | None:

@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import re
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -20,7 +21,7 @@ from typing import Any
 
 from ..files import fresh_folder
 from .read import Row
-from .spill import ProjectSpill
+from .spill import Spilled
 from .values import slug
 
 __all__ = ["Draft", "Reject", "Rejects", "FILES"]
@@ -88,7 +89,7 @@ class Draft:
         #: with such an id are referred to, not written again; new sources get other ids
         self.existing: dict[str, set[str]] = {t: set() for t in FILES}
         #: record types kept on disk (:mod:`.spill`) rather than in ``records``
-        self.spilled: dict[str, ProjectSpill] = {}
+        self.spilled: dict[str, Spilled] = {}
 
     def close(self) -> None:
         """Let go of the records kept on disk."""
@@ -172,17 +173,30 @@ class Draft:
         return written
 
 
-def _write_spilled(work: Path, name: str, spill: ProjectSpill, as_csv: bool, rtype: str) -> str:
-    """Write the records kept on disk in chunks, never all as one text (CSV: in one pass when
-    the spill collected the columns as the records came, else two, the first for the columns)."""
+def _write_spilled(work: Path, name: str, spill: Spilled, as_csv: bool, rtype: str) -> str:
+    """Write the records kept on disk in chunks, never all as one text (CSV: in one pass over the
+    records; when the spill did not collect the columns as the records came, the rows wait in a
+    scratch file while their columns are collected)."""
     if as_csv:
         name = CSV_FILES[rtype] + ".csv"
-        columns = csv_columns([spill.columns] if spill.columns is not None else (csv_row(r) for r in spill.records()))
         with (work / name).open("a", encoding="utf-8", newline="\n") as fh:
-            w = csv.DictWriter(fh, fieldnames=columns, lineterminator="\n")
-            w.writeheader()
-            for rec in spill.records():
-                w.writerow(csv_row(rec))
+            if spill.columns is not None:
+                w = csv.DictWriter(fh, fieldnames=csv_columns([spill.columns]), lineterminator="\n")
+                w.writeheader()
+                for rec in spill.records():
+                    w.writerow(csv_row(rec))
+                return name
+            with tempfile.TemporaryFile("w+", encoding="utf-8", newline="\n") as scratch:
+                seen: set[str] = set()
+                for rec in spill.records():
+                    row = csv_row(rec)
+                    seen.update(row)
+                    scratch.write(json.dumps(row, ensure_ascii=False) + "\n")
+                scratch.seek(0)
+                w = csv.DictWriter(fh, fieldnames=csv_columns([seen]), lineterminator="\n")
+                w.writeheader()
+                for line in scratch:
+                    w.writerow(json.loads(line))
         return name
     with (work / name).open("a", encoding="utf-8", newline="\n") as fh:
         chunk: list[dict[str, Any]] = []

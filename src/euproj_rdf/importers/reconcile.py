@@ -8,6 +8,9 @@ records folder — the import refers to that record and writes none of its own. 
 normalised name and the country agree (no city to compare, or different cities), the two stay
 apart and the pair goes into an SSSOM mapping table (``organisations.sssom.tsv``) for a curator:
 never merged silently.
+
+The keys, the name groups and the organisations' rows are kept on disk (:mod:`.orgstore`), so
+that an import's memory does not grow with the organisations it meets.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from ..link.sssom import ACCEPTED, PROPOSED, read_sssom
 from ..records import Record, read_records, record_files
 from ..vocab import DATA, LINKS, SEMAPV, SKOS
 from .draft import Draft, Rejects
+from .orgstore import Known, OrgStore
 from .read import Row
 from .values import norm_name, slug
 
@@ -72,13 +76,6 @@ class OrgFacts:
         return ("loose", n, self.country or "") if n else None
 
 
-@dataclass
-class _Known:
-    id: str
-    label: str
-    curated: bool
-
-
 class Reconciler:
     """Resolves :class:`OrgFacts` to organisation ids, merging certain matches into one record."""
 
@@ -88,8 +85,9 @@ class Reconciler:
         self.rejects = rejects if rejects is not None else Rejects()
         #: id of an existing organisation → its own pic, vat, city and English name (those win)
         self.own: dict[str, dict[str, str]] = {}
-        self.ids: dict[tuple[str, ...], _Known] = {}
-        self.loose: dict[tuple[str, ...], list[_Known]] = {}
+        #: the keys and name groups of every organisation, and the organisations' records
+        self.store = OrgStore(merge_org)
+        draft.spilled["organisation"] = self.store
         self.pairs: dict[tuple[str, str], tuple[str, str, str, float, str]] = {}
         self.merged_into_existing: set[str] = set()
         self.accepted: dict[str, str] = {}  # import id → the id a curator accepted as the same
@@ -138,7 +136,7 @@ class Reconciler:
         d = rec.data
         names = [v for v in (d.get("name") or {}).values() if isinstance(v, str)]
         names += [v for v in d.get("alt_names") or [] if isinstance(v, str)]
-        known = _Known(rec.id or "", names[0] if names else rec.id or "", True)
+        known = Known(rec.id or "", names[0] if names else rec.id or "", True)
         self.existing[known.id] = known.label
         own = {k: str(d[k]) for k in ("pic", "vat", "city") if d.get(k)}
         if isinstance(d.get("name"), dict) and d["name"].get("en"):
@@ -147,42 +145,42 @@ class Reconciler:
         country = d.get("country") if isinstance(d.get("country"), str) else None
         for k, v in (("pic", d.get("pic")), ("vat", d.get("vat")), ("kohesio", d.get("kohesio"))):
             if v:
-                self.ids.setdefault((k, str(v)), known)
+                self.store.set_key((k, str(v)), known)
         city = d.get("city")
         for name in names:
             n = norm_name(name)
             if not n:
                 continue
             if country and isinstance(city, str):
-                self.ids.setdefault(("name", n, country, norm_name(city)), known)
-            self.loose.setdefault(("loose", n, country or ""), []).append(known)
+                self.store.set_key(("name", n, country, norm_name(city)), known)
+            self.store.join(("loose", n, country or ""), known)
 
     # ----------------------------------------------------------------- resolving
 
     def resolve(self, facts: OrgFacts, row: Row) -> str:
         """The id of the organisation ``facts`` describe (a record made or merged as needed)."""
-        keys = facts.keys()
-        found = next((self.ids[k] for k in keys if k in self.ids), None)
+        found, unknown = self.store.find(facts.keys())
+        new: bool | None = False  # found by a key: an earlier row made it
         if found is None:
-            found = _Known(self._new_id(facts), facts.name, False)
+            found, new = Known(self._new_id(facts), facts.name, False), True
             target = self.accepted.get(found.id)
             if target is not None:
-                found = _Known(target, self.existing.get(target, target), target in self.existing)
-        for k in keys:
-            self.ids.setdefault(k, found)
+                found, new = Known(target, self.existing.get(target, target), target in self.existing), None
+        if unknown:
+            self.store.add_keys(unknown, found)
         if found.curated:
             self.merged_into_existing.add(found.id)
             self._keep_facts(found.id, facts, row)
         else:
-            self._merge(found.id, facts, row)
+            self._merge(found.id, facts, row, new)
         loose = facts.loose()
         if loose is not None:
-            others = self.loose.setdefault(loose, [])
+            others = self.store.group(loose)
             for other in others:
                 if other.id != found.id:
                     self._pair(found, other, facts)
             if all(o.id != found.id for o in others):
-                others.append(found)
+                self.store.join(loose, found)
         return found.id
 
     def _new_id(self, f: OrgFacts) -> str:
@@ -200,43 +198,14 @@ class Reconciler:
                 parts.append(slug(f.city, 20))
             base = "-".join(parts)
         rid, n = base, 2
-        while self.draft.get("organisation", rid) is not None:
+        while self.store.has(rid):
             rid, n = f"{base}-{n}", n + 1
         return rid
 
-    def _merge(self, rid: str, f: OrgFacts, row: Row) -> None:
-        rec = self.draft.get("organisation", rid)
-        if rec is None:
-            rec = {"type": "organisation", "id": rid, "name": {f.lang: f.name}}
-            for key in ("country", "city", "postcode", "nuts", "pic", "vat", "kohesio"):
-                value = getattr(f, key)
-                if value:
-                    rec[key] = value
-            rec["kind"] = f.kind
-            if f.kind_text:
-                rec["kind_text"] = f.kind_text
-            if f.website:
-                rec["website"] = f.website
-            self.draft.put(rec)
-        else:
-            for key in ("country", "city", "postcode", "nuts", "pic", "vat", "kohesio"):
-                value = getattr(f, key)
-                if value and key not in rec:
-                    rec[key] = value
-            if rec.get("kind") == "organisation" and f.kind != "organisation":
-                rec["kind"] = f.kind
-                if f.kind_text:
-                    rec["kind_text"] = f.kind_text
-            if f.website and "website" not in rec:
-                rec["website"] = f.website
-        names = set(rec["name"].values())
-        alts = rec.setdefault("alt_names", [])
-        for alt in [f.name, *f.alt_names]:
-            if alt and alt not in names and alt not in alts:
-                alts.append(alt)
-        if not alts:
-            del rec["alt_names"]
-        self.draft.cite(rec, row)
+    def _merge(self, rid: str, f: OrgFacts, row: Row, new: bool | None) -> None:
+        """One more row of an imported organisation: kept with the others, merged when written."""
+        self.store.add(rid, (rid, f.lang, f.name, f.country, f.city, f.postcode, f.nuts, f.pic, f.vat, f.kohesio,
+                             f.kind, f.kind_text, f.website, f.alt_names, self.draft.citation(row)), new)
 
     def _keep_facts(self, rid: str, f: OrgFacts, row: Row) -> None:
         """What a row says about an organisation of the records folder — its PIC, VAT number,
@@ -272,7 +241,7 @@ class Reconciler:
             rec = self.draft.put({"type": f"{rtype}_facts", "id": rid, "name": {"en": name}})
         self.draft.cite(rec, row)
 
-    def _pair(self, found: _Known, other: _Known, f: OrgFacts) -> None:
+    def _pair(self, found: Known, other: Known, f: OrgFacts) -> None:
         a, b = sorted((found.id, other.id))
         if (a, b) in self.pairs:
             return
@@ -331,3 +300,43 @@ class Reconciler:
 def label_of(rec: dict[str, Any]) -> str:
     name = rec.get("name") or {}
     return next(iter(name.values()), rec.get("id", ""))
+
+
+_FIELDS = ("country", "city", "postcode", "nuts", "pic", "vat", "kohesio")
+
+
+def merge_org(rec: dict[str, Any] | None, facts: tuple[Any, ...]) -> dict[str, Any]:
+    """The organisation record after one more of its rows (``Reconciler._merge``'s facts): the
+    first row makes it, later ones fill what it lacks; every spelling and every row is kept."""
+    rid, lang, name, *values, kind, kind_text, website, alt_names, citation = facts
+    if rec is None:
+        rec = {"type": "organisation", "id": rid, "name": {lang: name}}
+        for key, value in zip(_FIELDS, values, strict=True):
+            if value:
+                rec[key] = value
+        rec["kind"] = kind
+        if kind_text:
+            rec["kind_text"] = kind_text
+        if website:
+            rec["website"] = website
+    else:
+        for key, value in zip(_FIELDS, values, strict=True):
+            if value and key not in rec:
+                rec[key] = value
+        if rec.get("kind") == "organisation" and kind != "organisation":
+            rec["kind"] = kind
+            if kind_text:
+                rec["kind_text"] = kind_text
+        if website and "website" not in rec:
+            rec["website"] = website
+    names = set(rec["name"].values())
+    alts = rec.setdefault("alt_names", [])
+    for alt in [name, *alt_names]:
+        if alt and alt not in names and alt not in alts:
+            alts.append(alt)
+    if not alts:
+        del rec["alt_names"]
+    sources = rec.setdefault("sources", [])
+    if citation not in sources:
+        sources.append(citation)
+    return rec

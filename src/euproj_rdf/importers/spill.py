@@ -15,9 +15,22 @@ import sqlite3
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-__all__ = ["ProjectSpill"]
+__all__ = ["ProjectSpill", "Spilled"]
+
+
+class Spilled(Protocol):
+    """Records of one type kept on disk and given back in id order for writing."""
+
+    @property
+    def columns(self) -> set[str] | None: ...  # their CSV columns, when collected as they came
+
+    def __len__(self) -> int: ...
+
+    def records(self) -> Iterator[dict[str, Any]]: ...
+
+    def close(self) -> None: ...
 
 
 class ProjectSpill:
@@ -28,40 +41,62 @@ class ProjectSpill:
         of every finished record as they come, so that writing them as CSV needs one pass only."""
         self._columns_of = columns
         #: the columns of the finished records (None without ``columns``)
-        self.columns: set[str] | None = set() if columns is not None else None
-        self._ids: set[str] = set()
+        self._columns: set[str] | None = set() if columns is not None else None
         self._dir = tempfile.TemporaryDirectory(prefix="euproj-import-")
         self._db = sqlite3.connect(Path(self._dir.name) / "projects.sqlite")
         self._db.execute("PRAGMA journal_mode=OFF")
         self._db.execute("PRAGMA synchronous=OFF")
-        self._db.execute("CREATE TABLE project (id TEXT PRIMARY KEY, rec BLOB)")
+        self._db.execute("CREATE TABLE project (id TEXT PRIMARY KEY, rec BLOB, at TEXT)")
         self._db.execute("CREATE TABLE part (project TEXT, seq INTEGER, item BLOB)")
         self._seq = 0
         self._count = 0
+        self._last, self._last_at = "", ""  # the project last found, and where it came from
+        self._parts: list[tuple[str, int, bytes]] = []  # participations not yet in the file
         self._indexed = False
 
-    def add(self, rec: dict[str, Any]) -> None:
-        """A new project record (its participants and funding may grow later)."""
-        self._db.execute("INSERT INTO project VALUES (?, ?)", (rec["id"], pickle.dumps(rec, pickle.HIGHEST_PROTOCOL)))
+    @property
+    def columns(self) -> set[str] | None:
+        return self._columns
+
+    def add(self, rec: dict[str, Any], at: str = "") -> None:
+        """A new project record (its participants and funding may grow later), from the row ``at``."""
+        self._db.execute("INSERT INTO project VALUES (?, ?, ?)",
+                         (rec["id"], pickle.dumps(rec, pickle.HIGHEST_PROTOCOL), at))
         self._count += 1
-        if self._columns_of is not None and self.columns is not None:
-            self._ids.add(rec["id"])
-            self.columns.update(self._columns_of({k: v for k, v in rec.items() if not k.startswith("_") and v != []}))
+        if self._columns_of is not None and self._columns is not None:
+            self._columns.update(self._columns_of({k: v for k, v in rec.items() if not k.startswith("_") and v != []}))
+
+    def first_at(self, rid: str) -> str | None:
+        """Where the project ``rid`` came from (None when it has not come)."""
+        if rid == self._last:  # the participations of a project usually come one after the other
+            return self._last_at
+        found = self._db.execute("SELECT at FROM project WHERE id = ?", (rid,)).fetchone()
+        if found is None:
+            return None
+        self._last, self._last_at = rid, str(found[0])
+        return self._last_at
 
     def participation(self, project: str, org: str, role: str, text: str, funding: list[dict[str, Any]],
                       citation: dict[str, str]) -> None:
         """One organisation row of ``project``: its role, funding statements and citation."""
         self._seq += 1
-        item = pickle.dumps((org, role, text, funding, citation), pickle.HIGHEST_PROTOCOL)
-        self._db.execute("INSERT INTO part VALUES (?, ?, ?)", (project, self._seq, item))
-        if self.columns is not None and project in self._ids:  # what _apply makes non-empty
-            self.columns.update(("participants", "funding", "sources") if funding else ("participants", "sources"))
+        self._parts.append((project, self._seq, pickle.dumps((org, role, text, funding, citation), pickle.HIGHEST_PROTOCOL)))
+        if len(self._parts) >= 2000:
+            self._flush()
+        if self._columns is not None and (project == self._last or self.first_at(project) is not None):
+            # what _apply makes non-empty
+            self._columns.update(("participants", "funding", "sources") if funding else ("participants", "sources"))
+
+    def _flush(self) -> None:
+        self._db.executemany("INSERT INTO part VALUES (?, ?, ?)", self._parts)
+        self._parts = []
 
     def __len__(self) -> int:
         return self._count
 
     def records(self) -> Iterator[dict[str, Any]]:
         """The finished project records, sorted by id (working keys and empty lists dropped)."""
+        self._flush()
         if not self._indexed:
             self._db.execute("CREATE INDEX part_order ON part (project, seq)")
             self._indexed = True

@@ -1,0 +1,139 @@
+"""Organisations of an import kept on disk, so that an import's memory does not grow with the
+organisations it meets.
+
+The :class:`~.reconcile.Reconciler` finds an organisation by its keys (PIC, VAT number, Kohesio
+entity, normalised name + country + city), compares it with others of the same normalised name
+and country, and merges every row that names it into one record. :class:`OrgStore` keeps all of
+that in a temporary SQLite file: the keys, the organisations of each normalised name and
+country, and — for each organisation — what each of its rows says, in the order the rows came.
+The records are made when they are written, in id order, by replaying those rows on each one:
+the same records, in the same order, as when they were merged in memory.
+"""
+
+from __future__ import annotations
+
+import pickle
+import sqlite3
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any, NamedTuple
+
+__all__ = ["Known", "OrgStore"]
+
+
+class Known(NamedTuple):
+    """An organisation a key leads to: its id, the label it was first met with, and whether it
+    is a record of the records folder."""
+
+    id: str
+    label: str
+    curated: bool
+
+
+def _key(parts: Sequence[str]) -> str:
+    return "\x1f".join(parts)
+
+
+class OrgStore:
+    """Keys, name groups and the rows of each organisation in a temporary SQLite file."""
+
+    columns = None  # the CSV columns are read from the records when they are written
+
+    def __init__(self, merge: Callable[[dict[str, Any] | None, tuple[Any, ...]], dict[str, Any]]) -> None:
+        """``merge(record or None, row facts)`` gives the record after one more of its rows."""
+        self._merge = merge
+        self._dir = tempfile.TemporaryDirectory(prefix="euproj-orgs-")
+        self._db = sqlite3.connect(Path(self._dir.name) / "organisations.sqlite")
+        for pragma in ("journal_mode=OFF", "synchronous=OFF", "temp_store=FILE", "cache_size=-8000"):
+            self._db.execute(f"PRAGMA {pragma}")
+        self._db.execute("CREATE TABLE key (k TEXT PRIMARY KEY, id TEXT, label TEXT, curated INTEGER) WITHOUT ROWID")
+        self._db.execute("CREATE TABLE loose (k TEXT, id TEXT, label TEXT, curated INTEGER)")
+        self._db.execute("CREATE INDEX loose_k ON loose (k)")
+        self._db.execute("CREATE TABLE org (id TEXT PRIMARY KEY) WITHOUT ROWID")
+        self._db.execute("CREATE TABLE fact (org TEXT, seq INTEGER, item BLOB)")
+        self._facts: list[tuple[str, int, bytes]] = []
+        self._seq = 0
+        self._count = 0
+        self._indexed = False
+
+    # ----------------------------------------------------------------- keys
+
+    def find(self, keys: Sequence[Sequence[str]]) -> tuple[Known | None, list[str]]:
+        """The organisation of the first of ``keys`` that is known, and the keys that may not be
+        known yet (those before it, which are not, and those after it, not looked up)."""
+        texts = [_key(k) for k in keys]
+        for i, text in enumerate(texts):  # one key at a time: most rows are found by their first
+            row = self._db.execute("SELECT id, label, curated FROM key WHERE k = ?", (text,)).fetchone()
+            if row is not None:
+                del texts[i]
+                return Known(row[0], row[1], bool(row[2])), texts
+        return None, texts
+
+    def add_keys(self, texts: Sequence[str], known: Known) -> None:
+        """Let the keys (as :meth:`find` gives the unknown ones) lead to ``known`` unless they lead elsewhere."""
+        self._db.executemany("INSERT OR IGNORE INTO key VALUES (?, ?, ?, ?)",
+                             [(t, known.id, known.label, int(known.curated)) for t in texts])
+
+    def set_key(self, key: Sequence[str], known: Known) -> None:
+        self.add_keys([_key(key)], known)
+
+    # ----------------------------------------------------------------- name groups
+
+    def group(self, key: Sequence[str]) -> list[Known]:
+        """The organisations met under a normalised name and country, in the order they came."""
+        rows = self._db.execute("SELECT id, label, curated FROM loose WHERE k = ? ORDER BY rowid", (_key(key),))
+        return [Known(i, label, bool(c)) for i, label, c in rows]
+
+    def join(self, key: Sequence[str], known: Known) -> None:
+        self._db.execute("INSERT INTO loose VALUES (?, ?, ?, ?)", (_key(key), known.id, known.label, int(known.curated)))
+
+    # ----------------------------------------------------------------- records
+
+    def has(self, rid: str) -> bool:
+        return self._db.execute("SELECT 1 FROM org WHERE id = ?", (rid,)).fetchone() is not None
+
+    def add(self, rid: str, facts: tuple[Any, ...], new: bool | None = None) -> None:
+        """One more row of the organisation ``rid`` (its record is made by the first); ``new``
+        says whether it is the first, when the caller knows."""
+        if new or (new is None and not self.has(rid)):
+            self._db.execute("INSERT INTO org VALUES (?)", (rid,))
+            self._count += 1
+        self._seq += 1
+        self._facts.append((rid, self._seq, pickle.dumps(facts, pickle.HIGHEST_PROTOCOL)))
+        if len(self._facts) >= 2000:
+            self._flush()
+
+    def _flush(self) -> None:
+        self._db.executemany("INSERT INTO fact VALUES (?, ?, ?)", self._facts)
+        self._facts = []
+
+    def __len__(self) -> int:
+        return self._count
+
+    def records(self) -> Iterator[dict[str, Any]]:
+        """The organisation records, sorted by id (empty lists dropped)."""
+        self._flush()
+        if not self._indexed:
+            self._db.execute("CREATE INDEX fact_order ON fact (org, seq)")
+            self._indexed = True
+        rec: dict[str, Any] | None = None
+        current = None
+        for rid, blob in self._db.execute("SELECT org, item FROM fact ORDER BY org, seq"):
+            if rid != current:
+                if rec is not None:
+                    yield _finished(rec)
+                rec, current = None, rid
+            rec = self._merge(rec, pickle.loads(blob))
+        if rec is not None:
+            yield _finished(rec)
+
+    def close(self) -> None:
+        self._db.close()
+        self._dir.cleanup()
+
+
+def _finished(rec: dict[str, Any]) -> dict[str, Any]:
+    for key in [k for k, v in rec.items() if k.startswith("_") or v == []]:
+        del rec[key]
+    return rec
