@@ -529,7 +529,7 @@ def test_organisations_kept_on_disk_are_merged_row_by_row_when_written():
                         "alt_names": ["BETA AB"], "city": "Lund"}
         store.add_keys(["pic\x1f2"], Known("pic-2", "Beta AB", False))
         store.set_key(("pic", "2"), Known("pic-9", "Other", False))  # a known key keeps its organisation
-        assert store.find([("vat", "SE1"), ("pic", "2")]) == (Known("pic-2", "Beta AB", False), ["vat\x1fSE1"])
+        assert store.find([("vat", "SE1"), ("pic", "2")]) == (Known("pic-2", "Beta AB", False), ["vat\x1fSE1"], False)
         store.join(("loose", "beta ab", "SE"), Known("pic-2", "Beta AB", False))
         store.join(("loose", "beta ab", "SE"), Known("x-beta", "Beta", True))
         assert [k.id for k in store.group(("loose", "beta ab", "SE"))] == ["pic-2", "x-beta"]

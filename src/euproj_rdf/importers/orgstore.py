@@ -47,7 +47,9 @@ class OrgStore:
         self._db = sqlite3.connect(Path(self._dir.name) / "organisations.sqlite")
         for pragma in ("journal_mode=OFF", "synchronous=OFF", "temp_store=FILE", "cache_size=-8000"):
             self._db.execute(f"PRAGMA {pragma}")
-        self._db.execute("CREATE TABLE key (k TEXT PRIMARY KEY, id TEXT, label TEXT, curated INTEGER) WITHOUT ROWID")
+        # sig: all the keys and the name group of the row that made the key (see find)
+        self._db.execute("CREATE TABLE key (k TEXT PRIMARY KEY, id TEXT, label TEXT, curated INTEGER, sig TEXT)"
+                         " WITHOUT ROWID")
         self._db.execute("CREATE TABLE loose (k TEXT, id TEXT, label TEXT, curated INTEGER)")
         self._db.execute("CREATE INDEX loose_k ON loose (k)")
         self._db.execute("CREATE TABLE org (id TEXT PRIMARY KEY) WITHOUT ROWID")
@@ -56,27 +58,36 @@ class OrgStore:
         self._seq = 0
         self._count = 0
         self._indexed = False
+        self._sig = ""
 
     # ----------------------------------------------------------------- keys
 
-    def find(self, keys: Sequence[Sequence[str]]) -> tuple[Known | None, list[str]]:
-        """The organisation of the first of ``keys`` that is known, and the keys that may not be
-        known yet (those before it, which are not, and those after it, not looked up)."""
+    def find(self, keys: Sequence[Sequence[str]], group: Sequence[str] | None = None
+             ) -> tuple[Known | None, list[str], bool]:
+        """The organisation of the first of ``keys`` that is known; the keys that may not be
+        known yet (those before it, which are not, and those after it, not looked up); and
+        whether an earlier row with the same keys and name group (``group``) made that key: then
+        the other keys are known and the organisation is in that group already (the rows of
+        that group's other organisations that came since were compared with it)."""
         texts = [_key(k) for k in keys]
+        self._sig = "\x1e".join([*texts, _key(group) if group is not None else ""])
         for i, text in enumerate(texts):  # one key at a time: most rows are found by their first
-            row = self._db.execute("SELECT id, label, curated FROM key WHERE k = ?", (text,)).fetchone()
+            row = self._db.execute("SELECT id, label, curated, sig FROM key WHERE k = ?", (text,)).fetchone()
             if row is not None:
                 del texts[i]
-                return Known(row[0], row[1], bool(row[2])), texts
-        return None, texts
+                return Known(row[0], row[1], bool(row[2])), texts, row[3] == self._sig
+        return None, texts, False
 
     def add_keys(self, texts: Sequence[str], known: Known) -> None:
-        """Let the keys (as :meth:`find` gives the unknown ones) lead to ``known`` unless they lead elsewhere."""
-        self._db.executemany("INSERT OR IGNORE INTO key VALUES (?, ?, ?, ?)",
-                             [(t, known.id, known.label, int(known.curated)) for t in texts])
+        """Let the keys (as the last :meth:`find` gives the unknown ones) lead to ``known`` unless
+        they lead elsewhere."""
+        self._db.executemany("INSERT OR IGNORE INTO key VALUES (?, ?, ?, ?, ?)",
+                             [(t, known.id, known.label, int(known.curated), self._sig) for t in texts])
 
     def set_key(self, key: Sequence[str], known: Known) -> None:
-        self.add_keys([_key(key)], known)
+        """Let ``key`` lead to ``known`` unless it leads elsewhere (no row made it)."""
+        self._db.execute("INSERT OR IGNORE INTO key VALUES (?, ?, ?, ?, NULL)",
+                         (_key(key), known.id, known.label, int(known.curated)))
 
     # ----------------------------------------------------------------- name groups
 

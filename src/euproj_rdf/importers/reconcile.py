@@ -159,22 +159,22 @@ class Reconciler:
 
     def resolve(self, facts: OrgFacts, row: Row) -> str:
         """The id of the organisation ``facts`` describe (a record made or merged as needed)."""
-        found, unknown = self.store.find(facts.keys())
+        loose = facts.loose()
+        found, unknown, settled = self.store.find(facts.keys(), loose)
         new: bool | None = False  # found by a key: an earlier row made it
         if found is None:
             found, new = Known(self._new_id(facts), facts.name, False), True
             target = self.accepted.get(found.id)
             if target is not None:
                 found, new = Known(target, self.existing.get(target, target), target in self.existing), None
-        if unknown:
+        if unknown and not settled:
             self.store.add_keys(unknown, found)
         if found.curated:
             self.merged_into_existing.add(found.id)
             self._keep_facts(found.id, facts, row)
         else:
             self._merge(found.id, facts, row, new)
-        loose = facts.loose()
-        if loose is not None:
+        if loose is not None and not settled:
             others = self.store.group(loose)
             for other in others:
                 if other.id != found.id:
