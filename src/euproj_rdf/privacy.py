@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import calendar
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +49,7 @@ _PHONES = (
     # any number after a telephone word
     re.compile(r"(?i)\b(?:tel|tfn|telefon|phone|mobil|mobile|mob|tlf|fax)\b\.?:?\s*\+?\(?\d[\d ()./-]{5,}\d"),
 )
-_CANDIDATE = re.compile(r"@|(?:\d\D{0,3}){6}")  # an @, or six digits close together
+_CANDIDATE = re.compile(r"@|\d(?:\D{0,3}\d){5}")  # an @, or six digits close together
 _DATE_LIKE = re.compile(r"^\d{1,4}[-./]\d{1,2}[-./]\d{1,4}$")
 _PERSONNUMMER = re.compile(r"(?<![\w-])(?:(?:19|20)(\d{6})|(\d{6}))([-+]?)(\d{4})(?![\w-])")
 
@@ -110,26 +109,63 @@ def find_personal_data(text: str) -> list[tuple[str, str]]:
     return [(kind, found) for _, kind, found in sorted(hits)]
 
 
-def _texts(spec: ObjectSpec, data: Any, path: str, schema: Schema) -> Iterator[tuple[str, str]]:
-    """(field path, text) of every free-text value of an object that is not personal data."""
+#: a necessary condition of every pattern above (an @; a + before a digit; ten digits, maybe
+#: split once by - or +; two digits apart by a space, a dash or a slash; a telephone word): a
+#: text without any of these has no personal data, and is not searched further
+_QUICK = re.compile(r"@|\+\d|\d{6}[-+]?\d{4}|\d ?[-/] ?\d|\d \d|(?i:tel|tfn|phone|mob|tlf|fax)")
+
+#: object type → (the type, its free-text fields: name → (0 string, 1 langmap or 2 object; many; object type))
+_PLANS: dict[int, tuple[ObjectSpec, dict[str, tuple[int, bool, ObjectSpec | None]]]] = {}
+
+
+def _plan(spec: ObjectSpec, schema: Schema) -> dict[str, tuple[int, bool, ObjectSpec | None]]:
+    """The fields of an object type that hold free text or objects (worked out once a type)."""
+    found = _PLANS.get(id(spec))
+    if found is None or found[0] is not spec:
+        plan: dict[str, tuple[int, bool, ObjectSpec | None]] = {}
+        for name, f in spec.fields.items():
+            if f.kind == "string":
+                plan[name] = (0, f.many, None)
+            elif f.kind == "langmap":
+                plan[name] = (1, f.many, None)
+            elif f.kind == "object" and f.object in schema.objects:
+                plan[name] = (2, f.many, schema.objects[str(f.object)])
+        found = _PLANS[id(spec)] = (spec, plan)
+    return found[1]
+
+
+def _suspect(text: str) -> bool:
+    return _CANDIDATE.search(text) is not None and _QUICK.search(text) is not None
+
+
+def _at(path: str, name: str, i: int | None) -> str:
+    sub = f"{path}.{name}" if path else name
+    return sub if i is None else f"{sub}.{i}"
+
+
+def _texts(spec: ObjectSpec, data: Any, path: str, schema: Schema, out: list[tuple[str, str]]) -> None:
+    """Add (field path, text) of every free-text value of an object that is not personal data
+    and may hold some (:data:`_CANDIDATE`, :data:`_QUICK`) to ``out``, in the fields' order."""
     if spec.personal_data or not isinstance(data, dict):
         return
+    plan = _plan(spec, schema)
     for name, value in data.items():
-        f = spec.fields.get(name)
-        if f is None or value is None:
+        how = plan.get(name)
+        if how is None or value is None:
             continue
-        sub = f"{path}.{name}" if path else name
-        items = list(enumerate(value)) if f.many and isinstance(value, list) else [(None, value)]
+        kind, many, sub = how
+        items = enumerate(value) if many and isinstance(value, list) else ((None, value),)
         for i, item in items:
-            at = sub if i is None else f"{sub}.{i}"
-            if f.kind == "string" and isinstance(item, str):
-                yield at, item
-            elif f.kind == "langmap" and isinstance(item, dict):
-                for lang, text in item.items():
-                    if isinstance(text, str):
-                        yield f"{at}.{lang}", text
-            elif f.kind == "object" and f.object in schema.objects:
-                yield from _texts(schema.objects[f.object], item, at, schema)
+            if kind == 0:
+                if isinstance(item, str) and _suspect(item):
+                    out.append((_at(path, name, i), item))
+            elif kind == 1:
+                if isinstance(item, dict):
+                    for lang, text in item.items():
+                        if isinstance(text, str) and _suspect(text):
+                            out.append((f"{_at(path, name, i)}.{lang}", text))
+            elif sub is not None:
+                _texts(sub, item, _at(path, name, i), schema, out)
 
 
 def scan_record(record: Record, schema: Schema) -> list[RecordProblem]:
@@ -137,10 +173,10 @@ def scan_record(record: Record, schema: Schema) -> list[RecordProblem]:
     spec = schema.records.get(record.type or "")
     if spec is None:
         return []
+    texts: list[tuple[str, str]] = []
+    _texts(spec, record.data, "", schema, texts)  # only texts that may hold some (kept cheap)
     found = []
-    for path, text in _texts(spec, record.data, "", schema):
-        if not _CANDIDATE.search(text):
-            continue  # no @, not six digits close together: nothing to look for (kept cheap)
+    for path, text in texts:
         for kind, what in find_personal_data(text):
             found.append(record.problem(path, f"{kind} '{what}' in free text: personal data does not belong in the public dump",
                                         "remove it; a contact person goes into 'contacts'"))
