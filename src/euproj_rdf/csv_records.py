@@ -210,7 +210,12 @@ def csv_record(display: str, mapping: CsvMapping, header: list[str], line: int, 
                     continue
                 if k in spec.item_splits:
                     v = [x for x in v.split(spec.item_splits[k]) if x]
-                _put(obj, k, _coerce(spec.item_types.get(k), v) if isinstance(v, str) else v)
+                elif k in spec.item_types:
+                    v = _coerce(spec.item_types[k], v)
+                if "." in k:
+                    _put(obj, k, v)
+                else:
+                    obj[k] = v
             items.append(obj)
         _put(data, spec.field, items)
         lines[spec.field] = line
