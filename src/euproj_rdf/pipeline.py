@@ -40,8 +40,9 @@ from .resources import (
     resource,
 )
 from .schema import Schema
-from .stats import Facts, Tally, cube_lines, link_fields, write_statistics
+from .stats import Facts, Tally, link_fields
 from .stats_check import VERIFY_UP_TO, verify_statistics
+from .stats_write import cube_lines, write_statistics
 from .validation import ValidationReport, load_shapes
 from .vocab import DATA
 

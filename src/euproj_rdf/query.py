@@ -15,7 +15,7 @@ import pyoxigraph as ox
 
 from .errors import ConfigError, QueryError, StoreError
 from .http import HttpClient, reply_text
-from .stats import require_statistics
+from .stats_write import require_statistics
 from .vocab import PREFIXES
 
 __all__ = ["ResultFormat", "run_query", "format_result", "QueryError"]

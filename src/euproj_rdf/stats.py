@@ -1,8 +1,8 @@
 """The statistics graph: W3C RDF Data Cube datasets counted by the build as the records pass.
 
 Each batch's worker adds the records it checks to a :class:`Tally` (counters only, no graph);
-the build merges the batches' tallies and :func:`cube_lines` writes them as Data Cube datasets
-(``qb:DataSet`` with its ``qb:DataStructureDefinition`` and ``qb:Observation`` s). Memory
+the build merges the batches' tallies and :func:`~euproj_rdf.stats_write.cube_lines` writes them
+as Data Cube datasets (``qb:DataSet`` with its ``qb:DataStructureDefinition`` and ``qb:Observation`` s). Memory
 depends on the number of distinct cells, organisations and country pairs, never on the number
 of projects. What the tally needs from other records (an organisation's country and kind, a
 programme's funds) comes from the build's first pass (:class:`Facts`).
@@ -37,23 +37,17 @@ A value a record does not state is ``<base>statistics/not-stated``; years are
 
 from __future__ import annotations
 
-import re
 import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-import pyoxigraph as ox
+from .vocab import EP
 
-from .errors import StatisticsError
-from .files import atomic_write
-from .ntriples import iri, lang_literal, typed_literal
-from .vocab import CONCEPT, COUNTRY, CURRENCY, EP, PREFIXES, QB, RDF, RDF_TYPE, RDFS, STATS, XSD
-
-__all__ = ["DATASETS", "Facts", "STATISTICS_NT", "STATISTICS_TTL", "Tally", "cube_lines", "graph_iri", "link_fields", "require_statistics", "write_statistics"]
+__all__ = ["DATASETS", "Facts", "LINK_GROUPS", "NOT_STATED", "STATISTICS_NT", "STATISTICS_TTL", "Tally", "graph_iri",
+           "link_fields"]
 
 
 NOT_STATED = "not-stated"
@@ -88,7 +82,7 @@ LINK_GROUPS = {
     "withOtherIds": ("keepEuId", "kohesioId", "cordisProjectId", "pic", "corporateBodyCode", "euProgrammeCode"),
 }
 _LINKED_RECORDS = ("organisation", "programme", "fund", "project")
-_DECIMAL_MEASURES = frozenset({"totalBudget", "euContribution"})
+DECIMAL_MEASURES = frozenset({"totalBudget", "euContribution"})
 
 
 def graph_iri(base_iri: str) -> str:
@@ -303,129 +297,3 @@ def link_fields(schema: Any) -> dict[str, tuple[str, dict[str, str], str, bool]]
                   for pred in (f.predicate, getattr(f, "link_predicate", None)) if pred in group_of}
         out[rtype] = (schema.records[base].classes[0], fields, base, base in extended)
     return out
-
-
-def _value_iri(kind: str, value: str, base_iri: str, stats: str) -> str:
-    if value == NOT_STATED:
-        return f"{stats}/{NOT_STATED}"
-    if kind == "year":
-        return f"{stats}/year/{value}"
-    if kind == "country":
-        return COUNTRY + value
-    if kind == "currency":
-        return CURRENCY + value
-    if kind == "class":
-        return value
-    if kind in ("role", "organisation-kind"):
-        return f"{CONCEPT}{kind}/{value}"
-    return f"{base_iri}{kind}/{value}"
-
-
-def _structure(name: str, stats: str) -> Iterator[str]:
-    """The data structure definition of one dataset and its component specifications."""
-    dims, measures = DATASETS[name]
-    dsd = f"{stats}/{name}/structure"
-    yield f"{iri(dsd)} {iri(RDF_TYPE)} {iri(QB + 'DataStructureDefinition')} ."
-    for order, (prop, _) in enumerate(dims, 1):
-        spec = f"{dsd}/{prop}"
-        yield f"{iri(dsd)} {iri(QB + 'component')} {iri(spec)} ."
-        yield f"{iri(spec)} {iri(RDF_TYPE)} {iri(QB + 'ComponentSpecification')} ."
-        yield f"{iri(spec)} {iri(QB + 'dimension')} {iri(STATS + prop)} ."
-        yield f"{iri(spec)} {iri(QB + 'order')} {typed_literal(str(order), XSD + 'integer')} ."
-    for prop in measures:
-        spec = f"{dsd}/{prop}"
-        yield f"{iri(dsd)} {iri(QB + 'component')} {iri(spec)} ."
-        yield f"{iri(spec)} {iri(RDF_TYPE)} {iri(QB + 'ComponentSpecification')} ."
-        yield f"{iri(spec)} {iri(QB + 'measure')} {iri(STATS + prop)} ."
-
-
-def _properties() -> Iterator[str]:
-    """The dimension and measure properties, with labels and ranges."""
-    dims = {prop for d, _ in DATASETS.values() for prop, _ in d}
-    measures = {m for _, ms in DATASETS.values() for m in ms}
-    for prop in sorted(dims):
-        yield f"{iri(STATS + prop)} {iri(RDF_TYPE)} {iri(QB + 'DimensionProperty')} ."
-        yield f"{iri(STATS + prop)} {iri(RDFS + 'range')} {iri(RDFS + 'Resource')} ."
-        yield f"{iri(STATS + prop)} {iri(RDFS + 'label')} {lang_literal(prop, 'en')} ."
-    for prop in sorted(measures):
-        yield f"{iri(STATS + prop)} {iri(RDF_TYPE)} {iri(QB + 'MeasureProperty')} ."
-        datatype = "decimal" if prop in _DECIMAL_MEASURES else "integer"
-        yield f"{iri(STATS + prop)} {iri(RDFS + 'range')} {iri(XSD + datatype)} ."
-        yield f"{iri(STATS + prop)} {iri(RDFS + 'label')} {lang_literal(prop, 'en')} ."
-    for prop in sorted(dims | measures):
-        yield f"{iri(STATS + prop)} {iri(RDF_TYPE)} {iri(RDF + 'Property')} ."
-
-
-def cube_lines(tally: Tally, facts: Facts, *, base_iri: str) -> Iterator[str]:
-    """The statistics graph as N-Triples lines (without newlines), in a deterministic order,
-    one at a time (a graph of a million triples is never held as lines)."""
-    stats = graph_iri(base_iri)
-    yield from _properties()
-    years: set[str] = set()
-    terms: dict[tuple[str, str], str] = {}  # (kind, value) → the value's IRI, each written once
-    is_observation = f" {iri(RDF_TYPE)} {iri(QB + 'Observation')} ."
-    for name, observations in tally.observations(facts).items():
-        dims, measures = DATASETS[name]
-        dataset = f"{stats}/{name}"
-        yield f"{iri(dataset)} {iri(RDF_TYPE)} {iri(QB + 'DataSet')} ."
-        yield f"{iri(dataset)} {iri(QB + 'structure')} {iri(dataset + '/structure')} ."
-        yield from _structure(name, stats)
-        in_dataset = f" {iri(QB + 'dataSet')} {iri(dataset)} ."
-        dim_props = [(f" {iri(STATS + prop)} ", kind) for prop, kind in dims]
-        measure_props = [(f" {iri(STATS + prop)} ", XSD + ("decimal" if prop in _DECIMAL_MEASURES else "integer"))
-                         for prop in measures]
-        for n, (key, values) in enumerate(observations, 1):
-            obs = iri(f"{dataset}/{n}")
-            yield obs + is_observation
-            yield obs + in_dataset
-            for (prop, kind), value in zip(dim_props, key, strict=True):
-                term = terms.get((kind, value))
-                if term is None:
-                    if kind == "year" and value != NOT_STATED:
-                        years.add(value)
-                    term = terms[(kind, value)] = iri(_value_iri(kind, value, base_iri, stats))
-                yield f"{obs}{prop}{term} ."
-            for (prop, datatype), value in zip(measure_props, values, strict=True):
-                yield f"{obs}{prop}{typed_literal(_number(value), datatype)} ."
-    not_stated = iri(f"{stats}/{NOT_STATED}")
-    yield f"{not_stated} {iri(RDF_TYPE)} {iri(RDFS + 'Resource')} ."
-    yield f"{not_stated} {iri(RDFS + 'label')} {lang_literal('not stated', 'en')} ."
-    for year in sorted(years):
-        yield f"{iri(f'{stats}/year/{year}')} {iri(STATS + 'yearValue')} {typed_literal(year, XSD + 'integer')} ."
-        yield f"{iri(f'{stats}/year/{year}')} {iri(RDFS + 'label')} {lang_literal(year, 'en')} ."
-
-
-def _number(value: Any) -> str:
-    if isinstance(value, Decimal):
-        text = format(value.normalize(), "f")
-        return text if "." in text else text + ".0"
-    return str(int(value))
-
-
-def write_statistics(lines: Iterable[str], out_dir: Path, *, stem: str = "euproj-statistics") -> tuple[Path, Path, int]:
-    """Write the statistics graph as ``<stem>.nt`` and ``<stem>.ttl`` (atomically, streamed);
-    return both paths and the triple count."""
-    nt_path, ttl_path = out_dir / f"{stem}.nt", out_dir / f"{stem}.ttl"
-    count = 0
-    with atomic_write(nt_path) as nt, atomic_write(ttl_path, "wb") as ttl:
-        for line in lines:
-            nt.write(line)
-            nt.write("\n")
-            count += 1
-        nt.flush()
-        with open(nt.name, "rb") as src:
-            ox.serialize(ox.parse(src, format=ox.RdfFormat.N_TRIPLES), ttl, format=ox.RdfFormat.TURTLE,
-                         prefixes={**PREFIXES, "qb": QB, "stat": STATS})
-    return ttl_path, nt_path, count
-
-
-def require_statistics(store: ox.Store, query: str) -> None:
-    """Raise :class:`StatisticsError` when ``query`` reads the statistics graph (a
-    ``GRAPH <…/statistics>`` of ours) and ``store`` does not hold it (a release from before it)."""
-    for graph in sorted(set(_STATS_GRAPH.findall(query))):
-        if not any(True for _ in store.quads_for_pattern(None, None, None, ox.NamedNode(graph))):
-            raise StatisticsError(f"the store has no statistics graph <{graph}>, which this question reads: "
-                                  "build the release again and load it (the store holds an older release)")
-
-
-_STATS_GRAPH = re.compile(r"GRAPH\s*<([^>]*/statistics)>")

@@ -14,7 +14,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from ..errors import StatisticsError
-from ..stats import require_statistics
+from ..stats_write import require_statistics
 from ..vocab import DCT, RDFS, SKOS, XSD_STRING
 from .negotiation import GRAPH_TYPES, SOLUTION_TYPES, negotiate
 
