@@ -12,12 +12,10 @@ the same records, in the same order, as when they were merged in memory.
 
 from __future__ import annotations
 
-import pickle
-import sqlite3
-import tempfile
 from collections.abc import Callable, Iterator, Sequence
-from pathlib import Path
 from typing import Any, NamedTuple
+
+from .spill import RowLog, finished, scratch_db
 
 __all__ = ["Known", "OrgStore"]
 
@@ -43,21 +41,15 @@ class OrgStore:
     def __init__(self, merge: Callable[[dict[str, Any] | None, tuple[Any, ...]], dict[str, Any]]) -> None:
         """``merge(record or None, row facts)`` gives the record after one more of its rows."""
         self._merge = merge
-        self._dir = tempfile.TemporaryDirectory(prefix="euproj-orgs-")
-        self._db = sqlite3.connect(Path(self._dir.name) / "organisations.sqlite")
-        for pragma in ("journal_mode=OFF", "synchronous=OFF", "temp_store=FILE", "cache_size=-8000"):
-            self._db.execute(f"PRAGMA {pragma}")
+        self._dir, self._db = scratch_db("euproj-orgs-", "organisations.sqlite", "temp_store=FILE", "cache_size=-8000")
         # sig: all the keys and the name group of the row that made the key (see find)
         self._db.execute("CREATE TABLE key (k TEXT PRIMARY KEY, id TEXT, label TEXT, curated INTEGER, sig TEXT)"
                          " WITHOUT ROWID")
         self._db.execute("CREATE TABLE loose (k TEXT, id TEXT, label TEXT, curated INTEGER)")
         self._db.execute("CREATE INDEX loose_k ON loose (k)")
         self._db.execute("CREATE TABLE org (id TEXT PRIMARY KEY) WITHOUT ROWID")
-        self._db.execute("CREATE TABLE fact (org TEXT, seq INTEGER, item BLOB)")
-        self._facts: list[tuple[str, int, bytes]] = []
-        self._seq = 0
+        self._facts = RowLog(self._db, "fact")  # what each row says of its organisation
         self._count = 0
-        self._indexed = False
         self._sig = ""
 
     # ----------------------------------------------------------------- keys
@@ -110,41 +102,25 @@ class OrgStore:
         if new or (new is None and not self.has(rid)):
             self._db.execute("INSERT INTO org VALUES (?)", (rid,))
             self._count += 1
-        self._seq += 1
-        self._facts.append((rid, self._seq, pickle.dumps(facts, pickle.HIGHEST_PROTOCOL)))
-        if len(self._facts) >= 2000:
-            self._flush()
-
-    def _flush(self) -> None:
-        self._db.executemany("INSERT INTO fact VALUES (?, ?, ?)", self._facts)
-        self._facts = []
+        self._facts.add(rid, facts)
 
     def __len__(self) -> int:
         return self._count
 
     def records(self) -> Iterator[dict[str, Any]]:
         """The organisation records, sorted by id (empty lists dropped)."""
-        self._flush()
-        if not self._indexed:
-            self._db.execute("CREATE INDEX fact_order ON fact (org, seq)")
-            self._indexed = True
         rec: dict[str, Any] | None = None
         current = None
-        for rid, blob in self._db.execute("SELECT org, item FROM fact ORDER BY org, seq"):
+        for rid, facts in self._facts.ordered():
             if rid != current:
                 if rec is not None:
-                    yield _finished(rec)
+                    yield finished(rec)
                 rec, current = None, rid
-            rec = self._merge(rec, pickle.loads(blob))
+            rec = self._merge(rec, facts)
         if rec is not None:
-            yield _finished(rec)
+            yield finished(rec)
 
     def close(self) -> None:
         self._db.close()
         self._dir.cleanup()
 
-
-def _finished(rec: dict[str, Any]) -> dict[str, Any]:
-    for key in [k for k, v in rec.items() if k.startswith("_") or v == []]:
-        del rec[key]
-    return rec

@@ -17,7 +17,47 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
-__all__ = ["ProjectSpill", "Spilled"]
+__all__ = ["ProjectSpill", "RowLog", "Spilled", "finished", "scratch_db"]
+
+
+def scratch_db(prefix: str, name: str, *pragmas: str) -> tuple[tempfile.TemporaryDirectory[str], sqlite3.Connection]:
+    """A SQLite file in a temporary folder of its own, written without a journal or syncs (it
+    lives as long as the import)."""
+    folder = tempfile.TemporaryDirectory(prefix=prefix)
+    db = sqlite3.connect(Path(folder.name) / name)
+    for pragma in ("journal_mode=OFF", "synchronous=OFF", *pragmas):
+        db.execute(f"PRAGMA {pragma}")
+    return folder, db
+
+
+class RowLog:
+    """Items added under a key, kept in a table of a scratch SQLite file (inserted a couple of
+    thousand at a time), and read back by key, each key's in the order they came."""
+
+    def __init__(self, db: sqlite3.Connection, table: str) -> None:
+        self._db, self._table = db, table
+        db.execute(f"CREATE TABLE {table} (k TEXT, seq INTEGER, item BLOB)")
+        self._rows: list[tuple[str, int, bytes]] = []
+        self._seq = 0
+        self._indexed = False
+
+    def add(self, key: str, item: Any) -> None:
+        self._seq += 1
+        self._rows.append((key, self._seq, pickle.dumps(item, pickle.HIGHEST_PROTOCOL)))
+        if len(self._rows) >= 2000:
+            self.flush()
+
+    def flush(self) -> None:
+        self._db.executemany(f"INSERT INTO {self._table} VALUES (?, ?, ?)", self._rows)
+        self._rows = []
+
+    def ordered(self) -> Iterator[tuple[str, Any]]:
+        self.flush()
+        if not self._indexed:  # made once, when the items are first read
+            self._db.execute(f"CREATE INDEX {self._table}_order ON {self._table} (k, seq)")
+            self._indexed = True
+        for key, blob in self._db.execute(f"SELECT k, item FROM {self._table} ORDER BY k, seq"):
+            yield key, pickle.loads(blob)
 
 
 class Spilled(Protocol):
@@ -42,17 +82,11 @@ class ProjectSpill:
         self._columns_of = columns
         #: the columns of the finished records (None without ``columns``)
         self._columns: set[str] | None = set() if columns is not None else None
-        self._dir = tempfile.TemporaryDirectory(prefix="euproj-import-")
-        self._db = sqlite3.connect(Path(self._dir.name) / "projects.sqlite")
-        self._db.execute("PRAGMA journal_mode=OFF")
-        self._db.execute("PRAGMA synchronous=OFF")
+        self._dir, self._db = scratch_db("euproj-import-", "projects.sqlite")
         self._db.execute("CREATE TABLE project (id TEXT PRIMARY KEY, rec BLOB, at TEXT)")
-        self._db.execute("CREATE TABLE part (project TEXT, seq INTEGER, item BLOB)")
-        self._seq = 0
+        self._parts = RowLog(self._db, "part")  # the participations, by project
         self._count = 0
         self._last, self._last_at = "", ""  # the project last found, and where it came from
-        self._parts: list[tuple[str, int, bytes]] = []  # participations not yet in the file
-        self._indexed = False
 
     @property
     def columns(self) -> set[str] | None:
@@ -79,44 +113,33 @@ class ProjectSpill:
     def participation(self, project: str, org: str, role: str, text: str, funding: list[dict[str, Any]],
                       citation: dict[str, str]) -> None:
         """One organisation row of ``project``: its role, funding statements and citation."""
-        self._seq += 1
-        self._parts.append((project, self._seq, pickle.dumps((org, role, text, funding, citation), pickle.HIGHEST_PROTOCOL)))
-        if len(self._parts) >= 2000:
-            self._flush()
+        self._parts.add(project, (org, role, text, funding, citation))
         if self._columns is not None and (project == self._last or self.first_at(project) is not None):
             # what _apply makes non-empty
             self._columns.update(("participants", "funding", "sources") if funding else ("participants", "sources"))
-
-    def _flush(self) -> None:
-        self._db.executemany("INSERT INTO part VALUES (?, ?, ?)", self._parts)
-        self._parts = []
 
     def __len__(self) -> int:
         return self._count
 
     def records(self) -> Iterator[dict[str, Any]]:
         """The finished project records, sorted by id (working keys and empty lists dropped)."""
-        self._flush()
-        if not self._indexed:
-            self._db.execute("CREATE INDEX part_order ON part (project, seq)")
-            self._indexed = True
-        parts = self._db.execute("SELECT project, item FROM part ORDER BY project, seq")
-        pending = parts.fetchone()
+        parts = self._parts.ordered()
+        pending = next(parts, None)
         for rid, blob in self._db.execute("SELECT id, rec FROM project ORDER BY id"):
             rec = pickle.loads(blob)
             while pending is not None and pending[0] < rid:  # participations of no project: none are stored
-                pending = parts.fetchone()
+                pending = next(parts, None)
             while pending is not None and pending[0] == rid:
-                _apply(rec, *pickle.loads(pending[1]))
-                pending = parts.fetchone()
-            yield _finished(rec)
+                _apply(rec, *pending[1])
+                pending = next(parts, None)
+            yield finished(rec)
 
     def close(self) -> None:
         self._db.close()
         self._dir.cleanup()
 
 
-def _finished(rec: dict[str, Any]) -> dict[str, Any]:
+def finished(rec: dict[str, Any]) -> dict[str, Any]:
     """The record as written: working keys and empty lists dropped."""
     for key in [k for k, v in rec.items() if k.startswith("_") or v == []]:
         del rec[key]
