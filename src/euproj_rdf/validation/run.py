@@ -62,9 +62,10 @@ class Finding:
     constraint: rdflib.term.Node | None = None
 
 
-def batch_store(lines: list[str]) -> ox.Store:
-    """An in-memory store of N-Triples lines, every term as written (see :mod:`.terms`)."""
-    return exact_store("\n".join(lines) + "\n")
+def batch_store(lines: list[str], *, lenient: bool = False) -> ox.Store:
+    """An in-memory store of N-Triples lines, every term as written (see :mod:`.terms`);
+    ``lenient`` for lines this package wrote (see :func:`.terms.exact_store`)."""
+    return exact_store("\n".join(lines) + "\n", lenient=lenient)
 
 
 def findings(store: ox.Store, shapes: Shapes, *, values: ox.Store | None = None,

@@ -205,10 +205,14 @@ def select(store: ox.Store, query: str) -> ox.QuerySolutions:
     return result
 
 
-def exact_store(ntriples: str) -> ox.Store:
-    """An in-memory store of N-Triples text, every term as written (see the module docstring)."""
+def exact_store(ntriples: str, *, lenient: bool = False) -> ox.Store:
+    """An in-memory store of N-Triples text, every term as written (see the module docstring).
+
+    ``lenient`` skips the parser's checks of IRIs and language tags: only for text this
+    package wrote itself (the dump's writer parses every line strictly again).
+    """
     store = ox.Store()
-    store.load(input=preserve_datatypes(ntriples), format=ox.RdfFormat.N_TRIPLES)
+    store.load(input=preserve_datatypes(ntriples), format=ox.RdfFormat.N_TRIPLES, lenient=lenient)
     return store
 
 
