@@ -10,7 +10,8 @@ complete, so a failed run never leaves a half-written dump.
 
 from __future__ import annotations
 
-import heapq
+import bisect
+import fcntl
 import multiprocessing
 import os
 import signal
@@ -25,11 +26,7 @@ from .files import atomic_write
 from .outputs import forget_locks
 from .vocab import PREFIXES
 
-__all__ = ["Background", "merge_files", "merge_sorted", "write_chunk", "write_dump"]
-
-#: lines written to the dump (and its Turtle writer) at a time
-_BLOCK = 4096
-
+__all__ = ["Background", "merge_blocks", "merge_files", "merge_sorted", "write_chunk", "write_dump"]
 
 class Background:
     """``fn(*args)`` run in a forked process beside this one; :meth:`result` waits for its value
@@ -85,33 +82,62 @@ def write_chunk(lines: list[str], path: Path) -> Path:
     """Sort and de-duplicate N-Triples lines (without newlines) into a chunk file."""
     lines.sort()
     with path.open("w", encoding="utf-8", newline="\n") as fh:
-        previous = None
-        for line in lines:
-            if line != previous:
-                fh.write(line)
-                fh.write("\n")
-                previous = line
+        if lines:  # sorted, so a line's copies are side by side
+            fh.write("\n".join(dict.fromkeys(lines)))
+            fh.write("\n")
     return path
 
 
 def merge_sorted(chunks: list[Path]) -> Iterator[str]:
     """The lines of sorted chunk files, merged and de-duplicated (each ends with a newline)."""
+    for block in merge_blocks(chunks):
+        yield from block
+
+
+def merge_blocks(chunks: list[Path], *, memory: int = 16 << 20) -> Iterator[list[str]]:
+    """The lines of sorted, de-duplicated chunk files, merged and de-duplicated, as sorted lists.
+
+    A k-way merge done a block at a time rather than a line at a time: each file is read a
+    block at a time (``memory`` bytes shared between the files, at least 64 KiB each); every line
+    up to the smallest last line of the blocks in hand is taken from each block and sorted in
+    one call (the blocks are sorted runs, which the sort merges), so no later line can sort
+    before it.
+    """
+    read = max(1 << 16, memory // max(1, len(chunks)))
     with ExitStack() as stack:
         files = [stack.enter_context(p.open("r", encoding="utf-8", newline="\n")) for p in chunks]
+        pending = [(lines, fh) for fh in files if (lines := fh.readlines(read))]
         previous = None
-        for line in heapq.merge(*files):
-            if line != previous:
-                yield line
-                previous = line
+        while pending:
+            bound = min(lines[-1] for lines, _ in pending)
+            taken: list[str] = []
+            left = []
+            for lines, fh in pending:
+                if lines[-1] == bound:  # the whole block
+                    taken += lines
+                    if more := fh.readlines(read):
+                        left.append((more, fh))
+                else:
+                    cut = bisect.bisect_right(lines, bound)
+                    taken += lines[:cut]
+                    left.append((lines[cut:], fh))
+            pending = left
+            taken.sort()
+            block = list(dict.fromkeys(taken))  # sorted, so a line's copies are side by side
+            if block and block[0] == previous:  # a chunk with a line twice, across its blocks
+                del block[0]
+            if block:
+                previous = block[-1]
+                yield block
 
 
 def merge_files(chunks: list[Path], target: Path) -> int:
     """Merge sorted chunk files into one (removing them); return its line count."""
     count = 0
     with target.open("w", encoding="utf-8", newline="\n") as fh:
-        for line in merge_sorted(chunks):
-            fh.write(line)
-            count += 1
+        for block in merge_blocks(chunks):
+            fh.write("".join(block))
+            count += len(block)
     for p in chunks:
         p.unlink()
     return count
@@ -140,23 +166,16 @@ def write_dump(chunks: list[Path], out_dir: Path, *, stem: str = "euproj") -> tu
     # forked process from the lines this one sends it through a pipe as it merges them
     with atomic_write(nt_path) as nt, atomic_write(ttl_path, "wb") as ttl:
         reading, sending = os.pipe()
+        _widen(sending)
         with Background(_turtle, reading, sending, ttl, PREFIXES) as turtle:
             os.close(reading)
             try:
                 with open(sending, "w", encoding="utf-8", newline="\n", buffering=1 << 20) as pipe:
-                    block: list[str] = []
-                    for line in merge_sorted(chunks):
-                        block.append(line)
-                        if len(block) == _BLOCK:
-                            text = "".join(block)
-                            nt.write(text)
-                            pipe.write(text)
-                            count += len(block)
-                            block = []
-                    text = "".join(block)
-                    nt.write(text)
-                    pipe.write(text)
-                    count += len(block)
+                    for block in merge_blocks(chunks):
+                        text = "".join(block)
+                        nt.write(text)
+                        pipe.write(text)
+                        count += len(block)
             except BrokenPipeError:
                 turtle.result()  # the writer's own error
                 raise
@@ -164,9 +183,24 @@ def write_dump(chunks: list[Path], out_dir: Path, *, stem: str = "euproj") -> tu
     return ttl_path, nt_path, count
 
 
+#: the pipe to the Turtle writer holds this much where the system allows (Linux: 64 KiB by
+#: default, when the two processes would take turns a few kilobytes at a time)
+PIPE_BYTES = 1 << 20
+
+
+def _widen(fd: int) -> None:
+    """Make a pipe hold up to :data:`PIPE_BYTES` (Linux; elsewhere, or above the user's limit, as it is)."""
+    setsize = getattr(fcntl, "F_SETPIPE_SZ", None)
+    if setsize is not None:
+        try:
+            fcntl.fcntl(fd, setsize, PIPE_BYTES)
+        except OSError:
+            pass
+
+
 def _turtle(reading: int, sending: int, out: IO[bytes], prefixes: dict[str, str]) -> None:
     """In a :class:`Background` process: N-Triples from a pipe to Turtle (the same triples, in order)."""
     os.close(sending)
-    with open(reading, "rb") as src:
+    with open(reading, "rb", buffering=PIPE_BYTES) as src:
         ox.serialize(ox.parse(src, format=ox.RdfFormat.N_TRIPLES), out, format=ox.RdfFormat.TURTLE, prefixes=prefixes)
     out.flush()
