@@ -94,16 +94,16 @@ def merge_sorted(chunks: list[Path]) -> Iterator[str]:
         yield from block
 
 
-def merge_blocks(chunks: list[Path], *, memory: int = 16 << 20) -> Iterator[list[str]]:
+def merge_blocks(chunks: list[Path], *, memory: int = 4 << 20) -> Iterator[list[str]]:
     """The lines of sorted, de-duplicated chunk files, merged and de-duplicated, as sorted lists.
 
     A k-way merge done a block at a time rather than a line at a time: each file is read a
-    block at a time (``memory`` bytes shared between the files, at least 64 KiB each); every line
+    block at a time (``memory`` bytes shared between the files, at least 32 KiB each); every line
     up to the smallest last line of the blocks in hand is taken from each block and sorted in
     one call (the blocks are sorted runs, which the sort merges), so no later line can sort
     before it.
     """
-    read = max(1 << 16, memory // max(1, len(chunks)))
+    read = max(1 << 15, memory // max(1, len(chunks)))
     with ExitStack() as stack:
         files = [stack.enter_context(p.open("r", encoding="utf-8", newline="\n")) for p in chunks]
         pending = [(lines, fh) for fh in files if (lines := fh.readlines(read))]
