@@ -122,7 +122,7 @@ def main() -> None:
     print(imp.output)
     size = sum(f.stat().st_size for f in (records / "cordis").iterdir()) / 2**20
     print(f"import: {imp.wall:.1f} s, {imp.cpu:.1f} CPU s, {imp.cores:.2f} cores busy, peak {imp.peak / 2**20:.0f} MB PSS; "
-          f"{size:.0f} MB of records; MB per tenth of the run: {imp.profile()}")
+          f"{size:.0f} MB of records; MB per tenth of the run: {imp.profile()}; memory sampling {imp.sampler_cpu:.1f} CPU s")
     print(f"import ends: {_load()}", flush=True)
     if args.import_only:
         if args.workdir is None:
@@ -132,7 +132,7 @@ def main() -> None:
     build = measure("build", [cli, "build", "-q", "--no-progress", "-r", str(records), "-o", str(work / "dist")])
     triples = _triples(work / "dist" / "euproj.nt")
     print(f"build: {build.wall:.1f} s, {build.cpu:.1f} CPU s, {triples} triples, {build.cores:.2f} cores busy, peak {build.peak / 2**20:.0f} MB PSS; "
-          f"MB per tenth of the run: {build.profile()}")
+          f"MB per tenth of the run: {build.profile()}; memory sampling {build.sampler_cpu:.1f} CPU s")
     print(f"build ends: {_load()}", flush=True)
     peer = None
     if args.synthetic:
