@@ -14,11 +14,13 @@ import json
 import re
 import tempfile
 from collections.abc import Iterable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from ..export import Background
 from ..files import fresh_folder
 from .read import Row
 from .spill import Spilled
@@ -145,12 +147,20 @@ class Draft:
         ``mappings/csv/imported-*.yaml`` (the build reads them in parallel: for big imports).
         """
         written: list[Path] = []
-        with fresh_folder(out) as work:
+        spilled = [t for t in FILES if t in self.spilled and len(self.spilled[t])]
+        with fresh_folder(out) as work, ExitStack() as writers:
+            # the record types kept on disk are written side by side: all but the last by a
+            # forked process each (a spill is used by one process only from here on; each type
+            # has a file of its own)
+            ahead = {t: writers.enter_context(Background(
+                _write_spilled, work, FILES[t], self.spilled[t], as_csv and t in CSV_FILES, t)) for t in spilled[:-1]}
+            names = {t: _write_spilled(work, FILES[t], self.spilled[t], as_csv and t in CSV_FILES, t)
+                     for t in spilled[-1:]}
             for rtype, name in FILES.items():  # one type at a time: its text is let go once written
                 shared = self.existing[rtype] if rtype in _SHARED else set()
                 recs = [self.records[rtype][k] for k in sorted(self.records[rtype]) if k not in shared]
-                if rtype in self.spilled and len(self.spilled[rtype]):
-                    name = _write_spilled(work, name, self.spilled[rtype], as_csv and rtype in CSV_FILES, rtype)
+                if rtype in spilled:
+                    name = names[rtype] if rtype in names else ahead[rtype].result()
                     if out / name not in written:
                         written.append(out / name)
                     continue
