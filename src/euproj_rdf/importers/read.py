@@ -304,7 +304,16 @@ def _json_items(path: Path, enc: str, display: str) -> Iterator[Any]:
 
 def read_table(path: Path, display: str | None = None, *, encoding: str | None = None,
                delimiter: str | None = None, sheet: str | None = None) -> Iterator[Row]:
-    """The rows of a CSV, XLSX or JSON file (chosen by its suffix)."""
+    """The rows of a CSV, XLSX or JSON file (chosen by its suffix); a big file's are read by a
+    second process while the first rows are worked on (:mod:`.ahead`)."""
+    rows = _rows(path, display, encoding=encoding, delimiter=delimiter, sheet=sheet)
+    from .ahead import READ_AHEAD_BYTES, read_ahead
+
+    return read_ahead(rows) if path.stat().st_size >= READ_AHEAD_BYTES else rows
+
+
+def _rows(path: Path, display: str | None, *, encoding: str | None, delimiter: str | None,
+          sheet: str | None) -> Iterator[Row]:
     shown = display or path.name
     if not path.is_file():
         raise ImportInputError(f"{shown}: no such file")

@@ -1,0 +1,79 @@
+"""Rows of a big input file read by a forked process while this one works on the rows before.
+
+Parsing a file into rows (JSON decoding, CSV splitting, cell texts) needs nothing of what the
+import holds, so a second core can do it: :func:`read_ahead` runs the row iterator in a forked
+process, which sends the rows back in batches through a pipe (as :mod:`marshal` data: rows are
+tuples, dicts and strings, which it reads back faster than :mod:`pickle`). The rows come in the same order,
+and an error of the reader is raised here after the rows before it, as it would be without it.
+"""
+
+from __future__ import annotations
+
+import marshal
+import multiprocessing
+import pickle
+import signal
+from collections.abc import Iterator
+from typing import Any
+
+from ..outputs import forget_locks
+from .read import Row
+
+__all__ = ["read_ahead", "READ_AHEAD_BYTES"]
+
+#: files at least this big are read ahead (a smaller file is read before a process is started)
+READ_AHEAD_BYTES = 4 << 20
+
+#: rows sent at a time
+_BATCH = 1000
+
+
+def read_ahead(rows: Iterator[Row]) -> Iterator[Row]:
+    """The rows of ``rows``, made by a forked process (the iterator must not have started)."""
+    ctx = multiprocessing.get_context("fork")
+    receive, send = ctx.Pipe(duplex=False)
+    reader = ctx.Process(target=_read, args=(rows, send), name="read-ahead", daemon=True)
+    reader.start()
+    send.close()
+    try:
+        while True:
+            try:
+                data = receive.recv_bytes()
+            except EOFError:
+                reader.join()
+                raise RuntimeError(f"the process reading ahead stopped (exit code {reader.exitcode})") from None
+            if data[:1] == b"R":
+                for file, n, cells, sheet in marshal.loads(data[1:]):
+                    yield Row(file, n, cells, sheet)
+            elif data[:1] == b"E":
+                raise pickle.loads(data[1:])
+            else:
+                return
+    finally:  # also when the caller stops early: the reader is stopped
+        if reader.is_alive():
+            reader.terminate()
+        reader.join()
+        receive.close()
+
+
+def _read(rows: Iterator[Row], send: Any) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # interrupts are the parent's to handle
+    forget_locks()
+    batch: list[tuple[str, int, dict[str, str], str | None]] = []
+    try:
+        for row in rows:
+            batch.append((row.file, row.row, row.cells, row.sheet))
+            if len(batch) == _BATCH:
+                send.send_bytes(b"R" + marshal.dumps(batch))
+                batch = []
+    except Exception as exc:  # noqa: BLE001 - raised by the parent after the rows before it
+        if batch:
+            send.send_bytes(b"R" + marshal.dumps(batch))
+        try:
+            send.send_bytes(b"E" + pickle.dumps(exc))
+        except Exception as unpicklable:  # noqa: BLE001
+            send.send_bytes(b"E" + pickle.dumps(RuntimeError(f"{type(exc).__name__}: {unpicklable}")))
+        return
+    if batch:
+        send.send_bytes(b"R" + marshal.dumps(batch))
+    send.send_bytes(b".")

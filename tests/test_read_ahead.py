@@ -1,0 +1,60 @@
+"""Rows read ahead by a second process: the same rows, in order, and the reader's errors in place."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from euproj_rdf.importers import ahead
+from euproj_rdf.importers.read import ImportInputError, Row, read_table
+
+
+def _rows(n: int) -> list[dict[str, str]]:
+    return [{"id": f"{i:06d}", "name": f"Organisation {i} «ÅÄÖ»", "note": "line one\nline two" if i % 7 == 0 else ""}
+            for i in range(n)]
+
+
+def test_a_big_file_gives_the_same_rows_read_ahead(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "organizations.json"
+    path.write_text(json.dumps(_rows(2500), ensure_ascii=False), encoding="utf-8")
+    direct = list(read_table(path))
+    monkeypatch.setattr(ahead, "READ_AHEAD_BYTES", 1)
+    rows = read_table(path)
+    assert not isinstance(rows, list)
+    assert list(rows) == direct
+    assert [r.row for r in direct] == list(range(1, 2501))
+    assert direct[14] == Row("organizations.json", 15, {"id": "000014", "name": "Organisation 14 «ÅÄÖ»",
+                                                        "note": "line one\nline two"})
+
+
+def test_an_error_of_the_reader_comes_after_the_rows_before_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "broken.json"
+    text = json.dumps(_rows(1500), ensure_ascii=False)
+    path.write_text(text[:-1] + ", 42]", encoding="utf-8")  # row 1501 is not an object
+    monkeypatch.setattr(ahead, "READ_AHEAD_BYTES", 1)
+    seen = []
+    with pytest.raises(ImportInputError, match="^broken.json: row 1501: expected an object, found int$"):
+        for row in read_table(path):
+            seen.append(row.row)
+    assert seen == list(range(1, 1501))
+
+
+def test_a_caller_that_stops_early_stops_the_reader(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "many.json"
+    path.write_text(json.dumps(_rows(5000)), encoding="utf-8")
+    monkeypatch.setattr(ahead, "READ_AHEAD_BYTES", 1)
+    started = []
+    ctx = ahead.multiprocessing.get_context("fork")
+    process = ctx.Process
+
+    def make(*args, **kwargs):  # the reader process, to check it is gone
+        started.append(process(*args, **kwargs))
+        return started[-1]
+
+    monkeypatch.setattr(ctx, "Process", make)
+    rows = read_table(path)
+    assert next(rows).row == 1
+    rows.close()  # type: ignore[attr-defined]
+    assert len(started) == 1 and not started[0].is_alive()
