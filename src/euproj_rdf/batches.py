@@ -151,8 +151,9 @@ def run_batch(ctx: BatchContext, items: list[Item], chunk: Path) -> BatchResult:
     results: list[ShaclResult] = []
     lines = batch.lines
     if batch.records and (ctx.validate or ctx.profile is not None):
-        store = batch_store(lines + batch.context() + ctx.concept_lines  # lines this package wrote
-                            + [line for extra in ctx.extra_concepts.values() for line in extra])
+        store = batch_store(lines + batch.context() + ctx.concept_lines
+                            + [line for extra in ctx.extra_concepts.values() for line in extra],
+                            lenient=True)  # lines this package wrote
         if ctx.validate:
             results = validate_store(store, ctx.shapes, locate=batch.locator)
         if ctx.profile is not None:

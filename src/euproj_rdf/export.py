@@ -28,6 +28,7 @@ from .vocab import PREFIXES
 
 __all__ = ["Background", "merge_blocks", "merge_files", "merge_sorted", "write_chunk", "write_dump"]
 
+
 class Background:
     """``fn(*args)`` run in a forked process beside this one; :meth:`result` waits for its value
     (or raises its exception). Use as a context manager: leaving the block early stops it.

@@ -3,8 +3,9 @@
 Parsing a file into rows (JSON decoding, CSV splitting, cell texts) needs nothing of what the
 import holds, so a second core can do it: :func:`read_ahead` runs the row iterator in a forked
 process, which sends the rows back in batches through a pipe (as :mod:`marshal` data: rows are
-tuples, dicts and strings, which it reads back faster than :mod:`pickle`). The rows come in the same order,
-and an error of the reader is raised here after the rows before it, as it would be without it.
+tuples, dicts and strings, which it reads back faster than :mod:`pickle`). The rows come in the
+same order, and an error of the reader is raised here after the rows before it, as it would be
+without it.
 """
 
 from __future__ import annotations
