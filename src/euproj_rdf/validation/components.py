@@ -15,7 +15,7 @@ import rdflib
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS, SH
 
-from .terms import has_datatype, is_true, sparql_term, value_of
+from .terms import KEPT, has_datatype, is_true, sparql_term, value_of
 
 if TYPE_CHECKING:
     from .compiler import Compiler
@@ -50,11 +50,16 @@ def component_iri(local: str) -> str:
     return f"{SH}{local}ConstraintComponent"
 
 
+def instance_of(v: str, cls) -> str:
+    """The pattern of an instance of ``cls`` (SHACL instance: a type or one of its subclasses)."""
+    return f"{v} <{RDF.type}>/<{RDFS.subClassOf}>* {sparql_term(cls)}"
+
+
 def value_condition(c: Compiler, shape, pred, obj, v: str, focus: str) -> str:
     """True when the value node in ``v`` (of the focus node in ``focus``) satisfies the component."""
     g = c.g
     if pred == SH["class"]:  # 4.1.1
-        return f"EXISTS {{ {v} <{RDF.type}>/<{RDFS.subClassOf}>* {sparql_term(obj)} }}"
+        return f"EXISTS {{ {instance_of(v, obj)} }}"
     if pred == SH.datatype:  # 4.1.2, with the lexical form checked
         return has_datatype(v, str(obj))
     if pred == SH.nodeKind:  # 4.1.3
@@ -62,7 +67,10 @@ def value_condition(c: Compiler, shape, pred, obj, v: str, focus: str) -> str:
             raise c.sg.refuse(shape, f"sh:nodeKind {obj} is not one of the six node kinds")
         return _NODE_KINDS[obj].format(v)
     if pred in _COMPARE:  # 4.3
-        return f"COALESCE({value_of(v)} {_COMPARE[pred]} {value_of(sparql_term(obj))}, false)"
+        bound = sparql_term(obj)
+        if f"^^<{KEPT}" in bound:  # a literal kept as written is read back as its type
+            bound = value_of(bound)
+        return f"COALESCE({value_of(v)} {_COMPARE[pred]} {bound}, false)"
     if pred in (SH.minLength, SH.maxLength):  # 4.4.1, 4.4.2
         return f"(!isBlank({v}) && STRLEN(STR({v})) {'>=' if pred == SH.minLength else '<='} {int(obj)})"
     if pred == SH.pattern:  # 4.4.3
