@@ -134,8 +134,29 @@ def _plan(spec: ObjectSpec, schema: Schema) -> dict[str, tuple[int, bool, Object
     return found[1]
 
 
+# the same two tests, in cheaper pieces: Python's regular expressions try every alternative at
+# every place of a long text, while ``in`` and a pattern that starts with a digit skip ahead
+_SIX_DIGITS = re.compile(r"\d(?:\D{0,3}\d){5}")
+_PLUS_DIGIT = re.compile(r"\+\d")
+_DIGIT_PAIRS = re.compile(r"\d(?:\d{5}[-+]?\d{4}| ?[-/] ?\d| \d)")
+_PHONE_WORDS = ("tel", "tfn", "phone", "mob", "tlf", "fax")
+
+
+def candidate(text: str) -> bool:
+    """``_CANDIDATE.search(text) is not None``, faster."""
+    return "@" in text or _SIX_DIGITS.search(text) is not None
+
+
+def quick(text: str) -> bool:
+    """``_QUICK.search(text) is not None``, faster."""
+    if "@" in text or _PLUS_DIGIT.search(text) is not None or _DIGIT_PAIRS.search(text) is not None:
+        return True
+    low = text.lower()
+    return any(word in low for word in _PHONE_WORDS)
+
+
 def _suspect(text: str) -> bool:
-    return _CANDIDATE.search(text) is not None and _QUICK.search(text) is not None
+    return candidate(text) and quick(text)
 
 
 def _at(path: str, name: str, i: int | None) -> str:
@@ -200,7 +221,7 @@ def scan_dump(nt: Path, schema: Schema) -> list[tuple[str, str, str, str]]:
         if not isinstance(o, ox.Literal) or o.datatype.value not in _TEXT_TYPES or t.predicate.value in personal:
             continue
         text = o.value
-        if _CANDIDATE.search(text):
+        if _suspect(text):
             for kind, what in find_personal_data(text):
                 hits.append((t.subject.value if hasattr(t.subject, "value") else str(t.subject), t.predicate.value, kind, what))
     return hits
