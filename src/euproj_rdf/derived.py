@@ -95,6 +95,8 @@ _LEAD = iri(CONCEPT + "role/lead-partner")
 _PARTNER_COUNTRY, _LEAD_PARTNER = iri(PARTNER_COUNTRY), iri(LEAD_PARTNER)
 _TOTAL_BUDGET = iri(CONCEPT + "funding-kind/total-budget")
 _INTEGER, _BOOLEAN = XSD + "integer", XSD + "boolean"
+_READ = frozenset((_PARTICIPATION, _PARTICIPANT, _ROLE, _COUNTRY, _TITLE, _PERIOD, _START_YEAR, _END_YEAR, _FUNDING,
+                   _FUNDING_KIND, _AMOUNT))  # the predicates shortcut_lines looks at
 
 
 def _title_key(obj: str) -> str:
@@ -123,7 +125,14 @@ def shortcut_lines(subject: str, lines: list[str], countries_of: Callable[[str],
     total_budgets: set[str] = set()
     amounts: set[str] = set()
     for line in lines:
-        s, p, o = line[:-2].split(" ", 2)
+        # only the predicate is cut out of every line (no IRI holds a space): most lines are
+        # of no use here
+        i = line.find(" ")
+        j = line.find(" ", i + 1)
+        p = line[i + 1:j]
+        if p not in _READ:
+            continue
+        s, o = line[:i], line[j + 1:-2]
         if p == _PARTICIPATION and s == subject:
             participations.add(o)
         elif p == _PARTICIPANT:
