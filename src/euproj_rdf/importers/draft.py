@@ -191,10 +191,15 @@ def _write_spilled(work: Path, name: str, spill: Spilled, as_csv: bool, rtype: s
         name = CSV_FILES[rtype] + ".csv"
         with (work / name).open("a", encoding="utf-8", newline="\n") as fh:
             if spill.columns is not None:
-                w = csv.DictWriter(fh, fieldnames=csv_columns([spill.columns]), lineterminator="\n")
-                w.writeheader()
+                columns = csv_columns([spill.columns])
+                rows = csv.writer(fh, lineterminator="\n")
+                rows.writerow(columns)
+                known = frozenset(columns)
                 for rec in spill.records():
-                    w.writerow(csv_row(rec))
+                    row = csv_row(rec)
+                    if not row.keys() <= known:  # as csv.DictWriter, which checks it more slowly
+                        raise ValueError(f"dict contains fields not in fieldnames: {sorted(row.keys() - known)}")
+                    rows.writerow([row.get(c, "") for c in columns])
                 return name
             with tempfile.TemporaryFile("w+", encoding="utf-8", newline="\n") as scratch:
                 seen: set[str] = set()
