@@ -29,6 +29,10 @@ class Known(NamedTuple):
     curated: bool
 
 
+#: how many found keys :meth:`OrgStore.find` keeps in memory (then it starts again)
+FOUND_KEYS = 20_000
+
+
 def _key(parts: Sequence[str]) -> str:
     return "\x1f".join(parts)
 
@@ -51,6 +55,9 @@ class OrgStore:
         self._facts = RowLog(self._db, "fact")  # what each row says of its organisation
         self._count = 0
         self._sig = ""
+        # keys found lately and their rows (a key's row never changes once made): an organisation
+        # of many rows is looked up in SQLite once in a while, not for each row
+        self._found: dict[str, tuple[str, str, int, str | None]] = {}
 
     # ----------------------------------------------------------------- keys
 
@@ -64,7 +71,13 @@ class OrgStore:
         texts = [_key(k) for k in keys]
         self._sig = "\x1e".join([*texts, _key(group) if group is not None else ""])
         for i, text in enumerate(texts):  # one key at a time: most rows are found by their first
-            row = self._db.execute("SELECT id, label, curated, sig FROM key WHERE k = ?", (text,)).fetchone()
+            row = self._found.get(text)
+            if row is None:
+                row = self._db.execute("SELECT id, label, curated, sig FROM key WHERE k = ?", (text,)).fetchone()
+                if row is not None:
+                    if len(self._found) >= FOUND_KEYS:
+                        self._found.clear()
+                    self._found[text] = row
             if row is not None:
                 del texts[i]
                 return Known(row[0], row[1], bool(row[2])), texts, row[3] == self._sig
