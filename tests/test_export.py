@@ -82,3 +82,78 @@ def test_background_hands_back_value_and_exception() -> None:
         assert job.result() == 6
     with Background(_fails) as job, pytest.raises(ValueError, match="^broken on purpose$"):
         job.result()
+
+
+def _many_lines(subjects: int, predicates: int = 4) -> list[str]:
+    """Lines of many subjects, some with several predicates and objects (Turtle's ; and ,)."""
+    lines = []
+    for i in range(subjects):
+        s = f"<https://w3id.org/euproj/id/project/p{i:05d}>"
+        lines.append(f'{s} <http://purl.org/dc/terms/title> "Project {i} \\u00e9"@en .')
+        for j in range(i % predicates):
+            lines.append(f"{s} <https://w3id.org/euproj/ontology#theme> <https://w3id.org/euproj/concept/theme/t{j}> .")
+    return lines
+
+
+def _both_ways(tmp_path: Path, lines: list[str], monkeypatch) -> tuple[list[int | None], dict]:
+    """The dump of ``lines`` written by one Turtle writer and by two; the cuts the second way made."""
+    import euproj_rdf.export as export
+
+    cuts: list[int | None] = []
+    real = export._next_subject
+    monkeypatch.setattr(export, "_next_subject", lambda block, last: cuts.append(real(block, last)) or cuts[-1])
+    written = {}
+    for name, split in (("one", 1 << 40), ("two", 1)):
+        work, out = tmp_path / f"work-{name}", tmp_path / f"out-{name}"
+        work.mkdir()
+        out.mkdir()
+        chunks = [write_chunk(lines[i::3], work / f"{i}.nt") for i in range(3)]
+        ttl, nt, count = write_dump(chunks, out, split_bytes=split, memory=1)
+        written[name] = (ttl.read_bytes(), nt.read_bytes(), count)
+        assert sorted(p.name for p in out.iterdir()) == ["euproj.nt", "euproj.ttl"]
+    return cuts, written
+
+
+def test_turtle_written_in_two_halves_is_the_turtle_written_in_one(tmp_path: Path, monkeypatch) -> None:
+    """A large dump's Turtle is written by two processes reading the N-Triples as they grow, and
+    joined at a subject: byte for byte what one writer writes (a subject's ; and , groups are
+    never cut)."""
+    lines = _many_lines(6000)
+    cuts, written = _both_ways(tmp_path, lines, monkeypatch)
+    assert [c for c in cuts if c is not None], "the dump was not written in two halves"
+    assert written["one"] == written["two"]
+    with (tmp_path / "out-two" / "euproj.ttl").open("rb") as fh:
+        assert len(set(ox.parse(fh, format=ox.RdfFormat.TURTLE))) == written["two"][2] == len(set(lines))
+
+
+def test_a_dump_of_one_subject_is_written_by_the_first_writer_alone(tmp_path: Path, monkeypatch) -> None:
+    lines = [f"<urn:euproj:s> <urn:euproj:p{i:05d}> \"{i}\" ." for i in range(3000)]
+    cuts, written = _both_ways(tmp_path, lines, monkeypatch)
+    assert cuts and not [c for c in cuts if c is not None]
+    assert written["one"] == written["two"]
+
+
+def test_a_failing_second_turtle_writer_fails_the_dump_and_leaves_nothing(tmp_path: Path) -> None:
+    lines = _many_lines(3000) + ["<https://w3id.org/euproj/id/project/zzz> <not an iri> ."]
+    chunk = write_chunk(lines, tmp_path / "bad.nt")
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(SyntaxError):
+        write_dump([chunk], out, split_bytes=1, memory=1)
+    assert list(out.iterdir()) == []
+
+
+def test_the_second_half_is_appended_whole_when_the_first_is_empty(tmp_path: Path) -> None:
+    """The prefixes are left out of the second half only when the first half wrote them."""
+    from euproj_rdf.export import _append_without_prefixes, _turtle_prefixes
+
+    body = b"<urn:a> <urn:p> <urn:o> .\n"
+    for first, second, want in ((b"", _turtle_prefixes() + body, _turtle_prefixes() + body),
+                                (b"first\n", _turtle_prefixes() + body, b"first\n" + body),
+                                (b"first\n", b"", b"first\n")):
+        with (tmp_path / "ttl").open("w+b") as ttl, tempfile.TemporaryFile() as part:
+            ttl.write(first)
+            part.write(second)
+            _append_without_prefixes(part, ttl)
+            ttl.seek(0)
+            assert ttl.read() == want

@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import bisect
 import fcntl
+import io
 import multiprocessing
 import os
+import shutil
 import signal
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -89,13 +92,17 @@ def write_chunk(lines: list[str], path: Path) -> Path:
     return path
 
 
+#: bytes of the chunks' blocks a merge reads at a time, shared between the chunks
+MERGE_MEMORY = 4 << 20
+
+
 def merge_sorted(chunks: list[Path]) -> Iterator[str]:
     """The lines of sorted chunk files, merged and de-duplicated (each ends with a newline)."""
     for block in merge_blocks(chunks):
         yield from block
 
 
-def merge_blocks(chunks: list[Path], *, memory: int = 4 << 20) -> Iterator[list[str]]:
+def merge_blocks(chunks: list[Path], *, memory: int = MERGE_MEMORY) -> Iterator[list[str]]:
     """The lines of sorted, de-duplicated chunk files, merged and de-duplicated, as sorted lists.
 
     A k-way merge done a block at a time rather than a line at a time: each file is read a
@@ -148,8 +155,17 @@ def merge_files(chunks: list[Path], target: Path) -> int:
 MERGE_FAN_IN = 128
 
 
-def write_dump(chunks: list[Path], out_dir: Path, *, stem: str = "euproj") -> tuple[Path, Path, int]:
-    """Write ``<stem>.nt`` (sorted, canonical) and ``<stem>.ttl`` atomically; return paths and triple count."""
+#: chunks of at least this many bytes in all have their Turtle written in two halves at once,
+#: each by its own process (the writer is the slowest part of writing the dump), joined at a subject
+SPLIT_BYTES = 64 << 20
+
+
+def write_dump(chunks: list[Path], out_dir: Path, *, stem: str = "euproj", split_bytes: int = SPLIT_BYTES,
+               memory: int = MERGE_MEMORY) -> tuple[Path, Path, int]:
+    """Write ``<stem>.nt`` (sorted, canonical) and ``<stem>.ttl`` atomically; return paths and triple count.
+
+    ``memory``: bytes of the chunks' blocks read at a time (:func:`merge_blocks`).
+    """
     chunks = list(chunks)
     level = 0
     while len(chunks) > MERGE_FAN_IN:  # only with very many chunks: merge runs of them first
@@ -162,26 +178,161 @@ def write_dump(chunks: list[Path], out_dir: Path, *, stem: str = "euproj") -> tu
             chunks.append(target)
     nt_path = out_dir / f"{stem}.nt"
     ttl_path = out_dir / f"{stem}.ttl"
-    count = 0
-    # both files are renamed into place only when both are complete; the Turtle is written by a
-    # forked process from the lines this one sends it through a pipe as it merges them
+    size = sum(c.stat().st_size for c in chunks)
+    # both files are renamed into place only when both are complete
     with atomic_write(nt_path) as nt, atomic_write(ttl_path, "wb") as ttl:
-        reading, sending = os.pipe()
-        _widen(sending)
-        with Background(_turtle, reading, sending, ttl, PREFIXES) as turtle:
-            os.close(reading)
-            try:
-                with open(sending, "w", encoding="utf-8", newline="\n", buffering=1 << 20) as pipe:
-                    for block in merge_blocks(chunks):
-                        text = "".join(block)
-                        nt.write(text)
-                        pipe.write(text)
-                        count += len(block)
-            except BrokenPipeError:
-                turtle.result()  # the writer's own error
-                raise
-            turtle.result()
+        if size >= split_bytes and (os.cpu_count() or 1) > 1:
+            count = _write_in_halves(chunks, nt, ttl, size // 2, memory)
+        else:
+            count = _write_through_pipe(chunks, nt, ttl, memory)
     return ttl_path, nt_path, count
+
+
+def _write_through_pipe(chunks: list[Path], nt: IO[str], ttl: IO[bytes], memory: int) -> int:
+    """The N-Triples written here; the Turtle by a forked process from the lines this one sends it
+    through a pipe as it merges them."""
+    count = 0
+    reading, sending = os.pipe()
+    _widen(sending)
+    with Background(_turtle, reading, sending, ttl, PREFIXES) as turtle:
+        os.close(reading)
+        try:
+            with open(sending, "w", encoding="utf-8", newline="\n", buffering=1 << 20) as pipe:
+                for block in merge_blocks(chunks, memory=memory):
+                    text = "".join(block)
+                    nt.write(text)
+                    pipe.write(text)
+                    count += len(block)
+        except BrokenPipeError:
+            turtle.result()  # the writer's own error
+            raise
+        turtle.result()
+    return count
+
+
+def _write_in_halves(chunks: list[Path], nt: IO[str], ttl: IO[bytes], half: int, memory: int) -> int:
+    """The N-Triples written here at the merge's pace; two forked processes read it back as it
+    grows and write its Turtle: the first from the start to a subject past ``half`` characters,
+    into the Turtle file; the second from there to the end, into a scratch file then appended
+    to it without its prefixes. Each is told where its half begins and ends as soon as it is known."""
+    count, written, last = 0, 0, ""
+    switch: int | None = half
+    ctx = multiprocessing.get_context("fork")
+    with ExitStack() as stack:
+        part = stack.enter_context(tempfile.TemporaryFile(dir=Path(nt.name).parent))
+        bounds = []
+        writers = []
+        for out in (ttl, part):
+            receive, send = ctx.Pipe(duplex=False)
+            writers.append(stack.enter_context(Background(_turtle_of_file, nt.name, receive, out, PREFIXES)))
+            receive.close()
+            bounds.append(send)
+        bounds[0].send(0)
+        for block in merge_blocks(chunks, memory=memory):
+            text = "".join(block)
+            if switch is not None and written >= switch:
+                cut = _next_subject(block, last)
+                if cut is not None:  # the first half ends with the subject before this line
+                    head = "".join(block[:cut])
+                    nt.write(head)
+                    middle = _flushed(nt)
+                    bounds[0].send(middle)  # sent before a byte beyond it is written
+                    bounds[1].send(middle)
+                    switch, text = None, text[len(head):]
+            nt.write(text)
+            written += len(text)
+            count += len(block)
+            last = block[-1]
+        end = _flushed(nt)
+        if switch is not None:  # no subject began after the half: the first writer takes it all
+            bounds[0].send(end)
+            bounds[1].send(end)
+        bounds[1].send(end)
+        for writer in writers:
+            writer.result()
+        _append_without_prefixes(part, ttl)
+    return count
+
+
+def _flushed(nt: IO[str]) -> int:
+    """The bytes of ``nt`` on disk, once all written to it is."""
+    nt.flush()
+    return os.fstat(nt.fileno()).st_size
+
+
+class _Growing(io.RawIOBase):
+    """Bytes of a file another process is writing, from a start to an end that ``bounds`` gives
+    (the end may come later: until then, reading waits for more bytes or for the end)."""
+
+    def __init__(self, fd: int, bounds: Any):
+        self._fd, self._bounds = fd, bounds
+        self._pos: int = bounds.recv()
+        self._end: int | None = None
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while True:
+            if self._end is None and self._bounds.poll():
+                self._end = self._bounds.recv()
+            want = len(buffer) if self._end is None else min(len(buffer), self._end - self._pos)
+            if want <= 0:
+                return 0
+            data = os.pread(self._fd, want, self._pos)
+            if self._end is None and self._bounds.poll():  # bytes beyond the end are written only
+                self._end = self._bounds.recv()          # after it is sent: cut them off
+                data = data[:max(0, self._end - self._pos)]
+            if data:
+                buffer[:len(data)] = data
+                self._pos += len(data)
+                return len(data)
+            if self._end is not None:
+                raise RuntimeError("the N-Triples file ended before the end the merge gave")
+            self._bounds.poll(0.01)  # wait for more bytes, or for the end
+
+
+def _turtle_of_file(path: str, bounds: Any, out: IO[bytes], prefixes: dict[str, str]) -> None:
+    """In a :class:`Background` process: Turtle of the part of a growing N-Triples file ``bounds``
+    gives (see :class:`_Growing`)."""
+    with open(path, "rb", buffering=0) as raw:
+        src = io.BufferedReader(_Growing(raw.fileno(), bounds), PIPE_BYTES)
+        ox.serialize(ox.parse(src, format=ox.RdfFormat.N_TRIPLES), out, format=ox.RdfFormat.TURTLE,
+                     prefixes=prefixes)
+    out.flush()
+
+
+def _next_subject(block: list[str], last: str) -> int | None:
+    """The place of the first line of ``block`` whose subject is not that of ``last`` (None: none)."""
+    subject = last[:last.find(" ") + 1] if last else None
+    for i, line in enumerate(block):
+        if subject is None or not line.startswith(subject):
+            return i
+    return None
+
+
+def _turtle_prefixes() -> bytes:
+    """What the Turtle writer writes before the first triple: the prefixes."""
+    out = io.BytesIO()
+    triple = ox.Triple(ox.NamedNode("urn:euproj:s"), ox.NamedNode("urn:euproj:p"), ox.NamedNode("urn:euproj:o"))
+    ox.serialize([triple], out, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+    text = out.getvalue()
+    return text[:text.rindex(b"<urn:euproj:s>")]
+
+
+def _append_without_prefixes(part: IO[bytes], ttl: IO[bytes]) -> None:
+    """The second half of the Turtle appended to the first, its prefixes left out (all of it when
+    the first half is empty; nothing when the second is)."""
+    ttl.flush()
+    ttl.seek(0, os.SEEK_END)  # after what the first writer wrote, through the same descriptor
+    if not part.seek(0, os.SEEK_END):
+        return
+    part.seek(0)
+    if ttl.tell():
+        prefixes = _turtle_prefixes()
+        if part.read(len(prefixes)) != prefixes:
+            raise RuntimeError("the second half of the Turtle does not start with the prefixes")
+    shutil.copyfileobj(part, ttl, 1 << 20)
 
 
 #: the pipe to the Turtle writer holds this much where the system allows (Linux: 64 KiB by
