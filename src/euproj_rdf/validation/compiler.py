@@ -15,7 +15,7 @@ import itertools
 from dataclasses import dataclass
 
 import rdflib
-from rdflib.namespace import RDF, RDFS, SH
+from rdflib.namespace import SH
 
 from . import components as cc
 from .paths import sparql_path
@@ -96,8 +96,7 @@ class Compiler:
         classes = sorted(g.objects(shape, SH.targetClass), key=str)
         if implicit_class(g, shape):
             classes.append(shape)
-        sub = f"<{RDF.type}>/<{RDFS.subClassOf}>*"
-        parts = [f"{{ ?this {sub} {sparql_term(c)} }}" for c in classes]
+        parts = [f"{{ {cc.instance_of('?this', c)} }}" for c in classes]
         nodes = sorted(g.objects(shape, SH.targetNode), key=str)
         if nodes:
             parts.append("{ VALUES ?this { " + " ".join(sparql_term(n) for n in nodes) + " } }")
