@@ -19,7 +19,23 @@ LINES = [
 ]
 
 
-def test_dump_merges_chunks_and_writes_the_same_triples_as_turtle(tmp_path: Path) -> None:
+#: the two ways chunks are merged: GNU sort where the system has it, else in Python
+MERGES = ["sort", "python"]
+
+
+@pytest.fixture(params=MERGES)
+def merge(request, monkeypatch) -> str:
+    """Run the test with each merge (the Python one always; GNU sort where present)."""
+    import euproj_rdf.export as export
+
+    if request.param == "python":
+        monkeypatch.setattr(export, "sort_program", lambda: None)
+    elif export.sort_program() is None:
+        pytest.skip("this system has no GNU sort: its merge is not used here")
+    return request.param
+
+
+def test_dump_merges_chunks_and_writes_the_same_triples_as_turtle(tmp_path: Path, merge: str) -> None:
     chunks = [write_chunk(LINES[:2], tmp_path / "one.nt"), write_chunk(LINES[2:], tmp_path / "two.nt")]
     out = tmp_path / "out"
     out.mkdir()
@@ -49,9 +65,17 @@ def test_block_merge_equals_one_sort_of_every_line(runs: list[list[str]], memory
         expected = sorted({line + "\n" for run in runs for line in run})
         assert [line for block in blocks for line in block] == expected
         assert all(block for block in blocks)
-        assert merge_files(chunks, Path(tmp) / "all.nt") == len(expected)
-        assert (Path(tmp) / "all.nt").read_text(encoding="utf-8") == "".join(expected)
-        assert not any(c.exists() for c in chunks)
+        import euproj_rdf.export as export
+
+        for name, program in (("sort", export.sort_program), ("python", lambda: None)):
+            chunks = [write_chunk(list(run), Path(tmp) / f"{name}-{i}.nt") for i, run in enumerate(runs)]
+            real, export.sort_program = export.sort_program, program
+            try:
+                assert merge_files(chunks, Path(tmp) / f"{name}.nt") == len(expected)
+            finally:
+                export.sort_program = real
+            assert (Path(tmp) / f"{name}.nt").read_text(encoding="utf-8") == "".join(expected)
+            assert not any(c.exists() for c in chunks)
 
 
 def test_a_chunk_with_a_line_twice_across_its_blocks_gives_it_once(tmp_path: Path) -> None:
@@ -63,7 +87,7 @@ def test_a_chunk_with_a_line_twice_across_its_blocks_gives_it_once(tmp_path: Pat
     assert lines == ["<urn:a> <urn:p> <urn:o> .\n", "<urn:b> <urn:p> <urn:o> .\n"]
 
 
-def test_a_failing_turtle_writer_fails_the_dump_and_leaves_nothing(tmp_path: Path) -> None:
+def test_a_failing_turtle_writer_fails_the_dump_and_leaves_nothing(tmp_path: Path, merge: str) -> None:
     chunk = tmp_path / "bad.nt"
     chunk.write_text("<https://w3id.org/euproj/id/project/a> <not an iri> .\n", encoding="utf-8")
     out = tmp_path / "out"
@@ -95,13 +119,24 @@ def _many_lines(subjects: int, predicates: int = 4) -> list[str]:
     return lines
 
 
-def _both_ways(tmp_path: Path, lines: list[str], monkeypatch) -> tuple[list[int | None], dict]:
+def _both_ways(tmp_path: Path, lines: list[str], monkeypatch, merge: str) -> tuple[list[int | None], dict]:
     """The dump of ``lines`` written by one Turtle writer and by two; the cuts the second way made."""
     import euproj_rdf.export as export
 
     cuts: list[int | None] = []
-    real = export._next_subject
-    monkeypatch.setattr(export, "_next_subject", lambda block, last: cuts.append(real(block, last)) or cuts[-1])
+    if merge == "python":
+        real = export._next_subject
+        monkeypatch.setattr(export, "_next_subject", lambda block, last: cuts.append(real(block, last)) or cuts[-1])
+    else:
+        counted = export._lines_and_middle
+
+        def spy(path, half):
+            count, middle = counted(path, half)
+            if half is not None:
+                cuts.append(middle)
+            return count, middle
+
+        monkeypatch.setattr(export, "_lines_and_middle", spy)
     written = {}
     for name, split in (("one", 1 << 40), ("two", 1)):
         work, out = tmp_path / f"work-{name}", tmp_path / f"out-{name}"
@@ -114,26 +149,52 @@ def _both_ways(tmp_path: Path, lines: list[str], monkeypatch) -> tuple[list[int 
     return cuts, written
 
 
-def test_turtle_written_in_two_halves_is_the_turtle_written_in_one(tmp_path: Path, monkeypatch) -> None:
+def test_turtle_written_in_two_halves_is_the_turtle_written_in_one(tmp_path: Path, monkeypatch, merge: str) -> None:
     """A large dump's Turtle is written by two processes reading the N-Triples as they grow, and
     joined at a subject: byte for byte what one writer writes (a subject's ; and , groups are
     never cut)."""
     lines = _many_lines(6000)
-    cuts, written = _both_ways(tmp_path, lines, monkeypatch)
+    cuts, written = _both_ways(tmp_path, lines, monkeypatch, merge)
     assert [c for c in cuts if c is not None], "the dump was not written in two halves"
     assert written["one"] == written["two"]
     with (tmp_path / "out-two" / "euproj.ttl").open("rb") as fh:
         assert len(set(ox.parse(fh, format=ox.RdfFormat.TURTLE))) == written["two"][2] == len(set(lines))
 
 
-def test_a_dump_of_one_subject_is_written_by_the_first_writer_alone(tmp_path: Path, monkeypatch) -> None:
+def test_a_dump_of_one_subject_is_written_by_the_first_writer_alone(tmp_path: Path, monkeypatch, merge: str) -> None:
     lines = [f"<urn:euproj:s> <urn:euproj:p{i:05d}> \"{i}\" ." for i in range(3000)]
-    cuts, written = _both_ways(tmp_path, lines, monkeypatch)
+    cuts, written = _both_ways(tmp_path, lines, monkeypatch, merge)
     assert cuts and not [c for c in cuts if c is not None]
     assert written["one"] == written["two"]
 
 
-def test_a_failing_second_turtle_writer_fails_the_dump_and_leaves_nothing(tmp_path: Path) -> None:
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(_LINE, max_size=40), max_size=6), st.sampled_from([1, 60, 1 << 40]))
+def test_the_sort_merge_writes_what_the_python_merge_writes(runs: list[list[str]], split: int) -> None:
+    """Byte for byte the same N-Triples, Turtle and count, with one Turtle writer or two, from
+    lines beyond ASCII (GNU sort compares bytes: UTF-8 keeps the code points' order)."""
+    import euproj_rdf.export as export
+
+    if export.sort_program() is None:
+        pytest.skip("this system has no GNU sort")
+    written = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, program in (("sort", export.sort_program), ("python", lambda: None)):
+            work, out = Path(tmp) / f"work-{name}", Path(tmp) / f"out-{name}"
+            work.mkdir()
+            out.mkdir()
+            chunks = [write_chunk(list(run), work / f"{i}.nt") for i, run in enumerate(runs)]
+            real, export.sort_program = export.sort_program, program
+            try:
+                ttl, nt, count = write_dump(chunks, out, split_bytes=split, memory=1)
+            finally:
+                export.sort_program = real
+            written[name] = (ttl.read_bytes(), nt.read_bytes(), count)
+    assert written["sort"] == written["python"]
+    assert written["sort"][2] == len({line for run in runs for line in run})
+
+
+def test_a_failing_second_turtle_writer_fails_the_dump_and_leaves_nothing(tmp_path: Path, merge: str) -> None:
     lines = _many_lines(3000) + ["<https://w3id.org/euproj/id/project/zzz> <not an iri> ."]
     chunk = write_chunk(lines, tmp_path / "bad.nt")
     out = tmp_path / "out"
@@ -157,3 +218,29 @@ def test_the_second_half_is_appended_whole_when_the_first_is_empty(tmp_path: Pat
             _append_without_prefixes(part, ttl)
             ttl.seek(0)
             assert ttl.read() == want
+
+
+def test_a_growing_file_is_read_up_to_the_limit_until_its_end_is_known(tmp_path: Path) -> None:
+    """The first Turtle writer of a split dump reads the N-Triples as sort writes them, but no
+    further than the half until it is told where its part ends (never before the half)."""
+    import multiprocessing
+    import threading
+
+    from euproj_rdf.export import _Growing
+
+    path = tmp_path / "growing.nt"
+    path.write_bytes(b"0123456789" * 4)
+    receive, send = multiprocessing.get_context("fork").Pipe(duplex=False)
+    send.send(0)
+    seen: list[bytes] = []
+    with path.open("rb", buffering=0) as raw:
+        growing = _Growing(raw.fileno(), receive, limit=10)
+        first = bytearray(64)
+        seen.append(bytes(first[:growing.readinto(first)]))
+        timer = threading.Timer(0.2, send.send, (25,))
+        timer.start()
+        while chunk := growing.read(64):
+            seen.append(chunk)
+        timer.join()
+    assert seen[0] == b"0123456789"
+    assert b"".join(seen) == (b"0123456789" * 4)[:25]
