@@ -212,6 +212,31 @@ def test_reimport_gives_byte_identical_files(tmp_path):
     assert {p.name: p.read_bytes() for p in sorted((recs / "cordis").iterdir())} == first
 
 
+def test_participations_read_ahead_and_prepared_there_give_the_same_files(tmp_path, monkeypatch):
+    """A big organisation file is read, and its rows' values checked, by a second process; the
+    records and the rejects report (every quirk of the fixture) are those of reading it here."""
+    from euproj_rdf.importers import ahead, cordis
+
+    recs = records_copy(tmp_path / "here")
+    import_files("cordis", CORDIS, recs / "cordis", records=recs, allow_rejects=True)
+    here = {p.name: p.read_bytes() for p in sorted((recs / "cordis").iterdir())}
+    prepared: list[bool] = []
+    monkeypatch.setattr(ahead, "READ_AHEAD_BYTES", 1)
+    monkeypatch.setattr(cordis, "_participation", _counting(cordis._participation, prepared))
+    recs = records_copy(tmp_path / "ahead")
+    import_files("cordis", CORDIS, recs / "cordis", records=recs, allow_rejects=True)
+    assert prepared and all(prepared), "a row came without what the reading process made of it"
+    assert {p.name: p.read_bytes() for p in sorted((recs / "cordis").iterdir())} == here
+    assert len(rejects(recs / "cordis")) >= 5
+
+
+def _counting(participation, prepared: list):
+    def counted(ctx, row, projects):
+        prepared.append(row.prepared is not None)
+        return participation(ctx, row, projects)
+    return counted
+
+
 def test_a_failing_import_leaves_the_output_as_it_was(tmp_path):
     out = tmp_path / "out"
     out.mkdir()

@@ -58,3 +58,22 @@ def test_a_caller_that_stops_early_stops_the_reader(tmp_path: Path, monkeypatch:
     assert next(rows).row == 1
     rows.close()  # type: ignore[attr-defined]
     assert len(started) == 1 and not started[0].is_alive()
+
+
+def _prepare(row: Row) -> tuple:
+    if row.row == 7:
+        raise ValueError("not this one")
+    return (row.cells["id"], len(row.cells["note"]))
+
+
+def test_rows_read_ahead_come_with_what_prepare_made_of_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reading process runs the importer's ``prepare`` on each row; where it fails, the row
+    comes without (the importer then does that work itself, and meets the error there)."""
+    path = tmp_path / "organizations.json"
+    path.write_text(json.dumps(_rows(1200), ensure_ascii=False), encoding="utf-8")
+    assert all(r.prepared is None for r in read_table(path, prepare=_prepare))  # small: read here, not prepared
+    monkeypatch.setattr(ahead, "READ_AHEAD_BYTES", 1)
+    rows = list(read_table(path, prepare=_prepare))
+    assert [r.row for r in rows] == list(range(1, 1201))
+    assert rows[0].prepared == ("000000", 17) and rows[1].prepared == ("000001", 0)
+    assert rows[6].prepared is None

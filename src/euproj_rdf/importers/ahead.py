@@ -5,7 +5,8 @@ import holds, so a second core can do it: :func:`read_ahead` runs the row iterat
 process, which sends the rows back in batches through a pipe (as :mod:`marshal` data: rows are
 tuples, dicts and strings, which it reads back faster than :mod:`pickle`). The rows come in the
 same order, and an error of the reader is raised here after the rows before it, as it would be
-without it.
+without it. An importer may give a ``prepare`` function, run there on each row: the part of its
+work on a row that needs nothing of the import either (reading and checking its values).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import marshal
 import multiprocessing
 import pickle
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from ..outputs import forget_locks
@@ -29,11 +30,15 @@ READ_AHEAD_BYTES = 4 << 20
 _BATCH = 1000
 
 
-def read_ahead(rows: Iterator[Row]) -> Iterator[Row]:
-    """The rows of ``rows``, made by a forked process (the iterator must not have started)."""
+def read_ahead(rows: Iterator[Row], prepare: Callable[[Row], Any] | None = None) -> Iterator[Row]:
+    """The rows of ``rows``, made by a forked process (the iterator must not have started).
+
+    ``prepare(row)``, run in that process, gives each row's :attr:`~.read.Row.prepared`: data
+    :mod:`marshal` can send, or None (for an exception too: the importer then does the work here).
+    """
     ctx = multiprocessing.get_context("fork")
     receive, send = ctx.Pipe(duplex=False)
-    reader = ctx.Process(target=_read, args=(rows, send), name="read-ahead", daemon=True)
+    reader = ctx.Process(target=_read, args=(rows, send, prepare), name="read-ahead", daemon=True)
     reader.start()
     send.close()
     try:
@@ -44,8 +49,8 @@ def read_ahead(rows: Iterator[Row]) -> Iterator[Row]:
                 reader.join()
                 raise RuntimeError(f"the process reading ahead stopped (exit code {reader.exitcode})") from None
             if data[:1] == b"R":
-                for file, n, cells, sheet in marshal.loads(data[1:]):
-                    yield Row(file, n, cells, sheet)
+                for file, n, cells, sheet, prepared in marshal.loads(data[1:]):
+                    yield Row(file, n, cells, sheet, prepared)
             elif data[:1] == b"E":
                 raise pickle.loads(data[1:])
             else:
@@ -57,13 +62,22 @@ def read_ahead(rows: Iterator[Row]) -> Iterator[Row]:
         receive.close()
 
 
-def _read(rows: Iterator[Row], send: Any) -> None:
+def _prepared(prepare: Callable[[Row], Any] | None, row: Row) -> Any:
+    if prepare is None:
+        return None
+    try:
+        return prepare(row)
+    except Exception:  # noqa: BLE001 - the importer does the work itself, and meets the error there
+        return None
+
+
+def _read(rows: Iterator[Row], send: Any, prepare: Callable[[Row], Any] | None = None) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # interrupts are the parent's to handle
     forget_locks()
-    batch: list[tuple[str, int, dict[str, str], str | None]] = []
+    batch: list[tuple[str, int, dict[str, str], str | None, Any]] = []
     try:
         for row in rows:
-            batch.append((row.file, row.row, row.cells, row.sheet))
+            batch.append((row.file, row.row, row.cells, row.sheet, _prepared(prepare, row)))
             if len(batch) == _BATCH:
                 send.send_bytes(b"R" + marshal.dumps(batch))
                 batch = []

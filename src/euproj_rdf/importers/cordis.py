@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable
+from dataclasses import fields
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -88,7 +90,7 @@ def import_cordis(ctx: Context, files: Iterable[tuple[Path, str]]) -> None:
     tables: dict[str, list[Iterable[Row]]] = {}
     firsts: list[Row] = []  # the first row of each project file
     for path, display in files:
-        rows_of = iter(read_table(path, display, encoding=ctx.options.get("encoding")))
+        rows_of = iter(read_table(path, display, encoding=ctx.options.get("encoding"), prepare=_prepare))
         head = list(itertools.islice(rows_of, 50))
         if not head:
             raise ImportInputError(f"{display}: the file has no rows")
@@ -283,30 +285,95 @@ def _project(ctx: Context, row: Row, projects: ProjectSpill, titles: dict[str, d
 # ------------------------------------------------------------------ participations
 
 
-def _participation(ctx: Context, row: Row, projects: ProjectSpill) -> None:
-    ctx.draft.source(row.file, "cordis", PUBLISHER)
+#: a participation row's money columns and the kind of funding statement each gives
+_MONEY = (("ecContribution", "eu-contribution"), ("netEcContribution", "eu-net-contribution"), ("totalCost", "eligible-cost"))
+
+
+class _Noted:
+    """Stands for the import's context where a row is read away from it: keeps what the checks
+    would put in the rejects report, as (column, reason, whole row), to be put there later."""
+
+    def __init__(self) -> None:
+        self.rejects = self
+        self.items: list[tuple[str, str, bool]] = []
+
+    def value(self, row: Row, column: str, reason: str) -> None:  # noqa: ARG002 - as Rejects.value
+        self.items.append((column, reason, False))
+
+    def row(self, row: Row, column: str, reason: str) -> None:  # noqa: ARG002 - as Rejects.row
+        self.items.append((column, reason, True))
+
+    def take(self) -> list[tuple[str, str, bool]]:
+        items, self.items = self.items, []
+        return items
+
+
+def prepare_participation(row: Row) -> tuple[Any, ...]:
+    """What a participation row says, read and checked, with the rejects each step gives (to
+    be reported only for the steps the row reaches): all that needs nothing of the import, so
+    the process reading the file ahead can do it (:func:`~.read.read_table`). Only data
+    :mod:`marshal` sends: amounts as text, the organisation's facts as a tuple."""
+    noted = _Noted()
+    ctx: Any = noted
     raw_pid = cell(row, "projectID")
     pid = checked(ctx, row, "projectID", raw_pid, project_id)
+    steps = [noted.take()]
+    raw_role = cell(row, "role")
+    facts = _org_facts(ctx, row)
+    steps.append(noted.take())
+    money = []
+    for column, kind in _MONEY:
+        f = funding(ctx, row, column, kind)
+        if f:
+            f["amount"] = str(f["amount"])
+            money.append(f)
+    steps.append(noted.take())
+    return raw_pid, pid, raw_role, None if facts is None else _facts_tuple(facts), money, steps
+
+
+def _prepare(row: Row) -> tuple[Any, ...] | None:
+    """:func:`prepare_participation` for the rows of an organisation file (None for the others)."""
+    return prepare_participation(row) if "role" in row.cells and "projectID" in row.cells else None
+
+
+#: the fields of OrgFacts in their order: the facts of a row are sent as a tuple of their values
+_FACTS = tuple(f.name for f in fields(OrgFacts))
+
+
+def _facts_tuple(facts: OrgFacts) -> tuple[Any, ...]:
+    return tuple([getattr(facts, name) for name in _FACTS])
+
+
+def _participation(ctx: Context, row: Row, projects: ProjectSpill) -> None:
+    ctx.draft.source(row.file, "cordis", PUBLISHER)
+    raw_pid, pid, raw_role, facts, money, steps = row.prepared or prepare_participation(row)
+
+    def report(step: list[tuple[str, str, bool]]) -> None:
+        for column, reason, whole in step:
+            (ctx.rejects.row if whole else ctx.rejects.value)(row, column, reason)
+
+    report(steps[0])
     if pid is None:
         ctx.rejects.row(row, "projectID", "no project number" if not raw_pid else "the project number cannot be read")
         return
     if projects.first_at(f"cordis-{pid}") is None:
         ctx.rejects.row(row, "projectID", f"project {pid} is not in the project file")
         return
-    raw_role = cell(row, "role")
     role = ROLES.get(raw_role.lower().replace("_", "").replace(" ", ""))
     if role is None:
         ctx.rejects.row(row, "role", f"unknown role '{raw_role}'" if raw_role else "no role")
         return
-    facts = _org_facts(ctx, row)
+    report(steps[1])
     if facts is None:
         return
-    org = ctx.orgs.resolve(facts, row)
+    org = ctx.orgs.resolve(OrgFacts(*facts), row)
+    report(steps[2])
     text = f"role: {raw_role} ({where(row)})"
-    money = [f for column, kind in (("ecContribution", "eu-contribution"), ("netEcContribution", "eu-net-contribution"),
-                                    ("totalCost", "eligible-cost"))
-             if (f := funding(ctx, row, column, kind, recipients=[org]))]
-    projects.participation(f"cordis-{pid}", org, role, text, money, ctx.draft.citation(row))
+    statements = []
+    for f in money:  # as common.funding writes them: the recipients before the text
+        text_of = f.pop("text")
+        statements.append({**f, "amount": Decimal(f["amount"]), "recipients": [org], "text": text_of})
+    projects.participation(f"cordis-{pid}", org, role, text, statements, ctx.draft.citation(row))
 
 
 def _org_facts(ctx: Context, row: Row) -> OrgFacts | None:

@@ -15,7 +15,7 @@ import csv
 import datetime as dt
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -36,6 +36,8 @@ class Row:
     row: int
     cells: dict[str, str]
     sheet: str | None = None
+    #: what an importer's ``prepare`` made of the row in the process reading ahead (None: not made)
+    prepared: Any = None
 
     def get(self, column: str) -> str:
         return self.cells.get(column, "") or ""
@@ -303,13 +305,15 @@ def _json_items(path: Path, enc: str, display: str) -> Iterator[Any]:
 
 
 def read_table(path: Path, display: str | None = None, *, encoding: str | None = None,
-               delimiter: str | None = None, sheet: str | None = None) -> Iterator[Row]:
+               delimiter: str | None = None, sheet: str | None = None,
+               prepare: Callable[[Row], Any] | None = None) -> Iterator[Row]:
     """The rows of a CSV, XLSX or JSON file (chosen by its suffix); a big file's are read by a
-    second process while the first rows are worked on (:mod:`.ahead`)."""
+    second process while the first rows are worked on (:mod:`.ahead`), which also sets each
+    row's :attr:`Row.prepared` to ``prepare(row)`` (see :func:`.ahead.read_ahead`)."""
     rows = _rows(path, display, encoding=encoding, delimiter=delimiter, sheet=sheet)
     from .ahead import READ_AHEAD_BYTES, read_ahead
 
-    return read_ahead(rows) if path.stat().st_size >= READ_AHEAD_BYTES else rows
+    return read_ahead(rows, prepare) if path.stat().st_size >= READ_AHEAD_BYTES else rows
 
 
 def _rows(path: Path, display: str | None, *, encoding: str | None, delimiter: str | None,
