@@ -128,15 +128,13 @@ def _both_ways(tmp_path: Path, lines: list[str], monkeypatch, merge: str) -> tup
         real = export._next_subject
         monkeypatch.setattr(export, "_next_subject", lambda block, last: cuts.append(real(block, last)) or cuts[-1])
     else:
-        counted = export._lines_and_middle
+        found = export._middle
 
-        def spy(path, half):
-            count, middle = counted(path, half)
-            if half is not None:
-                cuts.append(middle)
-            return count, middle
+        def spy(path, at):
+            cuts.append(found(path, at))
+            return cuts[-1]
 
-        monkeypatch.setattr(export, "_lines_and_middle", spy)
+        monkeypatch.setattr(export, "_middle", spy)
     written = {}
     for name, split in (("one", 1 << 40), ("two", 1)):
         work, out = tmp_path / f"work-{name}", tmp_path / f"out-{name}"

@@ -151,7 +151,7 @@ def merge_files(chunks: list[Path], target: Path) -> int:
     if sort is not None:
         with target.open("wb") as out:
             _run_sort(sort, chunks, out)
-        count = _lines_and_middle(target, None)[0]
+        count = _line_count(target)
     else:
         count = 0
         with target.open("w", encoding="utf-8", newline="\n") as fh:
@@ -194,25 +194,29 @@ def _run_sort(sort: str, chunks: list[Path], out: IO[bytes]) -> None:
                       f"{done.stderr.decode('utf-8', 'replace').strip()}")
 
 
-def _lines_and_middle(path: Path | str, half: int | None) -> tuple[int, int | None]:
-    """The lines of an N-Triples file, and (with ``half``) the place of the first line at or after
-    ``half`` bytes whose subject is not that of the line before it (None: no such line)."""
+def _line_count(path: Path | str) -> int:
+    """The lines of a file."""
     count = 0
     with open(path, "rb") as fh:
         while block := fh.read(1 << 22):
             count += block.count(b"\n")
-        if half is None:
-            return count, None
-        fh.seek(half)
-        fh.readline()  # the rest of the line the half falls in
+    return count
+
+
+def _middle(path: Path | str, at: int) -> int | None:
+    """The place of the first line of an N-Triples file at or after ``at`` bytes whose subject is
+    not that of the line before it (None: no such line)."""
+    with open(path, "rb") as fh:
+        fh.seek(at)
+        fh.readline()  # the rest of the line the place falls in
         start, first = fh.tell(), fh.readline()
         subject = first[:first.find(b" ") + 1]
         place = start + len(first)
         for line in fh:
             if not line.startswith(subject):
-                return count, place
+                return place
             place += len(line)
-    return count, None
+    return None
 
 
 #: The most chunk files merged at once (open files stay well under the usual limit of 1024).
@@ -256,11 +260,11 @@ def write_dump(chunks: list[Path], out_dir: Path, *, stem: str = "euproj", split
     return ttl_path, nt_path, count
 
 
-def _write_sorted(sort: str, chunks: list[Path], nt: IO[bytes], ttl: IO[bytes], half: int | None) -> int:
+def _write_sorted(sort: str, chunks: list[Path], nt: IO[bytes], ttl: IO[bytes], at: int | None) -> int:
     """GNU sort merges the chunks into the N-Triples file while a forked process writes its
-    Turtle, reading the file as it grows. With ``half``, that process stops at the first subject
-    past ``half`` bytes, found once the file is complete (until then it reads no further than
-    ``half``), and a second one writes the rest into a scratch file, then appended to the Turtle
+    Turtle, reading the file as it grows. With ``at``, that process stops at the first subject
+    past ``at`` bytes, found once the file is complete (until then it reads no further than
+    ``at``), and a second one writes the rest into a scratch file, then appended to the Turtle
     without its prefixes."""
     ctx = multiprocessing.get_context("fork")
     with ExitStack() as stack:
@@ -274,15 +278,16 @@ def _write_sorted(sort: str, chunks: list[Path], nt: IO[bytes], ttl: IO[bytes], 
             send.send(start)
             bounds.append(send)
 
-        writer(ttl, 0, half)
+        writer(ttl, 0, at)
         _run_sort(sort, chunks, nt)
         end = os.fstat(nt.fileno()).st_size
-        count, middle = _lines_and_middle(nt.name, half)
+        middle = _middle(nt.name, at) if at is not None else None
         bounds[0].send(end if middle is None else middle)
         if middle is not None:
             part = stack.enter_context(tempfile.TemporaryFile(dir=Path(nt.name).parent))
             writer(part, middle, None)
             bounds[1].send(end)
+        count = _line_count(nt.name)  # while the writers write
         for started in writers:
             started.result()
         if middle is not None:
