@@ -77,3 +77,37 @@ def test_rows_read_ahead_come_with_what_prepare_made_of_them(tmp_path: Path, mon
     assert [r.row for r in rows] == list(range(1, 1201))
     assert rows[0].prepared == ("000000", 17) and rows[1].prepared == ("000001", 0)
     assert rows[6].prepared is None
+    # the first rows keep their cells; later ones only where nothing was prepared (the importer
+    # reads the prepared data instead)
+    assert ahead.PREPARED_CELLS == 1000
+    assert all(r.cells for r in rows[:1000])
+    assert all(not r.cells for r in rows[1000:])
+
+
+def test_the_reader_works_ahead_while_the_importer_is_busy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reading process does not wait for the importer to take each batch: it keeps a bounded
+    number ready. Here it prepares thousands of rows while the importer holds the first, where
+    waiting on the pipe it would stop after a few hundred."""
+    import time
+
+    path = tmp_path / "organizations.json"
+    path.write_text(json.dumps(_rows(6000), ensure_ascii=False), encoding="utf-8")
+    progress = tmp_path / "progress"
+    monkeypatch.setattr(ahead, "READ_AHEAD_BYTES", 1)
+    monkeypatch.setattr(ahead, "_BATCH", 100)
+
+    def prepare(row: Row) -> int:
+        if row.row % 100 == 0:
+            progress.write_text(str(row.row))
+        return row.row
+
+    rows = read_table(path, prepare=prepare)
+    assert next(rows).prepared == 1
+    done = 0
+    for _ in range(200):  # up to 20 s: the reader's own pace, not a speed limit
+        done = int(progress.read_text()) if progress.exists() else 0
+        if done >= 3000:
+            break
+        time.sleep(0.1)
+    assert done >= 3000, f"the reader stopped at row {done} while the importer held row 1"
+    assert [r.prepared for r in rows] == list(range(2, 6001))

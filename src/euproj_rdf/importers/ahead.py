@@ -14,7 +14,9 @@ from __future__ import annotations
 import marshal
 import multiprocessing
 import pickle
+import queue
 import signal
+import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -29,12 +31,21 @@ READ_AHEAD_BYTES = 4 << 20
 #: rows sent at a time
 _BATCH = 1000
 
+#: batches a reading process keeps ready to send while the importer works on the rows before
+_READY = 48
+
+#: a row ``prepare`` made something of comes without its cells after this many rows (the first
+#: keep them: enough for an importer to tell what kind of file it reads)
+PREPARED_CELLS = 1000
+
 
 def read_ahead(rows: Iterator[Row], prepare: Callable[[Row], Any] | None = None) -> Iterator[Row]:
     """The rows of ``rows``, made by a forked process (the iterator must not have started).
 
     ``prepare(row)``, run in that process, gives each row's :attr:`~.read.Row.prepared`: data
     :mod:`marshal` can send, or None (for an exception too: the importer then does the work here).
+    A row with prepared data comes with empty cells after the first :data:`PREPARED_CELLS` rows:
+    the importer reads what it needs from that data (sending the cells twice costs both processes).
     """
     ctx = multiprocessing.get_context("fork")
     receive, send = ctx.Pipe(duplex=False)
@@ -74,21 +85,43 @@ def _prepared(prepare: Callable[[Row], Any] | None, row: Row) -> Any:
 def _read(rows: Iterator[Row], send: Any, prepare: Callable[[Row], Any] | None = None) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # interrupts are the parent's to handle
     forget_locks()
+    # batches are sent by a thread, so that this one reads on while the importer is busy with
+    # the rows before (up to _READY batches ahead: the memory it takes is bounded)
+    ready: queue.Queue[bytes | None] = queue.Queue(maxsize=_READY)
+
+    def sending() -> None:
+        while (data := ready.get()) is not None:
+            send.send_bytes(data)
+
+    sender = threading.Thread(target=sending, name="read-ahead-sender", daemon=True)
+    sender.start()
+    try:
+        _batches(rows, ready.put, prepare)
+    finally:
+        ready.put(None)
+        sender.join()
+
+
+def _batches(rows: Iterator[Row], put: Callable[[bytes], None], prepare: Callable[[Row], Any] | None) -> None:
     batch: list[tuple[str, int, dict[str, str], str | None, Any]] = []
+    sent = 0
     try:
         for row in rows:
-            batch.append((row.file, row.row, row.cells, row.sheet, _prepared(prepare, row)))
+            prepared = _prepared(prepare, row)
+            sent += 1
+            batch.append((row.file, row.row, row.cells if prepared is None or sent <= PREPARED_CELLS else {},
+                          row.sheet, prepared))
             if len(batch) == _BATCH:
-                send.send_bytes(b"R" + marshal.dumps(batch))
+                put(b"R" + marshal.dumps(batch))
                 batch = []
     except Exception as exc:  # noqa: BLE001 - raised by the parent after the rows before it
         if batch:
-            send.send_bytes(b"R" + marshal.dumps(batch))
+            put(b"R" + marshal.dumps(batch))
         try:
-            send.send_bytes(b"E" + pickle.dumps(exc))
+            put(b"E" + pickle.dumps(exc))
         except Exception as unpicklable:  # noqa: BLE001
-            send.send_bytes(b"E" + pickle.dumps(RuntimeError(f"{type(exc).__name__}: {unpicklable}")))
+            put(b"E" + pickle.dumps(RuntimeError(f"{type(exc).__name__}: {unpicklable}")))
         return
     if batch:
-        send.send_bytes(b"R" + marshal.dumps(batch))
-    send.send_bytes(b".")
+        put(b"R" + marshal.dumps(batch))
+    put(b".")

@@ -36,7 +36,8 @@ class Row:
     row: int
     cells: dict[str, str]
     sheet: str | None = None
-    #: what an importer's ``prepare`` made of the row in the process reading ahead (None: not made)
+    #: what an importer's ``prepare`` made of the row in the process reading ahead (None: not made;
+    #: when made, the cells may be left out: see :func:`.ahead.read_ahead`)
     prepared: Any = None
 
     def get(self, column: str) -> str:
