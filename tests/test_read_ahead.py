@@ -97,8 +97,9 @@ def test_the_reader_works_ahead_while_the_importer_is_busy(tmp_path: Path, monke
     monkeypatch.setattr(ahead, "_BATCH", 100)
 
     def prepare(row: Row) -> int:
-        if row.row % 100 == 0:
-            progress.write_text(str(row.row))
+        if row.row % 100 == 0:  # replaced whole, never read half-written
+            (tmp_path / "progress.tmp").write_text(str(row.row))
+            (tmp_path / "progress.tmp").replace(progress)
         return row.row
 
     rows = read_table(path, prepare=prepare)
