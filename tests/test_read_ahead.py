@@ -112,3 +112,22 @@ def test_the_reader_works_ahead_while_the_importer_is_busy(tmp_path: Path, monke
         time.sleep(0.1)
     assert done >= 3000, f"the reader stopped at row {done} while the importer held row 1"
     assert [r.prepared for r in rows] == list(range(2, 6001))
+
+
+def test_the_batches_kept_ready_are_bounded_in_bytes() -> None:
+    """The reading process stops reading when the batches it keeps ready pass the limit, until
+    one is sent."""
+    import threading
+
+    ready = ahead._Ready(10)
+    ready.put(b"x" * 8)
+    ready.put(b"y" * 8)  # 8 bytes waiting: under the limit, so one more batch is taken
+    third = threading.Thread(target=ready.put, args=(b"z",))
+    third.start()
+    third.join(0.3)
+    assert third.is_alive(), "a batch was taken beyond the limit"
+    assert ready.get() == b"x" * 8
+    third.join(10)
+    assert not third.is_alive()
+    ready.put(None)
+    assert [ready.get(), ready.get(), ready.get()] == [b"y" * 8, b"z", None]

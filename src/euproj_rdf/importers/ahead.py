@@ -14,9 +14,9 @@ from __future__ import annotations
 import marshal
 import multiprocessing
 import pickle
-import queue
 import signal
 import threading
+from collections import deque
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -31,8 +31,9 @@ READ_AHEAD_BYTES = 4 << 20
 #: rows sent at a time
 _BATCH = 1000
 
-#: batches a reading process keeps ready to send while the importer works on the rows before
-_READY = 48
+#: bytes of batches a reading process keeps ready to send while the importer works on the rows
+#: before (and one batch more)
+READY_BYTES = 8 << 20
 
 #: a row ``prepare`` made something of comes without its cells after this many rows (the first
 #: keep them: enough for an importer to tell what kind of file it reads)
@@ -86,8 +87,8 @@ def _read(rows: Iterator[Row], send: Any, prepare: Callable[[Row], Any] | None =
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # interrupts are the parent's to handle
     forget_locks()
     # batches are sent by a thread, so that this one reads on while the importer is busy with
-    # the rows before (up to _READY batches ahead: the memory it takes is bounded)
-    ready: queue.Queue[bytes | None] = queue.Queue(maxsize=_READY)
+    # the rows before (up to READY_BYTES ahead: the memory it takes is bounded)
+    ready = _Ready(READY_BYTES)
 
     def sending() -> None:
         while (data := ready.get()) is not None:
@@ -100,6 +101,31 @@ def _read(rows: Iterator[Row], send: Any, prepare: Callable[[Row], Any] | None =
     finally:
         ready.put(None)
         sender.join()
+
+
+class _Ready:
+    """Batches waiting to be sent, first in first out, up to ``limit`` bytes (and one batch more:
+    :meth:`put` waits while they are more); None ends them."""
+
+    def __init__(self, limit: int):
+        self._limit, self._bytes = limit, 0
+        self._items: deque[bytes | None] = deque()
+        self._changed = threading.Condition()
+
+    def put(self, data: bytes | None) -> None:
+        with self._changed:
+            self._changed.wait_for(lambda: self._bytes <= self._limit)
+            self._items.append(data)
+            self._bytes += len(data or b"")
+            self._changed.notify_all()
+
+    def get(self) -> bytes | None:
+        with self._changed:
+            self._changed.wait_for(lambda: bool(self._items))
+            data = self._items.popleft()
+            self._bytes -= len(data or b"")
+            self._changed.notify_all()
+            return data
 
 
 def _batches(rows: Iterator[Row], put: Callable[[bytes], None], prepare: Callable[[Row], Any] | None) -> None:
