@@ -130,12 +130,12 @@ class _Ready:
 
 def _batches(rows: Iterator[Row], put: Callable[[bytes], None], prepare: Callable[[Row], Any] | None) -> None:
     batch: list[tuple[str, int, dict[str, str], str | None, Any]] = []
-    sent = 0
+    seen = 0
     try:
         for row in rows:
             prepared = _prepared(prepare, row)
-            sent += 1
-            batch.append((row.file, row.row, row.cells if prepared is None or sent <= PREPARED_CELLS else {},
+            seen += 1
+            batch.append((row.file, row.row, row.cells if prepared is None or seen <= PREPARED_CELLS else {},
                           row.sheet, prepared))
             if len(batch) == _BATCH:
                 put(b"R" + marshal.dumps(batch))
