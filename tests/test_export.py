@@ -119,22 +119,18 @@ def _many_lines(subjects: int, predicates: int = 4) -> list[str]:
     return lines
 
 
-def _both_ways(tmp_path: Path, lines: list[str], monkeypatch, merge: str) -> tuple[list[int | None], dict]:
+def _both_ways(tmp_path: Path, lines: list[str], monkeypatch) -> tuple[list[int | None], dict]:
     """The dump of ``lines`` written by one Turtle writer and by two; the cuts the second way made."""
     import euproj_rdf.export as export
 
     cuts: list[int | None] = []
-    if merge == "python":
-        real = export._next_subject
-        monkeypatch.setattr(export, "_next_subject", lambda block, last: cuts.append(real(block, last)) or cuts[-1])
-    else:
-        found = export._middle
+    found = export._middle
 
-        def spy(path, at):
-            cuts.append(found(path, at))
-            return cuts[-1]
+    def spy(path, at):
+        cuts.append(found(path, at))
+        return cuts[-1]
 
-        monkeypatch.setattr(export, "_middle", spy)
+    monkeypatch.setattr(export, "_middle", spy)
     written = {}
     for name, split in (("one", 1 << 40), ("two", 1)):
         work, out = tmp_path / f"work-{name}", tmp_path / f"out-{name}"
@@ -152,7 +148,7 @@ def test_turtle_written_in_two_halves_is_the_turtle_written_in_one(tmp_path: Pat
     joined at a subject: byte for byte what one writer writes (a subject's ; and , groups are
     never cut)."""
     lines = _many_lines(6000)
-    cuts, written = _both_ways(tmp_path, lines, monkeypatch, merge)
+    cuts, written = _both_ways(tmp_path, lines, monkeypatch)
     assert [c for c in cuts if c is not None], "the dump was not written in two halves"
     assert written["one"] == written["two"]
     with (tmp_path / "out-two" / "euproj.ttl").open("rb") as fh:
@@ -161,7 +157,7 @@ def test_turtle_written_in_two_halves_is_the_turtle_written_in_one(tmp_path: Pat
 
 def test_a_dump_of_one_subject_is_written_by_the_first_writer_alone(tmp_path: Path, monkeypatch, merge: str) -> None:
     lines = [f"<urn:euproj:s> <urn:euproj:p{i:05d}> \"{i}\" ." for i in range(3000)]
-    cuts, written = _both_ways(tmp_path, lines, monkeypatch, merge)
+    cuts, written = _both_ways(tmp_path, lines, monkeypatch)
     assert cuts and not [c for c in cuts if c is not None]
     assert written["one"] == written["two"]
 

@@ -14,7 +14,6 @@ leaves a half-written dump.
 from __future__ import annotations
 
 import bisect
-import fcntl
 import functools
 import io
 import multiprocessing
@@ -147,20 +146,11 @@ def merge_blocks(chunks: list[Path], *, memory: int = MERGE_MEMORY) -> Iterator[
 
 def merge_files(chunks: list[Path], target: Path) -> int:
     """Merge sorted chunk files into one (removing them); return its line count."""
-    sort = sort_program()
-    if sort is not None:
-        with target.open("wb") as out:
-            _run_sort(sort, chunks, out)
-        count = _line_count(target)
-    else:
-        count = 0
-        with target.open("w", encoding="utf-8", newline="\n") as fh:
-            for block in merge_blocks(chunks):
-                fh.write("".join(block))
-                count += len(block)
+    with target.open("wb") as out:
+        _merge_into(chunks, out, MERGE_MEMORY)
     for p in chunks:
         p.unlink()
-    return count
+    return _line_count(target)
 
 
 @functools.cache
@@ -248,21 +238,26 @@ def write_dump(chunks: list[Path], out_dir: Path, *, stem: str = "euproj", split
     ttl_path = out_dir / f"{stem}.ttl"
     size = sum(c.stat().st_size for c in chunks)
     split = size >= split_bytes and (os.cpu_count() or 1) > 1
-    sort = sort_program()
     # both files are renamed into place only when both are complete
-    with atomic_write(nt_path, "wb" if sort else "w") as nt, atomic_write(ttl_path, "wb") as ttl:
-        if sort is not None:
-            count = _write_sorted(sort, chunks, nt, ttl, size // 2 if split else None)
-        elif split:
-            count = _write_in_halves(chunks, nt, ttl, size // 2, memory)
-        else:
-            count = _write_through_pipe(chunks, nt, ttl, memory)
+    with atomic_write(nt_path, "wb") as nt, atomic_write(ttl_path, "wb") as ttl:
+        count = _write(chunks, nt, ttl, size // 2 if split else None, memory)
     return ttl_path, nt_path, count
 
 
-def _write_sorted(sort: str, chunks: list[Path], nt: IO[bytes], ttl: IO[bytes], at: int | None) -> int:
-    """GNU sort merges the chunks into the N-Triples file while a forked process writes its
-    Turtle, reading the file as it grows. With ``at``, that process stops at the first subject
+def _merge_into(chunks: list[Path], out: IO[bytes], memory: int) -> None:
+    """The merged lines of the sorted chunks into ``out``: by GNU sort where the system has it."""
+    sort = sort_program()
+    if sort is not None:
+        _run_sort(sort, chunks, out)
+        return
+    for block in merge_blocks(chunks, memory=memory):
+        out.write("".join(block).encode("utf-8"))
+    out.flush()
+
+
+def _write(chunks: list[Path], nt: IO[bytes], ttl: IO[bytes], at: int | None, memory: int) -> int:
+    """The chunks merged into the N-Triples file (:func:`_merge_into`) while a forked process
+    writes its Turtle, reading the file as it grows. With ``at``, that process stops at the first subject
     past ``at`` bytes, found once the file is complete (until then it reads no further than
     ``at``), and a second one writes the rest into a scratch file, then appended to the Turtle
     without its prefixes."""
@@ -279,7 +274,7 @@ def _write_sorted(sort: str, chunks: list[Path], nt: IO[bytes], ttl: IO[bytes], 
             bounds.append(send)
 
         writer(ttl, 0, at)
-        _run_sort(sort, chunks, nt)
+        _merge_into(chunks, nt, memory)
         end = os.fstat(nt.fileno()).st_size
         middle = _middle(nt.name, at) if at is not None else None
         bounds[0].send(end if middle is None else middle)
@@ -293,78 +288,6 @@ def _write_sorted(sort: str, chunks: list[Path], nt: IO[bytes], ttl: IO[bytes], 
         if middle is not None:
             _append_without_prefixes(part, ttl)
     return count
-
-
-def _write_through_pipe(chunks: list[Path], nt: IO[str], ttl: IO[bytes], memory: int) -> int:
-    """The N-Triples written here; the Turtle by a forked process from the lines this one sends it
-    through a pipe as it merges them."""
-    count = 0
-    reading, sending = os.pipe()
-    _widen(sending)
-    with Background(_turtle, reading, sending, ttl, PREFIXES) as turtle:
-        os.close(reading)
-        try:
-            with open(sending, "w", encoding="utf-8", newline="\n", buffering=1 << 20) as pipe:
-                for block in merge_blocks(chunks, memory=memory):
-                    text = "".join(block)
-                    nt.write(text)
-                    pipe.write(text)
-                    count += len(block)
-        except BrokenPipeError:
-            turtle.result()  # the writer's own error
-            raise
-        turtle.result()
-    return count
-
-
-def _write_in_halves(chunks: list[Path], nt: IO[str], ttl: IO[bytes], half: int, memory: int) -> int:
-    """The N-Triples written here at the merge's pace; two forked processes read it back as it
-    grows and write its Turtle: the first from the start to a subject past ``half`` characters,
-    into the Turtle file; the second from there to the end, into a scratch file then appended
-    to it without its prefixes. Each is told where its half begins and ends as soon as it is known."""
-    count, written, last = 0, 0, ""
-    switch: int | None = half
-    ctx = multiprocessing.get_context("fork")
-    with ExitStack() as stack:
-        part = stack.enter_context(tempfile.TemporaryFile(dir=Path(nt.name).parent))
-        bounds = []
-        writers = []
-        for out in (ttl, part):
-            receive, send = ctx.Pipe(duplex=False)
-            writers.append(stack.enter_context(Background(_turtle_of_file, nt.name, receive, out, PREFIXES)))
-            receive.close()
-            bounds.append(send)
-        bounds[0].send(0)
-        for block in merge_blocks(chunks, memory=memory):
-            text = "".join(block)
-            if switch is not None and written >= switch:
-                cut = _next_subject(block, last)
-                if cut is not None:  # the first half ends with the subject before this line
-                    head = "".join(block[:cut])
-                    nt.write(head)
-                    middle = _flushed(nt)
-                    bounds[0].send(middle)  # sent before a byte beyond it is written
-                    bounds[1].send(middle)
-                    switch, text = None, text[len(head):]
-            nt.write(text)
-            written += len(text)
-            count += len(block)
-            last = block[-1]
-        end = _flushed(nt)
-        if switch is not None:  # no subject began after the half: the first writer takes it all
-            bounds[0].send(end)
-            bounds[1].send(end)
-        bounds[1].send(end)
-        for writer in writers:
-            writer.result()
-        _append_without_prefixes(part, ttl)
-    return count
-
-
-def _flushed(nt: IO[str]) -> int:
-    """The bytes of ``nt`` on disk, once all written to it is."""
-    nt.flush()
-    return os.fstat(nt.fileno()).st_size
 
 
 class _Growing(io.RawIOBase):
@@ -412,19 +335,10 @@ def _turtle_of_file(path: str, bounds: Any, out: IO[bytes], prefixes: dict[str, 
     """In a :class:`Background` process: Turtle of the part of a growing N-Triples file ``bounds``
     gives (see :class:`_Growing`)."""
     with open(path, "rb", buffering=0) as raw:
-        src = io.BufferedReader(_Growing(raw.fileno(), bounds, limit), PIPE_BYTES)
+        src = io.BufferedReader(_Growing(raw.fileno(), bounds, limit), READ_BYTES)
         ox.serialize(ox.parse(src, format=ox.RdfFormat.N_TRIPLES), out, format=ox.RdfFormat.TURTLE,
                      prefixes=prefixes)
     out.flush()
-
-
-def _next_subject(block: list[str], last: str) -> int | None:
-    """The place of the first line of ``block`` whose subject is not that of ``last`` (None: none)."""
-    subject = last[:last.find(" ") + 1] if last else None
-    for i, line in enumerate(block):
-        if subject is None or not line.startswith(subject):
-            return i
-    return None
 
 
 def _turtle_prefixes() -> bytes:
@@ -451,24 +365,5 @@ def _append_without_prefixes(part: IO[bytes], ttl: IO[bytes]) -> None:
     shutil.copyfileobj(part, ttl, 1 << 20)
 
 
-#: the pipe to the Turtle writer holds this much where the system allows (Linux: 64 KiB by
-#: default, when the two processes would take turns a few kilobytes at a time)
-PIPE_BYTES = 1 << 20
-
-
-def _widen(fd: int) -> None:
-    """Make a pipe hold up to :data:`PIPE_BYTES` (Linux; elsewhere, or above the user's limit, as it is)."""
-    setsize = getattr(fcntl, "F_SETPIPE_SZ", None)
-    if setsize is not None:
-        try:
-            fcntl.fcntl(fd, setsize, PIPE_BYTES)
-        except OSError:
-            pass
-
-
-def _turtle(reading: int, sending: int, out: IO[bytes], prefixes: dict[str, str]) -> None:
-    """In a :class:`Background` process: N-Triples from a pipe to Turtle (the same triples, in order)."""
-    os.close(sending)
-    with open(reading, "rb", buffering=PIPE_BYTES) as src:
-        ox.serialize(ox.parse(src, format=ox.RdfFormat.N_TRIPLES), out, format=ox.RdfFormat.TURTLE, prefixes=prefixes)
-    out.flush()
+#: bytes a Turtle writer reads of the N-Triples file at a time
+READ_BYTES = 1 << 20
