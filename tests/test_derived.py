@@ -94,26 +94,60 @@ def test_seed_title_ranks_count_up_in_title_order(seed_store):
     assert [(t, p) for _, t, p in found] == sorted((t, p) for _, t, p in found)
 
 
-titles = st.lists(st.tuples(st.text(max_size=6), st.integers(0, 40)), max_size=60)
+#: the list keys a project may carry (see derived.shortcut_lines): lead partner, no budget, a
+#: year, two organisations, three countries
+_KEYS = ["L", "B", "y2017", "ohttps://example.org/o/1", "ohttps://example.org/o/2",
+         "chttps://example.org/c/A", "chttps://example.org/c/B", "chttps://example.org/c/C"]
+titles = st.lists(st.tuples(st.text(max_size=6), st.integers(0, 40), st.sets(st.sampled_from(_KEYS))), max_size=60)
+
+
+def _pages_by_sort(ranked: list[tuple[str, str, list[str]]], page: int) -> derived.Pages:
+    """The pages of the lists, from the ranked projects (one sort, every list read in full)."""
+    members: dict[str, list[int]] = {}
+    for rank, (_, _, keys) in enumerate(ranked, 1):
+        countries = [k[1:] for k in keys if k.startswith("c")]
+        for key in list(keys) + [f"p{a} {b}" for a in countries for b in countries if a != b]:
+            members.setdefault(key, []).append(rank)
+    ends = {k: ranks[page - 1] for k, ranks in members.items() if len(ranks) >= page}
+    return derived.Pages.of(ends, {k: len(ranks) for k, ranks in members.items()})
 
 
 @settings(max_examples=60, deadline=None)
-@given(titles, st.integers(1, 5), st.integers(2, 4))
-def test_ranks_from_spilled_batches_equal_one_global_sort(tmp_path_factory, pairs, batches, fan_in):
-    """However the pairs fall into batches, and however many rounds of merging the title files
-    need, the ranks are those of one sort of every pair."""
+@given(titles, st.integers(1, 5), st.integers(2, 4), st.integers(1, 4))
+def test_ranks_from_spilled_batches_equal_one_global_sort(tmp_path_factory, pairs, batches, fan_in, page):
+    """However the projects fall into batches, and however many rounds of merging the title
+    files need, the ranks are those of one sort of every project, and the lists' pages end
+    where that sort puts their PAGE-th project."""
     work = tmp_path_factory.mktemp("ranks")
-    unique = sorted({(t, f"https://example.org/p/{n}") for t, n in pairs})
+    keys_of = {}
+    for t, n, keys in pairs:
+        keys_of.setdefault((t, f"https://example.org/p/{n}"), sorted(keys))
+    unique = sorted((t, p, keys) for (t, p), keys in keys_of.items())
     paths = [write_titles(unique[i::batches], work / f"b{i}.titles") for i in range(batches)]
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(derived, "MERGE_FAN_IN", fan_in)
         mp.setattr(derived, "RANK_CHUNK", 7)
-        chunks = rank_chunks(paths, work)
+        mp.setattr(derived, "PAGE", page)
+        chunks, pages = rank_chunks(paths, work)
     lines = sorted(line for c in chunks for line in c.read_text(encoding="utf-8").splitlines())
     expected = sorted(f'<{p}> <{TITLE_RANK}> "{n}"^^<http://www.w3.org/2001/XMLSchema#integer> .'
-                      for n, (_, p) in enumerate(unique, 1))
+                      for n, (_, p, _) in enumerate(unique, 1))
     assert lines == expected
     assert sorted(p.name for p in work.iterdir()) == sorted(c.name for c in chunks)
+    assert pages == _pages_by_sort(unique, page)
+
+
+def test_pages_end_at_the_page_th_project_of_each_list():
+    """A list's page ends at the rank of its PAGE-th project, and is kept only when that rank is
+    below the list's count of projects."""
+    ends = {"L": 1000, "B": 5000, "y2017": 1200, "ohttps://example.org/o/1": 30_000, "phttps://c/A https://c/B": 4000}
+    counts = {"L": 90_000, "B": 5000, "y2017": 20_000, "ohttps://example.org/o/1": 2000,
+              "phttps://c/A https://c/B": 9000, "ohttps://example.org/o/2": 10}
+    pages = derived.Pages.of(ends, counts)
+    assert pages.lists == {"lead-partners": (1000, 90_000)}  # without budget: its page ends at its last project
+    assert pages.years == {2017: (1200, 20_000)}
+    assert pages.organisations == {}  # 2000 projects spread over 30 000 ranks: their ranks are looked up
+    assert pages.country_pairs == {("https://c/A", "https://c/B"): (4000, 9000)}
 
 
 def test_ranks_do_not_depend_on_batches_or_workers(tmp_path, monkeypatch):

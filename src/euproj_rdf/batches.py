@@ -94,7 +94,7 @@ class _MappedBatch:
         self.records: set[tuple[str, str]] = set()
         self.refs: set[tuple[str, str]] = set()
         self.lines: list[str] = []
-        self.titles: list[tuple[str, str]] = []  # (display title, project IRI)
+        self.titles: list[tuple[str, str, list[str]]] = []  # (display title, project IRI, list keys)
         self._known: dict[str, tuple[str, ...]] = {}  # participant → its countries, once looked up
 
     def add(self, rec: Record, data: dict[str, Any]) -> None:

@@ -22,13 +22,14 @@ import heapq
 import json
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .export import MERGE_FAN_IN, write_chunk
 from .ntriples import iri, literal, typed_literal
 from .vocab import CONCEPT, DCT, EP, XSD
 
-__all__ = ["ACTIVE_YEAR", "DISPLAY_TITLE", "LEAD_PARTNER", "PARTNER_COUNTRY", "RULES", "TITLE_RANK",
+__all__ = ["ACTIVE_YEAR", "DISPLAY_TITLE", "LEAD_PARTNER", "PAGE", "PARTNER_COUNTRY", "RULES", "TITLE_RANK", "Pages",
            "TOTAL_BUDGET_STATED", "rank_chunks", "shortcut_lines", "write_titles"]
 
 PARTNER_COUNTRY = EP + "partnerCountry"
@@ -92,6 +93,11 @@ _PERIOD, _START_YEAR, _END_YEAR, _FUNDING, _FUNDING_KIND, _AMOUNT = (
     iri(EP + n) for n in ("period", "startYear", "endYear", "funding", "fundingKind", "amount"))
 _TITLE = iri(DCT + "title")
 _LEAD = iri(CONCEPT + "role/lead-partner")
+#: the keys of the lists a project is in, carried with its title to the rank (see :class:`Pages`)
+_LEAD_KEY, _NO_BUDGET_KEY, _YEAR_KEY, _COUNTRY_KEY, _ORGANISATION_KEY = "L", "B", "y", "c", "o"
+_PAIR_KEY = "p"
+#: the rows of a list question's first page (the LIMIT of the catalogue's lists)
+PAGE = 1000
 _PARTNER_COUNTRY, _LEAD_PARTNER = iri(PARTNER_COUNTRY), iri(LEAD_PARTNER)
 _TOTAL_BUDGET = iri(CONCEPT + "funding-kind/total-budget")
 _INTEGER, _BOOLEAN = XSD + "integer", XSD + "boolean"
@@ -109,11 +115,12 @@ def _title_key(obj: str) -> str:
 
 
 def shortcut_lines(subject: str, lines: list[str], countries_of: Callable[[str], tuple[str, ...]],
-                   ranked: list[tuple[str, str]] | None = None) -> list[str]:
+                   ranked: list[tuple[str, str, list[str]]] | None = None) -> list[str]:
     """The shortcut triples of the project ``subject`` (an N-Triples IRI) from its own mapped
     ``lines``; ``countries_of`` gives the country IRIs of a participant mapped elsewhere (a
-    named organisation), given its N-Triples IRI. The project's ``(display title, IRI)`` is
-    added to ``ranked`` for its ep:titleRank (:func:`rank_chunks`)."""
+    named organisation), given its N-Triples IRI. The project's ``(display title, IRI, list
+    keys)`` is added to ``ranked`` for its ep:titleRank and the pages of the lists it is in
+    (:func:`rank_chunks`)."""
     participations: set[str] = set()
     participant: dict[str, str] = {}
     leads: set[str] = set()
@@ -154,20 +161,20 @@ def shortcut_lines(subject: str, lines: list[str], countries_of: Callable[[str],
         elif p == _AMOUNT:
             amounts.add(s)
     out: set[str] = set()
+    keys: set[str] = set()  # the lists the project is in (see rank_chunks)
     country_p, lead_p = f"{subject} {_PARTNER_COUNTRY} ", f"{subject} {_LEAD_PARTNER} "
     for part in participations:
         who = participant.get(part)
         if who is None:
             continue
+        if who[0] == "<":
+            keys.add(_ORGANISATION_KEY + who[1:-1])
         for country in countries.get(who) or {iri(c) for c in countries_of(who)}:
             out.add(f"{country_p}{country} .")
+            keys.add(_COUNTRY_KEY + country[1:-1])
         if part in leads:
             out.add(f"{lead_p}{who} .")
-    if titles:
-        title = min(_title_key(t) for t in titles)[1:]
-        out.add(f"{subject} {iri(DISPLAY_TITLE)} {literal(title)} .")
-        if ranked is not None:
-            ranked.append((title, subject[1:-1]))
+            keys.add(_LEAD_KEY)
     for period in periods:
         start, end = years.get((period, _START_YEAR)), years.get((period, _END_YEAR))
         first, last = (start if start is not None else end), (end if end is not None else start)
@@ -175,14 +182,22 @@ def shortcut_lines(subject: str, lines: list[str], countries_of: Callable[[str],
             continue
         for year in range(first, last + 1):
             out.add(f"{subject} {iri(ACTIVE_YEAR)} {typed_literal(str(year), _INTEGER)} .")
+            keys.add(f"{_YEAR_KEY}{year}")
     stated = any(f in total_budgets and f in amounts for f in fundings)
     out.add(f"{subject} {iri(TOTAL_BUDGET_STATED)} {typed_literal('true' if stated else 'false', _BOOLEAN)} .")
+    if not stated:
+        keys.add(_NO_BUDGET_KEY)
+    if titles:
+        title = min(_title_key(t) for t in titles)[1:]
+        out.add(f"{subject} {iri(DISPLAY_TITLE)} {literal(title)} .")
+        if ranked is not None:
+            ranked.append((title, subject[1:-1], sorted(keys)))
     return sorted(out)
 
 
-def write_titles(titles: list[tuple[str, str]], path: Path) -> Path:
-    """Spill a batch's ``(display title, project IRI)`` pairs to ``path``, sorted as the ranks
-    count them: by title, then IRI, comparing code points as SPARQL compares strings."""
+def write_titles(titles: list[tuple[str, str, list[str]]], path: Path) -> Path:
+    """Spill a batch's ``(display title, project IRI, list keys)`` to ``path``, sorted as the
+    ranks count them: by title, then IRI, comparing code points as SPARQL compares strings."""
     titles.sort()
     with path.open("w", encoding="utf-8", newline="\n") as fh:
         for pair in titles:
@@ -210,10 +225,50 @@ def merge_titles(paths: list[Path], target: Path) -> Path:
 RANK_CHUNK = 200_000
 
 
-def rank_chunks(paths: list[Path], workdir: Path) -> list[Path]:
+@dataclass
+class Pages:
+    """Where the first :data:`PAGE` projects of a list end, in the order of ep:titleRank: for
+    each list, ``(the rank of its PAGE-th project, the projects in it)``. A list question reads
+    the projects up to that rank and keeps those in the list, instead of looking up the rank of
+    every project in it; so a list is kept only when that rank is below its count of projects
+    (for a list of few projects spread over the ranks, looking up their ranks is cheaper).
+
+    The lists: ``lists`` — ``lead-partners`` (projects with a lead partner) and
+    ``projects-without-budget`` (no total budget stated); ``years`` — projects active in a year;
+    ``organisations`` — projects an organisation (IRI) takes part in; ``country_pairs`` —
+    projects with partners from both countries (IRIs) of an ordered pair of two countries.
+    """
+
+    lists: dict[str, tuple[int, int]] = field(default_factory=dict)
+    years: dict[int, tuple[int, int]] = field(default_factory=dict)
+    organisations: dict[str, tuple[int, int]] = field(default_factory=dict)
+    country_pairs: dict[tuple[str, str], tuple[int, int]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, ends: dict[str, int], counts: dict[str, int]) -> Pages:
+        pages = cls()
+        for key, end in ends.items():
+            if end >= counts[key]:
+                continue
+            kind, value, page = key[0], key[1:], (end, counts[key])
+            if key == _LEAD_KEY:
+                pages.lists["lead-partners"] = page
+            elif key == _NO_BUDGET_KEY:
+                pages.lists["projects-without-budget"] = page
+            elif kind == _YEAR_KEY:
+                pages.years[int(value)] = page
+            elif kind == _ORGANISATION_KEY:
+                pages.organisations[value] = page
+            elif kind == _PAIR_KEY:
+                a, b = value.split(" ")
+                pages.country_pairs[(a, b)] = page
+        return pages
+
+
+def rank_chunks(paths: list[Path], workdir: Path) -> tuple[list[Path], Pages]:
     """The ep:titleRank triples of every project in the title files ``paths``, as sorted chunk
     files in ``workdir`` for the dump's merge: 1 for the first display title in code point order
-    (ties by IRI), counting up."""
+    (ties by IRI), counting up; and the :class:`Pages` of the lists, counted on the way."""
     level = 0
     while len(paths) > MERGE_FAN_IN:
         level += 1
@@ -222,13 +277,24 @@ def rank_chunks(paths: list[Path], workdir: Path) -> list[Path]:
     rank_p, integer = iri(TITLE_RANK), XSD + "integer"
     chunks: list[Path] = []
     lines: list[str] = []
+    counts: dict[str, int] = {}
+    ends: dict[str, int] = {}
     for rank, line in enumerate(_merged_titles(paths), 1):
-        lines.append(f"{iri(json.loads(line)[1])} {rank_p} {typed_literal(str(rank), integer)} .")
+        _, project, keys = json.loads(line)
+        lines.append(f"{iri(project)} {rank_p} {typed_literal(str(rank), integer)} .")
         if len(lines) == RANK_CHUNK:
             chunks.append(write_chunk(lines, workdir / f"ranks-{len(chunks):05d}.nt"))
             lines = []
+        countries = [k[1:] for k in keys if k[0] == _COUNTRY_KEY]
+        if len(countries) > 1:
+            keys += [f"{_PAIR_KEY}{a} {b}" for a in countries for b in countries if a != b]
+        for key in keys:
+            n = counts.get(key, 0) + 1
+            counts[key] = n
+            if n == PAGE:
+                ends[key] = rank
     if lines:
         chunks.append(write_chunk(lines, workdir / f"ranks-{len(chunks):05d}.nt"))
     for p in paths:
         p.unlink()
-    return chunks
+    return chunks, Pages.of(ends, counts)

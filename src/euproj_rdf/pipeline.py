@@ -157,7 +157,8 @@ def build(
         if strict_privacy and runs.personal:
             raise RecordError(runs.personal)
         result.report.results.sort()
-        chunks += rank_chunks(titles, Path(work))
+        ranks, runs.tally.pages = rank_chunks(titles, Path(work))
+        chunks += ranks
         if result.conforms and out_dir is not None:
             _write(result, chunks, Path(out_dir), cube_lines(runs.tally, facts, base_iri=base_iri), base_iri=base_iri,
                    verify=verify if verify is not None else runs.produced <= VERIFY_UP_TO, tick=tick)

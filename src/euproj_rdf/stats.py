@@ -30,6 +30,14 @@ The datasets, each named ``<base>statistics/<name>``:
   extends (an import's ``organisation_facts`` state identifiers of an organisation of the
   records) is counted by the set of its ids with each link, so that the links of the same
   record from two types count once; the others, one per record.
+- ``list-pages``, ``year-pages``, ``organisation-pages``, ``country-pair-pages``: where the
+  first page of a list question ends (``pageEnd``: the ep:titleRank of its 1000th project) and
+  how many projects the list has (``listed``), for the lists of projects with a lead partner
+  or without a budget, active in a year, of an organisation, and with partners from both
+  countries of an ordered pair; counted in the order of the ranks once every batch is done
+  (:class:`~euproj_rdf.derived.Pages`), and only for the lists whose first page ends before
+  their count (a list question reads the projects up to ``pageEnd`` instead of looking up the
+  rank of every project in the list).
 
 A value a record does not state is ``<base>statistics/not-stated``; years are
 ``<base>statistics/year/NNNN``. Both are described in the statistics graph itself.
@@ -46,7 +54,7 @@ from typing import Any
 
 from .vocab import EP
 
-__all__ = ["DATASETS", "Facts", "LINK_GROUPS", "NOT_STATED", "STATISTICS_NT", "STATISTICS_TTL", "Tally", "graph_iri",
+__all__ = ["DATASETS", "Facts", "LINK_GROUPS", "LISTS", "NOT_STATED", "STATISTICS_NT", "STATISTICS_TTL", "Tally", "graph_iri",
            "link_fields"]
 
 
@@ -73,7 +81,13 @@ DATASETS: dict[str, tuple[tuple[tuple[str, str], ...], tuple[str, ...]]] = {
     "top-organisations": ((("organisation", "organisation"),), ("projects", "rank")),
     "organisation-kinds": ((("organisationKind", "organisation-kind"), ("country", "country")), ("organisations",)),
     "links": ((("recordClass", "class"),), ("records", "withCountry", "withNuts", "withWikidata", "withOtherIds")),
+    "list-pages": ((("list", "list"),), ("pageEnd", "listed")),
+    "year-pages": ((("year", "year"),), ("pageEnd", "listed")),
+    "organisation-pages": ((("organisation", "resource"),), ("pageEnd", "listed")),
+    "country-pair-pages": ((("countryA", "resource"), ("countryB", "resource")), ("pageEnd", "listed")),
 }
+#: the lists of the dataset ``list-pages`` (each has its own IRI in the statistics graph)
+LISTS = ("lead-partners", "projects-without-budget")
 #: the links queries/link-coverage.rq counts, by the predicates that state them
 LINK_GROUPS = {
     "withCountry": ("country", "memberCountry", "coversCountry"),
@@ -141,6 +155,8 @@ class Tally:
     #: (class, link group) → ids with that link, for the types another type extends
     link_ids: dict[tuple[str, str], set[str]] = field(default_factory=dict)
     theme_projects: Counter[str] = field(default_factory=Counter)
+    #: where the lists' first pages end (set once the ranks are counted, not by the batches)
+    pages: Any = None
 
     def add(self, data: dict[str, Any], facts: Facts) -> None:
         """Count one checked, normalised record."""
@@ -253,7 +269,20 @@ class Tally:
             "themes": sorted(((t,), (n,)) for t, n in self.theme_projects.items()),
             "organisation-kinds": _organisation_kinds(facts),
             "links": _link_rows(self),
+            **_page_rows(self.pages),
         }
+
+
+def _page_rows(pages: Any) -> dict[str, list[tuple[tuple[str, ...], tuple]]]:
+    """The page datasets of :class:`~euproj_rdf.derived.Pages` (none before the ranks)."""
+    if pages is None:
+        return {"list-pages": [], "year-pages": [], "organisation-pages": [], "country-pair-pages": []}
+    return {
+        "list-pages": sorted(((name,), page) for name, page in pages.lists.items()),
+        "year-pages": sorted(((str(year),), page) for year, page in pages.years.items()),
+        "organisation-pages": sorted(((org,), page) for org, page in pages.organisations.items()),
+        "country-pair-pages": sorted((pair, page) for pair, page in pages.country_pairs.items()),
+    }
 
 
 def _top(org_projects: Counter[str]) -> list[tuple[tuple[str, ...], tuple]]:

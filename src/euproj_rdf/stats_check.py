@@ -18,9 +18,10 @@ from collections.abc import Iterable
 
 import pyoxigraph as ox
 
+from . import derived
 from .errors import StatisticsError
 from .stats import graph_iri
-from .vocab import EP, OWL, QB, RDFS, SKOS, STATS, XSD
+from .vocab import CONCEPT, EP, OWL, QB, RDFS, SKOS, STATS, XSD
 
 __all__ = ["INTEGRITY", "NORMALISE", "VERIFY_UP_TO", "cube_violations", "verify_statistics"]
 
@@ -184,6 +185,40 @@ _RECOUNTS: dict[str, tuple[str, str]] = {
 }
 
 
+_FK = f"PREFIX role: <{CONCEPT}role/>\nPREFIX fk: <{CONCEPT}funding-kind/>\n"
+
+#: page dataset → (SPARQL listing (key…, project, rank) on the graph, the dimensions of its cube rows)
+_PAGE_RECOUNTS: dict[str, tuple[str, str]] = {
+    "list-pages": ("""SELECT ?k ?project ?rank WHERE {
+      { ?project ep:titleRank ?rank ; ep:participation/ep:role role:lead-partner BIND("lead-partners" AS ?k) }
+      UNION { ?project ep:titleRank ?rank BIND("projects-without-budget" AS ?k)
+              FILTER NOT EXISTS { ?project ep:funding ?f . ?f ep:fundingKind fk:total-budget ; ep:amount ?a } } }""",
+                   "?o stat:list ?list BIND(STRAFTER(STR(?list), \"/list/\") AS ?k)"),
+    "year-pages": ("SELECT ?k ?project ?rank WHERE { ?project ep:titleRank ?rank ; ep:activeYear ?k }",
+                   "?o stat:year/stat:yearValue ?k"),
+    "organisation-pages": ("""SELECT ?k ?project ?rank WHERE {
+      ?project ep:titleRank ?rank ; ep:participation/ep:participant ?k FILTER(isIRI(?k)) }""",
+                           "?o stat:organisation ?k"),
+    "country-pair-pages": ("""SELECT ?k ?k2 ?project ?rank WHERE {
+      ?project ep:titleRank ?rank ; ep:participation/ep:participant/ep:country ?k, ?k2 FILTER(?k != ?k2) }""",
+                           "?o stat:countryA ?k ; stat:countryB ?k2"),
+}
+
+
+def _pages_recounted(store: ox.Store, query: str) -> set[tuple[str, ...]]:
+    """(key…, the rank of the PAGE-th project, projects) of each list whose first page ends
+    before its count, from the (key…, project, rank) rows SPARQL finds on the graph."""
+    ranks: dict[tuple[str, ...], set[tuple[str, int]]] = {}
+    for *key, project, rank in _rows(store, query):
+        ranks.setdefault(tuple(key), set()).add((project, int(rank)))
+    out = set()
+    for key, found in ranks.items():
+        ordered = sorted(r for _, r in found)
+        if len(ordered) >= derived.PAGE and ordered[derived.PAGE - 1] < len(ordered):
+            out.add((*key, str(ordered[derived.PAGE - 1]), str(len(ordered))))
+    return out
+
+
 def _rows(store: ox.Store, query: str) -> set[tuple[str, ...]]:
     result = store.query(_P + _EP + query)
     names = [v.value for v in result.variables]  # type: ignore[union-attr]
@@ -211,6 +246,14 @@ def verify_statistics(graph_lines: Iterable[str], cube: list[str], *, base_iri: 
             raise StatisticsError(f"the statistics dataset '{name}' does not match the graph: it states "
                                   f"{sorted(stated - expected)[:3]}, SPARQL counts {sorted(expected - stated)[:3]}"
                                   if only else f"the statistics dataset '{name}' does not match the graph")
+    for name, (listed, dims) in _PAGE_RECOUNTS.items():
+        expected = _pages_recounted(store, _FK + listed)
+        variables = "?k ?k2" if "?k2" in dims else "?k"
+        stated = _rows(store, f"""SELECT {variables} ?end ?n WHERE {{ GRAPH ?g {{ ?o qb:dataSet ?ds ; stat:pageEnd ?end ;
+          stat:listed ?n . {dims} FILTER(STRENDS(STR(?ds), "/statistics/{name}")) }} }}""")
+        if expected != stated:
+            raise StatisticsError(f"the statistics dataset '{name}' does not match the graph: it states "
+                                  f"{sorted(stated - expected)[:3]}, SPARQL counts {sorted(expected - stated)[:3]}")
     cube_store = ox.Store()
     cube_store.bulk_load(input="".join(line + "\n" for line in cube).encode(), format=ox.RdfFormat.N_TRIPLES)
     cube_store.update(NORMALISE)

@@ -30,8 +30,10 @@ def _value_iri(kind: str, value: str, base_iri: str, stats: str) -> str:
         return COUNTRY + value
     if kind == "currency":
         return CURRENCY + value
-    if kind == "class":
+    if kind in ("class", "resource"):
         return value
+    if kind == "list":
+        return f"{stats}/list/{value}"
     if kind in ("role", "organisation-kind"):
         return f"{CONCEPT}{kind}/{value}"
     return f"{base_iri}{kind}/{value}"
@@ -78,6 +80,7 @@ def cube_lines(tally: Tally, facts: Facts, *, base_iri: str) -> Iterator[str]:
     stats = graph_iri(base_iri)
     yield from _properties()
     years: set[str] = set()
+    lists: set[str] = set()
     terms: dict[tuple[str, str], str] = {}  # (kind, value) → the value's IRI, each written once
     is_observation = f" {iri(RDF_TYPE)} {iri(QB + 'Observation')} ."
     for name, observations in tally.observations(facts).items():
@@ -99,6 +102,8 @@ def cube_lines(tally: Tally, facts: Facts, *, base_iri: str) -> Iterator[str]:
                 if term is None:
                     if kind == "year" and value != NOT_STATED:
                         years.add(value)
+                    elif kind == "list":
+                        lists.add(value)
                     term = terms[(kind, value)] = iri(_value_iri(kind, value, base_iri, stats))
                 yield f"{obs}{prop}{term} ."
             for (prop, datatype), value in zip(measure_props, values, strict=True):
@@ -109,6 +114,8 @@ def cube_lines(tally: Tally, facts: Facts, *, base_iri: str) -> Iterator[str]:
     for year in sorted(years):
         yield f"{iri(f'{stats}/year/{year}')} {iri(STATS + 'yearValue')} {typed_literal(year, XSD + 'integer')} ."
         yield f"{iri(f'{stats}/year/{year}')} {iri(RDFS + 'label')} {lang_literal(year, 'en')} ."
+    for name in sorted(lists):
+        yield f"{iri(f'{stats}/list/{name}')} {iri(RDFS + 'label')} {lang_literal(name.replace('-', ' '), 'en')} ."
 
 
 def _number(value: Any) -> str:
