@@ -63,11 +63,12 @@ def run(store: ox.Store, name: str, text: str | None = None) -> tuple[tuple, lis
 
 
 def with_values(name: str, old: str, new: str) -> str:
-    """The text of queries/<name> with a parameter's default in its VALUES block replaced."""
+    """The text of queries/<name> with a parameter's default replaced in each of its VALUES
+    blocks (a question that reads a page of the statistics states it in two)."""
     text = (QUERIES / name).read_text(encoding="utf-8")
-    block = re.search(r"VALUES[^{]*\{[^}]*\}", text)
-    assert block and old in block.group(0), f"{old} is not in the VALUES block of {name}"
-    return text.replace(block.group(0), block.group(0).replace(old, new), 1)
+    blocks = re.findall(r"VALUES[^{]*\{[^}]*\}", text)
+    assert blocks and all(old in b for b in blocks), f"{old} is not in every VALUES block of {name}"
+    return re.sub(r"VALUES[^{]*\{[^}]*\}", lambda m: m.group(0).replace(old, new), text)
 
 
 # ---------------------------------------------------------------------------------------------

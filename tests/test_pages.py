@@ -1,0 +1,121 @@
+"""The pages of the lists (statistics datasets list-pages, year-pages, organisation-pages and
+country-pair-pages): a list question that reads the projects up to the rank where its page ends
+answers as the same question without the pages does (looking up the rank of every project in
+the list).
+
+A page ends at the list's :data:`~euproj_rdf.derived.PAGE`-th project, which is the catalogue's
+LIMIT. Here both are 10, on 300 synthetic projects, so that every kind of list has pages: the
+questions are asked with ``LIMIT 10``, once with the pages and once with them deleted from the
+store."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from euproj_rdf import build, derived
+from euproj_rdf.errors import StatisticsError
+from euproj_rdf.stats import STATISTICS_NT
+from euproj_rdf.stats_check import verify_statistics
+from euproj_rdf.vocab import DATA, QB
+
+ROOT = Path(__file__).resolve().parents[1]
+QUERIES = ROOT / "queries"
+STATISTICS = DATA + "statistics"
+PAGE = 10
+
+#: question → the parameter's default in its VALUES blocks, and the values asked here
+ASKED = {
+    "lead-partners.rq": (None, [None]),
+    "projects-without-budget.rq": (None, [None]),
+    "projects-active-in-year.rq": ("2017", ["2017", "2010", "2030"]),
+    "projects-of-organisation.rq": ("organisation:region-skane", ["organisation:org-0", "organisation:org-3",
+                                                                  "organisation:org-70"]),
+    "projects-with-partners-from-two-countries.rq": ("(country:SWE country:DNK)", [
+        "(country:SWE country:DNK)", "(country:DNK country:SWE)", "(country:NOR country:NOR)"]),
+}
+
+
+@pytest.fixture(scope="module")
+def dump(tmp_path_factory) -> Path:
+    from benchmarks.synthetic import write_csv
+
+    tmp = tmp_path_factory.mktemp("pages")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(derived, "PAGE", PAGE)
+        return build(write_csv(tmp / "records", 300), tmp / "dist", validate=False, verify=True).ntriples
+
+
+@pytest.fixture(scope="module")
+def store(dump) -> ox.Store:
+    db = ox.Store()
+    db.bulk_load(path=str(dump), format=ox.RdfFormat.N_TRIPLES)
+    db.bulk_load(path=str(dump.with_name(STATISTICS_NT)), format=ox.RdfFormat.N_TRIPLES,
+                 to_graph=ox.NamedNode(STATISTICS))
+    return db
+
+
+def _text(name: str, default: str | None, value: str | None) -> str:
+    text = (QUERIES / name).read_text(encoding="utf-8").replace("LIMIT 1000", f"LIMIT {PAGE}")
+    if default is not None:
+        text = re.sub(r"VALUES[^{]*\{[^}]*\}", lambda m: m.group(0).replace(default, value), text)
+    return text
+
+
+def _answers(db: ox.Store) -> dict[tuple[str, str | None], list[tuple]]:
+    out = {}
+    for name, (default, values) in ASKED.items():
+        for value in values:
+            solutions = db.query(_text(name, default, value))
+            names = [v.value for v in solutions.variables]
+            out[name, value] = [tuple(str(row[n]) if row[n] is not None else None for n in names) for row in solutions]
+    return out
+
+
+def _pages(db: ox.Store) -> int:
+    return len(list(db.query(f"SELECT ?o WHERE {{ GRAPH <{STATISTICS}> {{ ?o <{QB}dataSet> ?ds "
+                             f"FILTER(STRENDS(STR(?ds), \"-pages\")) }} }}")))
+
+
+def test_the_lists_answer_the_same_with_their_pages_and_without(store):
+    with_pages = _answers(store)
+    pages = {r["ds"].value.rsplit("/", 1)[1] for r in store.query(
+        f"SELECT DISTINCT ?ds WHERE {{ GRAPH <{STATISTICS}> {{ ?o <{QB}dataSet> ?ds "
+        f"FILTER(STRENDS(STR(?ds), \"-pages\")) }} }}")}
+    assert pages == {"list-pages", "year-pages", "organisation-pages", "country-pair-pages"}
+    # the values asked: some with a page (org-0, 2017, Sweden and Denmark), some without
+    found = {(r["k"].value) for r in store.query(f"""PREFIX stat: <https://w3id.org/euproj/statistics#>
+        SELECT ?k WHERE {{ GRAPH <{STATISTICS}> {{ {{ ?o stat:organisation ?k }} UNION {{ ?o stat:year/stat:yearValue ?k }}
+        UNION {{ ?o stat:countryA ?a ; stat:countryB ?b BIND(CONCAT(STR(?a), STR(?b)) AS ?k) }}
+        UNION {{ ?o stat:list ?k }} ?o <{QB}dataSet> ?ds FILTER(STRENDS(STR(?ds), "-pages")) }} }}""")}
+    assert {DATA + "organisation/org-0", "2017", DATA + "statistics/list/lead-partners",
+            "http://publications.europa.eu/resource/authority/country/SWEhttp://publications.europa.eu/resource/authority"
+            "/country/DNK"} <= found
+    assert DATA + "organisation/org-70" not in found and "2030" not in found
+    store.update(f"""DELETE {{ GRAPH <{STATISTICS}> {{ ?o ?p ?v }} }}
+        WHERE {{ GRAPH <{STATISTICS}> {{ ?o <{QB}dataSet> ?ds ; ?p ?v FILTER(STRENDS(STR(?ds), "-pages")) }} }}""")
+    assert _pages(store) == 0
+    without = _answers(store)
+    assert with_pages == without
+    # the lists with a page fill it
+    for asked in [("lead-partners.rq", None), ("projects-without-budget.rq", None),
+                  ("projects-active-in-year.rq", "2017"), ("projects-of-organisation.rq", "organisation:org-0"),
+                  ("projects-with-partners-from-two-countries.rq", "(country:SWE country:DNK)")]:
+        assert len(without[asked]) >= PAGE, asked
+
+
+@pytest.mark.parametrize("dataset", ["list-pages", "year-pages", "organisation-pages", "country-pair-pages"])
+def test_a_page_that_does_not_match_the_graph_fails(dump, monkeypatch, dataset):
+    """A page ending one rank later than the graph says it does fails the recount."""
+    cube = dump.with_name(STATISTICS_NT).read_text(encoding="utf-8").splitlines()
+    at = next(i for i, line in enumerate(cube) if f"/{dataset}/" in line and "#pageEnd> \"" in line)
+    end = int(cube[at].split('"')[1])
+    cube[at] = cube[at].replace(f'"{end}"', f'"{end + 1}"')
+    monkeypatch.setattr(derived, "PAGE", PAGE)
+    graph = dump.read_text(encoding="utf-8").splitlines(keepends=True)
+    with pytest.raises(StatisticsError, match=rf"^the statistics dataset '{dataset}' does not match the graph: "
+                                              rf"it states \[\(.*'{end + 1}'"):
+        verify_statistics(graph, cube, base_iri=DATA)
