@@ -137,6 +137,22 @@ def test_ranks_from_spilled_batches_equal_one_global_sort(tmp_path_factory, pair
     assert pages == _pages_by_sort(unique, page)
 
 
+def test_the_partners_of_a_busy_organisation_come_in_the_catalogues_order(tmp_path, monkeypatch):
+    """By projects shared (most first), then the name a list shows (not the IRI), then IRI; the
+    first PAGE of them; only for the busy organisations; the organisation is not its own partner."""
+    o = "https://example.org/o/"
+    projects = [["a", "b", "c", "d"], ["a", "c", "d"], ["a", "d", "e"], ["b", "c"], ["a", "e"]]
+    titles = [(f"t{i}", f"https://example.org/p/{i}", sorted("o" + o + m for m in members))
+              for i, members in enumerate(projects)]
+    names = {"a": "Zed", "b": "Ann", "c": "Bo", "d": "Bo", "e": "Al"}
+    monkeypatch.setattr(derived, "PAGE", 3)
+    _, pages = rank_chunks([write_titles(titles, tmp_path / "t.titles")], tmp_path, {o + "a", o + "c"},
+                           lambda iri: names[iri[len(o):]])
+    # a shares: d 3, c 2, e 2, b 1 (c and e tie: "Al" before "Bo"); c shares: a 2, b 2, d 2 ("Ann", "Bo", "Zed")
+    assert pages.partners == {o + "a": [(o + "d", 3, 1), (o + "e", 2, 2), (o + "c", 2, 3)],
+                              o + "c": [(o + "b", 2, 1), (o + "d", 2, 2), (o + "a", 2, 3)]}
+
+
 def test_pages_end_at_the_page_th_project_of_each_list():
     """A list's page ends at the rank of its PAGE-th project, and is kept only when that rank is
     below the list's count of projects."""

@@ -1,7 +1,8 @@
 """The pages of the lists (statistics datasets list-pages, year-pages, organisation-pages and
 country-pair-pages): a list question that reads the projects up to the rank where its page ends
 answers as the same question without the pages does (looking up the rank of every project in
-the list).
+the list). And the partners of an organisation read from the dataset organisation-partners are
+those counted from its participations.
 
 A page ends at the list's :data:`~euproj_rdf.derived.PAGE`-th project, which is the catalogue's
 LIMIT. Here both are 10, on 300 synthetic projects, so that every kind of list has pages: the
@@ -36,7 +37,11 @@ ASKED = {
                                                                   "organisation:org-70"]),
     "projects-with-partners-from-two-countries.rq": ("(country:SWE country:DNK)", [
         "(country:SWE country:DNK)", "(country:DNK country:SWE)", "(country:NOR country:NOR)"]),
+    "partners-of-organisation.rq": ("organisation:region-skane", ["organisation:org-0", "organisation:org-3",
+                                                                  "organisation:org-70"]),
 }
+#: organisations in more projects than this have their partners in the statistics
+PARTNERS_FROM = 40
 
 
 @pytest.fixture(scope="module")
@@ -46,6 +51,7 @@ def dump(tmp_path_factory) -> Path:
     tmp = tmp_path_factory.mktemp("pages")
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(derived, "PAGE", PAGE)
+        mp.setattr(derived, "PARTNERS_FROM", PARTNERS_FROM)
         return build(write_csv(tmp / "records", 300), tmp / "dist", validate=False, verify=True).ntriples
 
 
@@ -75,17 +81,21 @@ def _answers(db: ox.Store) -> dict[tuple[str, str | None], list[tuple]]:
     return out
 
 
+_PAGED = 'FILTER(STRENDS(STR(?ds), "-pages") || STRENDS(STR(?ds), "/organisation-partners"))'
+
+
 def _pages(db: ox.Store) -> int:
-    return len(list(db.query(f"SELECT ?o WHERE {{ GRAPH <{STATISTICS}> {{ ?o <{QB}dataSet> ?ds "
-                             f"FILTER(STRENDS(STR(?ds), \"-pages\")) }} }}")))
+    return len(list(db.query(f"SELECT ?o WHERE {{ GRAPH <{STATISTICS}> {{ ?o <{QB}dataSet> ?ds {_PAGED} }} }}")))
 
 
 def test_the_lists_answer_the_same_with_their_pages_and_without(store):
     with_pages = _answers(store)
     pages = {r["ds"].value.rsplit("/", 1)[1] for r in store.query(
-        f"SELECT DISTINCT ?ds WHERE {{ GRAPH <{STATISTICS}> {{ ?o <{QB}dataSet> ?ds "
-        f"FILTER(STRENDS(STR(?ds), \"-pages\")) }} }}")}
-    assert pages == {"list-pages", "year-pages", "organisation-pages", "country-pair-pages"}
+        f"SELECT DISTINCT ?ds WHERE {{ GRAPH <{STATISTICS}> {{ ?o <{QB}dataSet> ?ds {_PAGED} }} }}")}
+    assert pages == {"list-pages", "year-pages", "organisation-pages", "country-pair-pages", "organisation-partners"}
+    busy = {r["k"].value for r in store.query(f"""PREFIX stat: <https://w3id.org/euproj/statistics#>
+        SELECT DISTINCT ?k WHERE {{ GRAPH <{STATISTICS}> {{ ?o stat:partner ?p ; stat:organisation ?k }} }}""")}
+    assert DATA + "organisation/org-0" in busy and DATA + "organisation/org-70" not in busy
     # the values asked: some with a page (org-0, 2017, Sweden and Denmark), some without
     found = {(r["k"].value) for r in store.query(f"""PREFIX stat: <https://w3id.org/euproj/statistics#>
         SELECT ?k WHERE {{ GRAPH <{STATISTICS}> {{ {{ ?o stat:organisation ?k }} UNION {{ ?o stat:year/stat:yearValue ?k }}
@@ -96,7 +106,7 @@ def test_the_lists_answer_the_same_with_their_pages_and_without(store):
             "/country/DNK"} <= found
     assert DATA + "organisation/org-70" not in found and "2030" not in found
     store.update(f"""DELETE {{ GRAPH <{STATISTICS}> {{ ?o ?p ?v }} }}
-        WHERE {{ GRAPH <{STATISTICS}> {{ ?o <{QB}dataSet> ?ds ; ?p ?v FILTER(STRENDS(STR(?ds), "-pages")) }} }}""")
+        WHERE {{ GRAPH <{STATISTICS}> {{ ?o <{QB}dataSet> ?ds ; ?p ?v {_PAGED} }} }}""")
     assert _pages(store) == 0
     without = _answers(store)
     assert with_pages == without
@@ -107,14 +117,18 @@ def test_the_lists_answer_the_same_with_their_pages_and_without(store):
         assert len(without[asked]) >= PAGE, asked
 
 
-@pytest.mark.parametrize("dataset", ["list-pages", "year-pages", "organisation-pages", "country-pair-pages"])
-def test_a_page_that_does_not_match_the_graph_fails(dump, monkeypatch, dataset):
-    """A page ending one rank later than the graph says it does fails the recount."""
+@pytest.mark.parametrize(("dataset", "measure"), [
+    ("list-pages", "pageEnd"), ("year-pages", "pageEnd"), ("organisation-pages", "pageEnd"),
+    ("country-pair-pages", "pageEnd"), ("organisation-partners", "sharedProjects")])
+def test_a_page_that_does_not_match_the_graph_fails(dump, monkeypatch, dataset, measure):
+    """A page ending one rank later than the graph says it does, or a partner with one shared
+    project more, fails the recount."""
     cube = dump.with_name(STATISTICS_NT).read_text(encoding="utf-8").splitlines()
-    at = next(i for i, line in enumerate(cube) if f"/{dataset}/" in line and "#pageEnd> \"" in line)
+    at = next(i for i, line in enumerate(cube) if f"/{dataset}/" in line and f"#{measure}> \"" in line)
     end = int(cube[at].split('"')[1])
     cube[at] = cube[at].replace(f'"{end}"', f'"{end + 1}"')
     monkeypatch.setattr(derived, "PAGE", PAGE)
+    monkeypatch.setattr(derived, "PARTNERS_FROM", PARTNERS_FROM)
     graph = dump.read_text(encoding="utf-8").splitlines(keepends=True)
     with pytest.raises(StatisticsError, match=rf"^the statistics dataset '{dataset}' does not match the graph: "
                                               rf"it states \[\(.*'{end + 1}'"):

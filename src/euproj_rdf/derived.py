@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import heapq
 import json
+from array import array
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -98,6 +99,8 @@ _LEAD_KEY, _NO_BUDGET_KEY, _YEAR_KEY, _COUNTRY_KEY, _ORGANISATION_KEY = "L", "B"
 _PAIR_KEY = "p"
 #: the rows of a list question's first page (the LIMIT of the catalogue's lists)
 PAGE = 1000
+#: an organisation in more projects than this has its partners counted (:attr:`Pages.partners`)
+PARTNERS_FROM = 300
 _PARTNER_COUNTRY, _LEAD_PARTNER = iri(PARTNER_COUNTRY), iri(LEAD_PARTNER)
 _TOTAL_BUDGET = iri(CONCEPT + "funding-kind/total-budget")
 _INTEGER, _BOOLEAN = XSD + "integer", XSD + "boolean"
@@ -243,6 +246,10 @@ class Pages:
     years: dict[int, tuple[int, int]] = field(default_factory=dict)
     organisations: dict[str, tuple[int, int]] = field(default_factory=dict)
     country_pairs: dict[tuple[str, str], tuple[int, int]] = field(default_factory=dict)
+    #: organisation in more than :data:`PARTNERS_FROM` projects → its first :data:`PAGE`
+    #: partners, ``(partner, projects shared, place)``, in the catalogue's order: by projects
+    #: shared (most first), then the name a list shows, then IRI
+    partners: dict[str, list[tuple[str, int, int]]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, ends: dict[str, int], counts: dict[str, int]) -> Pages:
@@ -265,10 +272,46 @@ class Pages:
         return pages
 
 
-def rank_chunks(paths: list[Path], workdir: Path) -> tuple[list[Path], Pages]:
+class _Partners:
+    """The projects each busy organisation shares with every other organisation: one array of
+    counts per busy organisation, indexed by a number given to each organisation met (4 bytes
+    a partner, not a dictionary entry)."""
+
+    def __init__(self, busy: set[str], name: Callable[[str], str]):
+        self.busy, self.name = busy, name
+        self.number: dict[str, int] = {}
+        self.counts: dict[str, array[int]] = {org: array("I") for org in busy}
+
+    def add(self, organisations: list[str]) -> None:
+        mine = [o for o in organisations if o in self.busy]
+        if not mine:
+            return
+        numbers = [self.number.setdefault(o, len(self.number)) for o in organisations]
+        for org in mine:
+            counts = self.counts[org]
+            if len(counts) < len(self.number):
+                counts.frombytes(bytes(counts.itemsize * (len(self.number) - len(counts))))
+            for n in numbers:
+                counts[n] += 1
+
+    def ranked(self) -> dict[str, list[tuple[str, int, int]]]:
+        name = list(self.number)
+        out = {}
+        for org, counts in self.counts.items():
+            me = self.number.get(org)
+            ranked = heapq.nsmallest(PAGE, ((-c, self.name(name[n]), name[n]) for n, c in enumerate(counts)
+                                            if c and n != me))
+            out[org] = [(p, -c, place) for place, (c, _, p) in enumerate(ranked, 1)]
+        return out
+
+
+def rank_chunks(paths: list[Path], workdir: Path, busy: set[str] = frozenset(),
+                name: Callable[[str], str] = str) -> tuple[list[Path], Pages]:
     """The ep:titleRank triples of every project in the title files ``paths``, as sorted chunk
     files in ``workdir`` for the dump's merge: 1 for the first display title in code point order
-    (ties by IRI), counting up; and the :class:`Pages` of the lists, counted on the way."""
+    (ties by IRI), counting up; and the :class:`Pages` of the lists, counted on the way, with the
+    partners of the ``busy`` organisations (IRIs; ``name`` gives the name a list shows of an
+    organisation, by IRI)."""
     level = 0
     while len(paths) > MERGE_FAN_IN:
         level += 1
@@ -279,12 +322,14 @@ def rank_chunks(paths: list[Path], workdir: Path) -> tuple[list[Path], Pages]:
     lines: list[str] = []
     counts: dict[str, int] = {}
     ends: dict[str, int] = {}
+    partners = _Partners(set(busy), name)
     for rank, line in enumerate(_merged_titles(paths), 1):
         _, project, keys = json.loads(line)
         lines.append(f"{iri(project)} {rank_p} {typed_literal(str(rank), integer)} .")
         if len(lines) == RANK_CHUNK:
             chunks.append(write_chunk(lines, workdir / f"ranks-{len(chunks):05d}.nt"))
             lines = []
+        partners.add([k[1:] for k in keys if k[0] == _ORGANISATION_KEY])
         countries = [k[1:] for k in keys if k[0] == _COUNTRY_KEY]
         if len(countries) > 1:
             keys += [f"{_PAIR_KEY}{a} {b}" for a in countries for b in countries if a != b]
@@ -297,4 +342,6 @@ def rank_chunks(paths: list[Path], workdir: Path) -> tuple[list[Path], Pages]:
         chunks.append(write_chunk(lines, workdir / f"ranks-{len(chunks):05d}.nt"))
     for p in paths:
         p.unlink()
-    return chunks, Pages.of(ends, counts)
+    pages = Pages.of(ends, counts)
+    pages.partners = partners.ranked()
+    return chunks, pages

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from .batches import BatchContext, BatchResult, BatchRunner, tuned_collector
 from .checks import RecordIndex, index_records
+from . import derived
 from .derived import rank_chunks
 from .errors import RecordError, RecordProblem, RecordSyntaxError
 from .export import Background, merge_sorted, write_dump
@@ -157,7 +158,11 @@ def build(
         if strict_privacy and runs.personal:
             raise RecordError(runs.personal)
         result.report.results.sort()
-        ranks, runs.tally.pages = rank_chunks(titles, Path(work))
+        busy = {ctx.mapper.record_iri("organisation", org) for org, n in runs.tally.org_projects.items()
+                if n > derived.PARTNERS_FROM}
+        organisations = ctx.mapper.record_iri("organisation", "")
+        ranks, runs.tally.pages = rank_chunks(titles, Path(work), busy,
+                                              lambda o: facts.name(o[len(organisations):]))
         chunks += ranks
         if result.conforms and out_dir is not None:
             _write(result, chunks, Path(out_dir), cube_lines(runs.tally, facts, base_iri=base_iri), base_iri=base_iri,

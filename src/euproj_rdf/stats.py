@@ -38,6 +38,10 @@ The datasets, each named ``<base>statistics/<name>``:
   (:class:`~euproj_rdf.derived.Pages`), and only for the lists whose first page ends before
   their count (a list question reads the projects up to ``pageEnd`` instead of looking up the
   rank of every project in the list).
+- ``organisation-partners``: for each organisation in more than
+  :data:`~euproj_rdf.derived.PARTNERS_FROM` projects, its first 1000 partners (the other
+  organisations of its projects) in the catalogue's order (``rank``): by projects shared, most
+  first, then the name a list shows (:attr:`Facts.names`), then IRI.
 
 A value a record does not state is ``<base>statistics/not-stated``; years are
 ``<base>statistics/year/NNNN``. Both are described in the statistics graph itself.
@@ -85,6 +89,7 @@ DATASETS: dict[str, tuple[tuple[tuple[str, str], ...], tuple[str, ...]]] = {
     "year-pages": ((("year", "year"),), ("pageEnd", "listed")),
     "organisation-pages": ((("organisation", "resource"),), ("pageEnd", "listed")),
     "country-pair-pages": ((("countryA", "resource"), ("countryB", "resource")), ("pageEnd", "listed")),
+    "organisation-partners": ((("organisation", "resource"), ("partner", "resource")), ("sharedProjects", "rank")),
 }
 #: the lists of the dataset ``list-pages`` (each has its own IRI in the statistics graph)
 LISTS = ("lead-partners", "projects-without-budget")
@@ -114,11 +119,17 @@ class Facts:
     #: record type → its class, {field: link group}, the type it counts as, and whether that type
     #: is counted by id (see :func:`link_fields`)
     links: dict[str, tuple[str, dict[str, str], str, bool]] = field(default_factory=dict)
+    #: organisation → the name a list shows, as the catalogue chooses it ("0" + the English name
+    #: if there is one, otherwise "1" + the first in code point order), from every record naming it
+    names: dict[str, str] = field(default_factory=dict)
 
     def watch(self, records: Iterable[Any]) -> Iterator[Any]:
         """Pass ``records`` through, noting the facts of organisations and programmes."""
         for rec in records:
             data, rid = rec.data, rec.id
+            if isinstance(rid, str) and isinstance(data.get("name"), dict) and \
+                    self.links.get(rec.type, ("", {}, ""))[2] == "organisation":
+                self._name(rid, data["name"])
             if rec.type == "organisation" and isinstance(rid, str):
                 country = data.get("country")
                 self.countries[rid] = (country,) if isinstance(country, str) else ()
@@ -128,8 +139,19 @@ class Facts:
                 self.funds[rid] = tuple(f for f in data["funds"] if isinstance(f, str))
             yield rec
 
+    def _name(self, rid: str, names: dict[str, Any]) -> None:
+        keys = [("0" if lang.lower() == "en" or lang.lower().startswith("en-") else "1") + text
+                for lang, text in names.items() if isinstance(lang, str) and isinstance(text, str) and text.strip()]
+        if keys:
+            known = self.names.get(rid)
+            self.names[rid] = min(keys) if known is None else min(min(keys), known)
+
+    def name(self, rid: str) -> str:
+        """The name a list shows of the organisation ``rid`` ("" when none is known)."""
+        return self.names.get(rid, " ")[1:]
+
     #: the fields pass 1 must read for these facts
-    FIELDS = frozenset({"country", "kind", "funds"})
+    FIELDS = frozenset({"country", "kind", "funds", "name"})
 
 
 def _year(period: Any) -> str:
@@ -276,12 +298,15 @@ class Tally:
 def _page_rows(pages: Any) -> dict[str, list[tuple[tuple[str, ...], tuple]]]:
     """The page datasets of :class:`~euproj_rdf.derived.Pages` (none before the ranks)."""
     if pages is None:
-        return {"list-pages": [], "year-pages": [], "organisation-pages": [], "country-pair-pages": []}
+        return {"list-pages": [], "year-pages": [], "organisation-pages": [], "country-pair-pages": [],
+                "organisation-partners": []}
     return {
         "list-pages": sorted(((name,), page) for name, page in pages.lists.items()),
         "year-pages": sorted(((str(year),), page) for year, page in pages.years.items()),
         "organisation-pages": sorted(((org,), page) for org, page in pages.organisations.items()),
         "country-pair-pages": sorted((pair, page) for pair, page in pages.country_pairs.items()),
+        "organisation-partners": sorted(((org, partner), (shared, place)) for org, ranked in pages.partners.items()
+                                        for partner, shared, place in ranked),
     }
 
 

@@ -219,6 +219,25 @@ def _pages_recounted(store: ox.Store, query: str) -> set[tuple[str, ...]]:
     return out
 
 
+def _partners_recounted(store: ox.Store) -> set[tuple[str, ...]]:
+    """(organisation, partner, projects shared, place) as the dataset organisation-partners
+    states them, from the projects SPARQL finds each pair of organisations in and the names of
+    the partners: the first PAGE by projects shared, then name, then IRI."""
+    busy = {k for k, n in _rows(store, """SELECT ?k (COUNT(DISTINCT ?project) AS ?n) WHERE {
+      ?project a ep:Project ; ep:participation/ep:participant ?k FILTER(isIRI(?k)) } GROUP BY ?k""")
+            if int(n) > derived.PARTNERS_FROM}
+    label = dict(_rows(store, """SELECT ?o (SUBSTR(MIN(CONCAT(IF(langMatches(LANG(?l), "en"), "0", "1"), STR(?l))), 2)
+      AS ?label) WHERE { ?o a ep:Organisation ; skos:prefLabel ?l } GROUP BY ?o"""))
+    shared: dict[str, list[tuple[int, str, str]]] = {}
+    for k, partner, n in _rows(store, """SELECT ?k ?partner (COUNT(DISTINCT ?project) AS ?n) WHERE {
+      ?project a ep:Project ; ep:participation/ep:participant ?k, ?partner
+      FILTER(isIRI(?k) && isIRI(?partner) && ?k != ?partner) } GROUP BY ?k ?partner"""):
+        if k in busy:
+            shared.setdefault(k, []).append((-int(n), label.get(partner, ""), partner))
+    return {(k, partner, str(-n), str(place)) for k, found in shared.items()
+            for place, (n, _, partner) in enumerate(sorted(found)[:derived.PAGE], 1)}
+
+
 def _rows(store: ox.Store, query: str) -> set[tuple[str, ...]]:
     result = store.query(_P + _EP + query)
     names = [v.value for v in result.variables]  # type: ignore[union-attr]
@@ -254,6 +273,12 @@ def verify_statistics(graph_lines: Iterable[str], cube: list[str], *, base_iri: 
         if expected != stated:
             raise StatisticsError(f"the statistics dataset '{name}' does not match the graph: it states "
                                   f"{sorted(stated - expected)[:3]}, SPARQL counts {sorted(expected - stated)[:3]}")
+    expected = _partners_recounted(store)
+    stated = _rows(store, """SELECT ?k ?partner ?n ?place WHERE { GRAPH ?g { ?o stat:organisation ?k ;
+      stat:partner ?partner ; stat:sharedProjects ?n ; stat:rank ?place } }""")
+    if expected != stated:
+        raise StatisticsError("the statistics dataset 'organisation-partners' does not match the graph: it states "
+                              f"{sorted(stated - expected)[:3]}, SPARQL counts {sorted(expected - stated)[:3]}")
     cube_store = ox.Store()
     cube_store.bulk_load(input="".join(line + "\n" for line in cube).encode(), format=ox.RdfFormat.N_TRIPLES)
     cube_store.update(NORMALISE)
