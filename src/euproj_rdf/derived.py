@@ -21,7 +21,7 @@ from __future__ import annotations
 import heapq
 import json
 from array import array
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -305,7 +305,7 @@ class _Partners:
         return out
 
 
-def rank_chunks(paths: list[Path], workdir: Path, busy: set[str] = frozenset(),
+def rank_chunks(paths: list[Path], workdir: Path, busy: Collection[str] = (),
                 name: Callable[[str], str] = str) -> tuple[list[Path], Pages]:
     """The ep:titleRank triples of every project in the title files ``paths``, as sorted chunk
     files in ``workdir`` for the dump's merge: 1 for the first display title in code point order

@@ -20,9 +20,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import derived
 from .batches import BatchContext, BatchResult, BatchRunner, tuned_collector
 from .checks import RecordIndex, index_records
-from . import derived
 from .derived import rank_chunks
 from .errors import RecordError, RecordProblem, RecordSyntaxError
 from .export import Background, merge_sorted, write_dump

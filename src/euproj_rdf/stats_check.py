@@ -209,8 +209,8 @@ def _pages_recounted(store: ox.Store, query: str) -> set[tuple[str, ...]]:
     """(key…, the rank of the PAGE-th project, projects) of each list whose first page ends
     before its count, from the (key…, project, rank) rows SPARQL finds on the graph."""
     ranks: dict[tuple[str, ...], set[tuple[str, int]]] = {}
-    for *key, project, rank in _rows(store, query):
-        ranks.setdefault(tuple(key), set()).add((project, int(rank)))
+    for row in _rows(store, query):
+        ranks.setdefault(row[:-2], set()).add((row[-2], int(row[-1])))
     out = set()
     for key, found in ranks.items():
         ordered = sorted(r for _, r in found)
@@ -226,8 +226,8 @@ def _partners_recounted(store: ox.Store) -> set[tuple[str, ...]]:
     busy = {k for k, n in _rows(store, """SELECT ?k (COUNT(DISTINCT ?project) AS ?n) WHERE {
       ?project a ep:Project ; ep:participation/ep:participant ?k FILTER(isIRI(?k)) } GROUP BY ?k""")
             if int(n) > derived.PARTNERS_FROM}
-    label = dict(_rows(store, """SELECT ?o (SUBSTR(MIN(CONCAT(IF(langMatches(LANG(?l), "en"), "0", "1"), STR(?l))), 2)
-      AS ?label) WHERE { ?o a ep:Organisation ; skos:prefLabel ?l } GROUP BY ?o"""))
+    label: dict[str, str] = {k: v for k, v in _rows(store, """SELECT ?o (SUBSTR(MIN(CONCAT(IF(langMatches(LANG(?l), "en"), "0", "1"), STR(?l))), 2)
+      AS ?label) WHERE { ?o a ep:Organisation ; skos:prefLabel ?l } GROUP BY ?o""")}
     shared: dict[str, list[tuple[int, str, str]]] = {}
     for k, partner, n in _rows(store, """SELECT ?k ?partner (COUNT(DISTINCT ?project) AS ?n) WHERE {
       ?project a ep:Project ; ep:participation/ep:participant ?k, ?partner
