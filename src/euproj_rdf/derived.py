@@ -299,8 +299,11 @@ class _Partners:
         out = {}
         for org, counts in self.counts.items():
             me = self.number.get(org)
-            ranked = heapq.nsmallest(PAGE, ((-c, self.name(name[n]), name[n]) for n, c in enumerate(counts)
-                                            if c and n != me))
+            shared = [(c, n) for n, c in enumerate(counts) if c and n != me]
+            # names are looked up only for the partners with as many shared projects as the
+            # PAGE-th or more (all partners of a busy organisation at a million projects)
+            least = heapq.nlargest(PAGE, (c for c, _ in shared))[-1] if shared else 0
+            ranked = heapq.nsmallest(PAGE, ((-c, self.name(name[n]), name[n]) for c, n in shared if c >= least))
             out[org] = [(p, -c, place) for place, (c, _, p) in enumerate(ranked, 1)]
         return out
 
