@@ -31,7 +31,7 @@ from .ntriples import iri, literal, typed_literal
 from .vocab import CONCEPT, DCT, EP, XSD
 
 __all__ = ["ACTIVE_YEAR", "DISPLAY_TITLE", "LEAD_PARTNER", "PAGE", "PARTNER_COUNTRY", "RULES", "TITLE_RANK", "Pages",
-           "TOTAL_BUDGET_STATED", "rank_chunks", "shortcut_lines", "write_titles"]
+           "TOTAL_BUDGET_STATED", "rank_chunks", "shortcut_lines", "shown_key", "write_titles"]
 
 PARTNER_COUNTRY = EP + "partnerCountry"
 LEAD_PARTNER = EP + "leadPartner"
@@ -108,13 +108,19 @@ _READ = frozenset((_PARTICIPATION, _PARTICIPANT, _ROLE, _COUNTRY, _TITLE, _PERIO
                    _FUNDING_KIND, _AMOUNT))  # the predicates shortcut_lines looks at
 
 
+def shown_key(lang: str, text: str) -> str:
+    """The order the one text a list shows (a display title, an organisation's name) is chosen
+    by, as the catalogue's ``MIN(CONCAT(IF(langMatches(LANG(?t), "en"), "0", "1"), STR(?t)))``:
+    "0" + an English text, "1" + any other."""
+    lang = lang.lower()
+    return ("0" if lang == "en" or lang.startswith("en-") else "1") + text
+
+
 def _title_key(obj: str) -> str:
-    """The order the display title is chosen by: "0" + the text of an English title, "1" + the
-    text of any other (the text unescaped, so that strings compare as SPARQL compares them)."""
+    """:func:`shown_key` of an N-Triples literal (the text unescaped, so that strings compare as
+    SPARQL compares them)."""
     close = obj.rindex('"')
-    lang = obj[close + 2:].lower() if obj[close + 1:close + 2] == "@" else ""
-    english = lang == "en" or lang.startswith("en-")
-    return ("0" if english else "1") + json.loads(obj[:close + 1])
+    return shown_key(obj[close + 2:] if obj[close + 1:close + 2] == "@" else "", json.loads(obj[:close + 1]))
 
 
 def shortcut_lines(subject: str, lines: list[str], countries_of: Callable[[str], tuple[str, ...]],

@@ -23,7 +23,6 @@ from pathlib import Path
 from . import derived
 from .batches import BatchContext, BatchResult, BatchRunner, tuned_collector
 from .checks import RecordIndex, index_records
-from .derived import rank_chunks
 from .errors import RecordError, RecordProblem, RecordSyntaxError
 from .export import Background, merge_sorted, write_dump
 from .iris import absolute_iri
@@ -161,8 +160,8 @@ def build(
         busy = {ctx.mapper.record_iri("organisation", org) for org, n in runs.tally.org_projects.items()
                 if n > derived.PARTNERS_FROM}
         organisations = ctx.mapper.record_iri("organisation", "")
-        ranks, runs.tally.pages = rank_chunks(titles, Path(work), busy,
-                                              lambda o: facts.name(o[len(organisations):]))
+        ranks, runs.tally.pages = derived.rank_chunks(titles, Path(work), busy,
+                                                      lambda o: facts.name(o[len(organisations):]))
         chunks += ranks
         if result.conforms and out_dir is not None:
             _write(result, chunks, Path(out_dir), cube_lines(runs.tally, facts, base_iri=base_iri), base_iri=base_iri,

@@ -56,9 +56,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from .derived import shown_key
 from .vocab import EP
 
-__all__ = ["DATASETS", "Facts", "LINK_GROUPS", "LISTS", "NOT_STATED", "STATISTICS_NT", "STATISTICS_TTL", "Tally", "graph_iri",
+__all__ = ["DATASETS", "Facts", "LINK_GROUPS", "NOT_STATED", "STATISTICS_NT", "STATISTICS_TTL", "Tally", "graph_iri",
            "link_fields"]
 
 
@@ -91,8 +92,6 @@ DATASETS: dict[str, tuple[tuple[tuple[str, str], ...], tuple[str, ...]]] = {
     "country-pair-pages": ((("countryA", "resource"), ("countryB", "resource")), ("pageEnd", "listed")),
     "organisation-partners": ((("organisation", "resource"), ("partner", "resource")), ("sharedProjects", "rank")),
 }
-#: the lists of the dataset ``list-pages`` (each has its own IRI in the statistics graph)
-LISTS = ("lead-partners", "projects-without-budget")
 #: the links queries/link-coverage.rq counts, by the predicates that state them
 LINK_GROUPS = {
     "withCountry": ("country", "memberCountry", "coversCountry"),
@@ -140,8 +139,8 @@ class Facts:
             yield rec
 
     def _name(self, rid: str, names: dict[str, Any]) -> None:
-        keys = [("0" if lang.lower() == "en" or lang.lower().startswith("en-") else "1") + text
-                for lang, text in names.items() if isinstance(lang, str) and isinstance(text, str) and text.strip()]
+        keys = [shown_key(lang, text) for lang, text in names.items()
+                if isinstance(lang, str) and isinstance(text, str) and text.strip()]
         if keys:
             known = self.names.get(rid)
             self.names[rid] = min(keys) if known is None else min(min(keys), known)

@@ -238,6 +238,13 @@ def _partners_recounted(store: ox.Store) -> set[tuple[str, ...]]:
             for place, (n, _, partner) in enumerate(sorted(found)[:derived.PAGE], 1)}
 
 
+def _same(name: str, expected: set[tuple[str, ...]], stated: set[tuple[str, ...]]) -> None:
+    """Fail unless the dataset ``name`` states the rows SPARQL counts on the graph."""
+    if expected != stated:
+        raise StatisticsError(f"the statistics dataset '{name}' does not match the graph: it states "
+                              f"{sorted(stated - expected)[:3]}, SPARQL counts {sorted(expected - stated)[:3]}")
+
+
 def _rows(store: ox.Store, query: str) -> set[tuple[str, ...]]:
     result = store.query(_P + _EP + query)
     names = [v.value for v in result.variables]  # type: ignore[union-attr]
@@ -259,26 +266,15 @@ def verify_statistics(graph_lines: Iterable[str], cube: list[str], *, base_iri: 
         raise StatisticsError("the statistics name dimension values the graph does not have: "
                               + ", ".join(sorted(v for (v,) in missing)))
     for name, (count, read) in _RECOUNTS.items():
-        expected, stated = _rows(store, count), _rows(store, read)
-        if expected != stated:
-            only = sorted(stated - expected)[:3] or sorted(expected - stated)[:3]
-            raise StatisticsError(f"the statistics dataset '{name}' does not match the graph: it states "
-                                  f"{sorted(stated - expected)[:3]}, SPARQL counts {sorted(expected - stated)[:3]}"
-                                  if only else f"the statistics dataset '{name}' does not match the graph")
+        _same(name, _rows(store, count), _rows(store, read))
     for name, (listed, dims) in _PAGE_RECOUNTS.items():
         expected = _pages_recounted(store, _FK + listed)
         variables = "?k ?k2" if "?k2" in dims else "?k"
         stated = _rows(store, f"""SELECT {variables} ?end ?n WHERE {{ GRAPH ?g {{ ?o qb:dataSet ?ds ; stat:pageEnd ?end ;
           stat:listed ?n . {dims} FILTER(STRENDS(STR(?ds), "/statistics/{name}")) }} }}""")
-        if expected != stated:
-            raise StatisticsError(f"the statistics dataset '{name}' does not match the graph: it states "
-                                  f"{sorted(stated - expected)[:3]}, SPARQL counts {sorted(expected - stated)[:3]}")
-    expected = _partners_recounted(store)
-    stated = _rows(store, """SELECT ?k ?partner ?n ?place WHERE { GRAPH ?g { ?o stat:organisation ?k ;
-      stat:partner ?partner ; stat:sharedProjects ?n ; stat:rank ?place } }""")
-    if expected != stated:
-        raise StatisticsError("the statistics dataset 'organisation-partners' does not match the graph: it states "
-                              f"{sorted(stated - expected)[:3]}, SPARQL counts {sorted(expected - stated)[:3]}")
+        _same(name, expected, stated)
+    _same("organisation-partners", _partners_recounted(store), _rows(store, """SELECT ?k ?partner ?n ?place WHERE {
+      GRAPH ?g { ?o stat:organisation ?k ; stat:partner ?partner ; stat:sharedProjects ?n ; stat:rank ?place } }"""))
     cube_store = ox.Store()
     cube_store.bulk_load(input="".join(line + "\n" for line in cube).encode(), format=ox.RdfFormat.N_TRIPLES)
     cube_store.update(NORMALISE)
