@@ -94,18 +94,22 @@ def test_seed_title_ranks_count_up_in_title_order(seed_store):
     assert [(t, p) for _, t, p in found] == sorted((t, p) for _, t, p in found)
 
 
-#: the list keys a project may carry (see derived.shortcut_lines): lead partner, no budget, a
-#: year, two organisations, three countries
-_KEYS = ["L", "B", "y2017", "ohttps://example.org/o/1", "ohttps://example.org/o/2",
+#: the list keys a project may carry (see derived.shortcut_lines): lead partner, no budget, with
+#: a successor, a year, two organisations, three countries
+_KEYS = ["L", "B", "S", "y2017", "ohttps://example.org/o/1", "ohttps://example.org/o/2",
          "chttps://example.org/c/A", "chttps://example.org/c/B", "chttps://example.org/c/C"]
 titles = st.lists(st.tuples(st.text(max_size=6), st.integers(0, 40), st.sets(st.sampled_from(_KEYS))), max_size=60)
 
 
-def _pages_by_sort(ranked: list[tuple[str, str, list[str]]], page: int) -> derived.Pages:
-    """The pages of the lists, from the ranked projects (one sort, every list read in full)."""
+def _pages_by_sort(ranked: list[tuple[str, str, list[str]]], page: int, continued: set[str]) -> derived.Pages:
+    """The pages of the lists, from the ranked projects (one sort, every list read in full); the
+    ``continued`` projects (named as another's predecessor) are in the list of those with a
+    successor."""
     members: dict[str, list[int]] = {}
-    for rank, (_, _, keys) in enumerate(ranked, 1):
+    for rank, (_, project, keys) in enumerate(ranked, 1):
         countries = [k[1:] for k in keys if k.startswith("c")]
+        if project in continued:
+            keys = sorted(set(keys) | {"S"})
         for key in list(keys) + [f"p{a} {b}" for a in countries for b in countries if a != b]:
             members.setdefault(key, []).append(rank)
     ends = {k: ranks[page - 1] for k, ranks in members.items() if len(ranks) >= page}
@@ -113,11 +117,13 @@ def _pages_by_sort(ranked: list[tuple[str, str, list[str]]], page: int) -> deriv
 
 
 @settings(max_examples=60, deadline=None)
-@given(titles, st.integers(1, 5), st.integers(2, 4), st.integers(1, 4))
-def test_ranks_from_spilled_batches_equal_one_global_sort(tmp_path_factory, pairs, batches, fan_in, page):
+@given(titles, st.integers(1, 5), st.integers(2, 4), st.integers(1, 4), st.sets(st.integers(0, 40)))
+def test_ranks_from_spilled_batches_equal_one_global_sort(tmp_path_factory, pairs, batches, fan_in, page, named):
     """However the projects fall into batches, and however many rounds of merging the title
     files need, the ranks are those of one sort of every project, and the lists' pages end
-    where that sort puts their PAGE-th project."""
+    where that sort puts their PAGE-th project (a project named as another's predecessor is in
+    the list of those with a successor, whatever its own keys)."""
+    continued = {f"https://example.org/p/{n}" for n in named}
     work = tmp_path_factory.mktemp("ranks")
     keys_of = {}
     for t, n, keys in pairs:
@@ -128,13 +134,13 @@ def test_ranks_from_spilled_batches_equal_one_global_sort(tmp_path_factory, pair
         mp.setattr(derived, "MERGE_FAN_IN", fan_in)
         mp.setattr(derived, "RANK_CHUNK", 7)
         mp.setattr(derived, "PAGE", page)
-        chunks, pages = rank_chunks(paths, work)
+        chunks, pages = rank_chunks(paths, work, continued=continued)
     lines = sorted(line for c in chunks for line in c.read_text(encoding="utf-8").splitlines())
     expected = sorted(f'<{p}> <{TITLE_RANK}> "{n}"^^<http://www.w3.org/2001/XMLSchema#integer> .'
                       for n, (_, p, _) in enumerate(unique, 1))
     assert lines == expected
     assert sorted(p.name for p in work.iterdir()) == sorted(c.name for c in chunks)
-    assert pages == _pages_by_sort(unique, page)
+    assert pages == _pages_by_sort(unique, page, continued)
 
 
 def test_the_partners_of_a_busy_organisation_come_in_the_catalogues_order(tmp_path, monkeypatch):
@@ -153,14 +159,36 @@ def test_the_partners_of_a_busy_organisation_come_in_the_catalogues_order(tmp_pa
                               o + "c": [(o + "b", 2, 1), (o + "d", 2, 2), (o + "a", 2, 3)]}
 
 
+def test_a_project_with_a_successor_or_named_as_a_predecessor_is_in_the_successor_list():
+    """Its own successor gives the project the key; the predecessors it names are noted for the
+    walk (their own records do not show it); a link to itself is no link."""
+    p = "https://w3id.org/euproj/id/project/"
+    succ, pred, title = "<https://w3id.org/euproj/ontology#successor>", "<https://w3id.org/euproj/ontology#predecessor>", \
+        "<http://purl.org/dc/terms/title>"
+
+    def keys_of(links: list[str]) -> tuple[list[str], set[str]]:
+        ranked: list[tuple[str, str, list[str]]] = []
+        continued: set[str] = set()
+        lines = [f'<{p}a> {title} "A"@en .'] + [f"<{p}a> {link} ." for link in links]
+        derived.shortcut_lines(f"<{p}a>", lines, lambda _: (), ranked, continued)
+        return [k for k in ranked[0][2] if k == "S"], continued
+
+    assert keys_of([f"{succ} <{p}b>"]) == (["S"], set())
+    assert keys_of([f"{pred} <{p}b>", f"{pred} <{p}c>"]) == ([], {p + "b", p + "c"})
+    assert keys_of([f"{succ} <{p}a>", f"{pred} <{p}a>"]) == ([], set())
+    assert keys_of([]) == ([], set())
+
+
 def test_pages_end_at_the_page_th_project_of_each_list():
     """A list's page ends at the rank of its PAGE-th project, and is kept only when that rank is
     below the list's count of projects."""
-    ends = {"L": 1000, "B": 5000, "y2017": 1200, "ohttps://example.org/o/1": 30_000, "phttps://c/A https://c/B": 4000}
-    counts = {"L": 90_000, "B": 5000, "y2017": 20_000, "ohttps://example.org/o/1": 2000,
+    ends = {"L": 1000, "B": 5000, "S": 21_000, "y2017": 1200, "ohttps://example.org/o/1": 30_000,
+            "phttps://c/A https://c/B": 4000}
+    counts = {"L": 90_000, "B": 5000, "S": 50_000, "y2017": 20_000, "ohttps://example.org/o/1": 2000,
               "phttps://c/A https://c/B": 9000, "ohttps://example.org/o/2": 10}
     pages = derived.Pages.of(ends, counts)
-    assert pages.lists == {"lead-partners": (1000, 90_000)}  # without budget: its page ends at its last project
+    # without budget: its page ends at its last project
+    assert pages.lists == {"lead-partners": (1000, 90_000), "successor-chains": (21_000, 50_000)}
     assert pages.years == {2017: (1200, 20_000)}
     assert pages.organisations == {}  # 2000 projects spread over 30 000 ranks: their ranks are looked up
     assert pages.country_pairs == {("https://c/A", "https://c/B"): (4000, 9000)}

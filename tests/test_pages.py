@@ -11,6 +11,7 @@ store."""
 
 from __future__ import annotations
 
+import csv
 import re
 from pathlib import Path
 
@@ -32,6 +33,7 @@ PAGE = 10
 ASKED = {
     "lead-partners.rq": (None, [None]),
     "projects-without-budget.rq": (None, [None]),
+    "successor-chains.rq": (None, [None]),
     "projects-active-in-year.rq": ("2017", ["2017", "2010", "2030"]),
     "projects-of-organisation.rq": ("organisation:region-skane", ["organisation:org-0", "organisation:org-3",
                                                                   "organisation:org-70"]),
@@ -52,7 +54,24 @@ def dump(tmp_path_factory) -> Path:
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(derived, "PAGE", PAGE)
         mp.setattr(derived, "PARTNERS_FROM", PARTNERS_FROM)
-        return build(write_csv(tmp / "records", 300), tmp / "dist", validate=False, verify=True).ntriples
+        records = write_csv(tmp / "records", 300)
+        _continue_more(records / "projects.csv")
+        return build(records, tmp / "dist", validate=False, verify=True).ntriples
+
+
+def _continue_more(projects: Path) -> None:
+    """Every third project names an earlier one as its predecessor (the synthetic records link
+    one project in twenty): about a hundred projects are continued, so that their list has a page."""
+    with projects.open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    for row in rows:
+        n = int(row["id"].removeprefix("p-"))
+        if n and n % 3 == 0:
+            row["predecessors"] = f"p-{n // 3}"
+    with projects.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +84,10 @@ def store(dump) -> ox.Store:
 
 
 def _text(name: str, default: str | None, value: str | None) -> str:
-    text = (QUERIES / name).read_text(encoding="utf-8").replace("LIMIT 1000", f"LIMIT {PAGE}")
+    text = (QUERIES / name).read_text(encoding="utf-8")
+    if name == "successor-chains.rq":  # a page of projects, each with its successors: every row of the page
+        text = re.sub(r"^LIMIT 1000$", "LIMIT 100000", text, flags=re.MULTILINE)
+    text = text.replace("LIMIT 1000", f"LIMIT {PAGE}")
     if default is not None:
         text = re.sub(r"VALUES[^{]*\{[^}]*\}", lambda m: m.group(0).replace(default, value), text)
     return text
@@ -102,6 +124,7 @@ def test_the_lists_answer_the_same_with_their_pages_and_without(store):
         UNION {{ ?o stat:countryA ?a ; stat:countryB ?b BIND(CONCAT(STR(?a), STR(?b)) AS ?k) }}
         UNION {{ ?o stat:list ?k }} ?o <{QB}dataSet> ?ds FILTER(STRENDS(STR(?ds), "-pages")) }} }}""")}
     assert {DATA + "organisation/org-0", "2017", DATA + "statistics/list/lead-partners",
+            DATA + "statistics/list/successor-chains",
             "http://publications.europa.eu/resource/authority/country/SWEhttp://publications.europa.eu/resource/authority"
             "/country/DNK"} <= found
     assert DATA + "organisation/org-70" not in found and "2030" not in found
@@ -111,7 +134,7 @@ def test_the_lists_answer_the_same_with_their_pages_and_without(store):
     without = _answers(store)
     assert with_pages == without
     # the lists with a page fill it
-    for asked in [("lead-partners.rq", None), ("projects-without-budget.rq", None),
+    for asked in [("lead-partners.rq", None), ("projects-without-budget.rq", None), ("successor-chains.rq", None),
                   ("projects-active-in-year.rq", "2017"), ("projects-of-organisation.rq", "organisation:org-0"),
                   ("projects-with-partners-from-two-countries.rq", "(country:SWE country:DNK)")]:
         assert len(without[asked]) >= PAGE, asked

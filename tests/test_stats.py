@@ -263,9 +263,9 @@ def test_the_ranked_organisations_keep_those_tied_with_the_last(monkeypatch):
 
 
 def test_every_catalogue_question_on_the_statistics_refuses_an_old_store(seed_build, tmp_path):
-    """The questions that read the statistics graph (nine of them, five lists for their pages,
-    and the partners of an organisation) stop with the error on a store loaded from a release without it; the others answer
-    there."""
+    """The questions that read the statistics graph (nine of them, six lists for their pages,
+    and the partners of an organisation) stop with the error on a store loaded from a release
+    without it; the others answer there."""
     from euproj_rdf.query import run_query
     from euproj_rdf.resources import query_catalogue
     from euproj_rdf.store import load_store
@@ -281,10 +281,10 @@ def test_every_catalogue_question_on_the_statistics_refuses_an_old_store(seed_bu
         except StatisticsError:
             refused.append(q["name"])
     assert sorted(refused) == ["cross-border-pairs", "funding-per-programme", "lead-partners", "link-coverage",
-                               "organisations-by-kind-and-country", "partners-of-organisation", "projects-active-in-year", "projects-of-organisation",
-                               "projects-per-country", "projects-per-fund", "projects-per-programme", "projects-per-theme",
+                               "organisations-by-kind-and-country", "partners-of-organisation", "projects-active-in-year",
+                               "projects-of-organisation", "projects-per-country", "projects-per-fund", "projects-per-programme", "projects-per-theme",
                                "projects-with-partners-from-two-countries", "projects-without-budget",
-                               "top-organisations"]
+                               "successor-chains", "top-organisations"]
 
 
 def test_the_name_a_list_shows_is_the_english_one_or_the_first_from_every_record_naming_it():

@@ -93,10 +93,13 @@ _PARTICIPATION, _PARTICIPANT, _ROLE, _COUNTRY = (iri(EP + n) for n in ("particip
 _PERIOD, _START_YEAR, _END_YEAR, _FUNDING, _FUNDING_KIND, _AMOUNT = (
     iri(EP + n) for n in ("period", "startYear", "endYear", "funding", "fundingKind", "amount"))
 _TITLE = iri(DCT + "title")
+_SUCCESSOR, _PREDECESSOR = iri(EP + "successor"), iri(EP + "predecessor")
 _LEAD = iri(CONCEPT + "role/lead-partner")
 #: the keys of the lists a project is in, carried with its title to the rank (see :class:`Pages`)
 _LEAD_KEY, _NO_BUDGET_KEY, _YEAR_KEY, _COUNTRY_KEY, _ORGANISATION_KEY = "L", "B", "y", "c", "o"
 _PAIR_KEY = "p"
+#: the key of the projects continued by another: named with a successor or as another's predecessor
+_CONTINUED_KEY = "S"
 #: the rows of a list question's first page (the LIMIT of the catalogue's lists)
 PAGE = 1000
 #: an organisation in more projects than this has its partners counted (:attr:`Pages.partners`)
@@ -105,7 +108,7 @@ _PARTNER_COUNTRY, _LEAD_PARTNER = iri(PARTNER_COUNTRY), iri(LEAD_PARTNER)
 _TOTAL_BUDGET = iri(CONCEPT + "funding-kind/total-budget")
 _INTEGER, _BOOLEAN = XSD + "integer", XSD + "boolean"
 _READ = frozenset((_PARTICIPATION, _PARTICIPANT, _ROLE, _COUNTRY, _TITLE, _PERIOD, _START_YEAR, _END_YEAR, _FUNDING,
-                   _FUNDING_KIND, _AMOUNT))  # the predicates shortcut_lines looks at
+                   _FUNDING_KIND, _AMOUNT, _SUCCESSOR, _PREDECESSOR))  # the predicates shortcut_lines looks at
 
 
 def shown_key(lang: str, text: str) -> str:
@@ -124,12 +127,14 @@ def _title_key(obj: str) -> str:
 
 
 def shortcut_lines(subject: str, lines: list[str], countries_of: Callable[[str], tuple[str, ...]],
-                   ranked: list[tuple[str, str, list[str]]] | None = None) -> list[str]:
+                   ranked: list[tuple[str, str, list[str]]] | None = None,
+                   continued: set[str] | None = None) -> list[str]:
     """The shortcut triples of the project ``subject`` (an N-Triples IRI) from its own mapped
     ``lines``; ``countries_of`` gives the country IRIs of a participant mapped elsewhere (a
     named organisation), given its N-Triples IRI. The project's ``(display title, IRI, list
     keys)`` is added to ``ranked`` for its ep:titleRank and the pages of the lists it is in
-    (:func:`rank_chunks`)."""
+    (:func:`rank_chunks`); the projects it names as its predecessors (IRIs), to ``continued``:
+    they are in the list of projects with a successor, which their own lines do not show."""
     participations: set[str] = set()
     participant: dict[str, str] = {}
     leads: set[str] = set()
@@ -140,6 +145,7 @@ def shortcut_lines(subject: str, lines: list[str], countries_of: Callable[[str],
     fundings: set[str] = set()
     total_budgets: set[str] = set()
     amounts: set[str] = set()
+    successors = False
     for line in lines:
         # only the predicate is cut out of every line (no IRI holds a space): most lines are
         # of no use here
@@ -169,6 +175,10 @@ def shortcut_lines(subject: str, lines: list[str], countries_of: Callable[[str],
             total_budgets.add(s)
         elif p == _AMOUNT:
             amounts.add(s)
+        elif p == _SUCCESSOR and s == subject and o != subject:  # a self-link continues nothing
+            successors = True
+        elif p == _PREDECESSOR and s == subject and o != subject and continued is not None:
+            continued.add(o[1:-1])
     out: set[str] = set()
     keys: set[str] = set()  # the lists the project is in (see rank_chunks)
     country_p, lead_p = f"{subject} {_PARTNER_COUNTRY} ", f"{subject} {_LEAD_PARTNER} "
@@ -196,6 +206,8 @@ def shortcut_lines(subject: str, lines: list[str], countries_of: Callable[[str],
     out.add(f"{subject} {iri(TOTAL_BUDGET_STATED)} {typed_literal('true' if stated else 'false', _BOOLEAN)} .")
     if not stated:
         keys.add(_NO_BUDGET_KEY)
+    if successors:
+        keys.add(_CONTINUED_KEY)
     if titles:
         title = min(_title_key(t) for t in titles)[1:]
         out.add(f"{subject} {iri(DISPLAY_TITLE)} {literal(title)} .")
@@ -242,10 +254,12 @@ class Pages:
     every project in it; so a list is kept only when that rank is below its count of projects
     (for a list of few projects spread over the ranks, looking up their ranks is cheaper).
 
-    The lists: ``lists`` — ``lead-partners`` (projects with a lead partner) and
-    ``projects-without-budget`` (no total budget stated); ``years`` — projects active in a year;
-    ``organisations`` — projects an organisation (IRI) takes part in; ``country_pairs`` —
-    projects with partners from both countries (IRIs) of an ordered pair of two countries.
+    The lists: ``lists`` — ``lead-partners`` (projects with a lead partner),
+    ``projects-without-budget`` (no total budget stated) and ``successor-chains`` (projects
+    continued by another: with a successor, or named as another's predecessor); ``years`` —
+    projects active in a year; ``organisations`` — projects an organisation (IRI) takes part
+    in; ``country_pairs`` — projects with partners from both countries (IRIs) of an ordered pair
+    of two countries.
     """
 
     lists: dict[str, tuple[int, int]] = field(default_factory=dict)
@@ -266,6 +280,8 @@ class Pages:
             kind, value, page = key[0], key[1:], (end, counts[key])
             if key == _LEAD_KEY:
                 pages.lists["lead-partners"] = page
+            elif key == _CONTINUED_KEY:
+                pages.lists["successor-chains"] = page
             elif key == _NO_BUDGET_KEY:
                 pages.lists["projects-without-budget"] = page
             elif kind == _YEAR_KEY:
@@ -315,12 +331,13 @@ class _Partners:
 
 
 def rank_chunks(paths: list[Path], workdir: Path, busy: Collection[str] = (),
-                name: Callable[[str], str] = str) -> tuple[list[Path], Pages]:
+                name: Callable[[str], str] = str, continued: Collection[str] = ()) -> tuple[list[Path], Pages]:
     """The ep:titleRank triples of every project in the title files ``paths``, as sorted chunk
     files in ``workdir`` for the dump's merge: 1 for the first display title in code point order
     (ties by IRI), counting up; and the :class:`Pages` of the lists, counted on the way, with the
     partners of the ``busy`` organisations (IRIs; ``name`` gives the name a list shows of an
-    organisation, by IRI)."""
+    organisation, by IRI). ``continued``: the projects (IRIs) other projects name as their
+    predecessor (see :func:`shortcut_lines`)."""
     level = 0
     while len(paths) > MERGE_FAN_IN:
         level += 1
@@ -334,6 +351,8 @@ def rank_chunks(paths: list[Path], workdir: Path, busy: Collection[str] = (),
     partners = _Partners(set(busy), name)
     for rank, line in enumerate(_merged_titles(paths), 1):
         _, project, keys = json.loads(line)
+        if project in continued and _CONTINUED_KEY not in keys:
+            keys.append(_CONTINUED_KEY)
         lines.append(f"{iri(project)} {rank_p} {typed_literal(str(rank), integer)} .")
         if len(lines) == RANK_CHUNK:
             chunks.append(write_chunk(lines, workdir / f"ranks-{len(chunks):05d}.nt"))

@@ -152,6 +152,7 @@ def build(
                 runs.add(res, result, tick)
             chunks = runner.chunks()
             titles = runner.titles()
+            continued = runner.continued()
         _refuse(folder, runs.problems, runs.syntax)
         result.privacy = sorted(runs.personal)
         if strict_privacy and runs.personal:
@@ -161,7 +162,7 @@ def build(
                 if n > derived.PARTNERS_FROM}
         organisations = ctx.mapper.record_iri("organisation", "")
         ranks, runs.tally.pages = derived.rank_chunks(titles, Path(work), busy,
-                                                      lambda o: facts.name(o[len(organisations):]))
+                                                      lambda o: facts.name(o[len(organisations):]), continued)
         chunks += ranks
         if result.conforms and out_dir is not None:
             _write(result, chunks, Path(out_dir), cube_lines(runs.tally, facts, base_iri=base_iri), base_iri=base_iri,

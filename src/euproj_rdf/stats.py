@@ -32,12 +32,12 @@ The datasets, each named ``<base>statistics/<name>``:
   record from two types count once; the others, one per record.
 - ``list-pages``, ``year-pages``, ``organisation-pages``, ``country-pair-pages``: where the
   first page of a list question ends (``pageEnd``: the ep:titleRank of its 1000th project) and
-  how many projects the list has (``listed``), for the lists of projects with a lead partner
-  or without a budget, active in a year, of an organisation, and with partners from both
-  countries of an ordered pair; counted in the order of the ranks once every batch is done
-  (:class:`~euproj_rdf.derived.Pages`), and only for the lists whose first page ends before
-  their count (a list question reads the projects up to ``pageEnd`` instead of looking up the
-  rank of every project in the list).
+  how many projects the list has (``listed``), for the lists of projects with a lead partner,
+  without a budget or continued by another (``successor-chains``), active in a year, of an
+  organisation, and with partners from both countries of an ordered pair; counted in the order
+  of the ranks once every batch is done (:class:`~euproj_rdf.derived.Pages`), and only for the
+  lists whose first page ends before their count (a list question reads the projects up to
+  ``pageEnd`` instead of looking up the rank of every project in the list).
 - ``organisation-partners``: for each organisation in more than
   :data:`~euproj_rdf.derived.PARTNERS_FROM` projects, its first 1000 partners (the other
   organisations of its projects) in the catalogue's order (``rank``): by projects shared, most

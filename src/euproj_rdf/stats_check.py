@@ -192,7 +192,9 @@ _PAGE_RECOUNTS: dict[str, tuple[str, str]] = {
     "list-pages": ("""SELECT ?k ?project ?rank WHERE {
       { ?project ep:titleRank ?rank ; ep:participation/ep:role role:lead-partner BIND("lead-partners" AS ?k) }
       UNION { ?project ep:titleRank ?rank BIND("projects-without-budget" AS ?k)
-              FILTER NOT EXISTS { ?project ep:funding ?f . ?f ep:fundingKind fk:total-budget ; ep:amount ?a } } }""",
+              FILTER NOT EXISTS { ?project ep:funding ?f . ?f ep:fundingKind fk:total-budget ; ep:amount ?a } }
+      UNION { ?project ep:titleRank ?rank ; ep:successor|^ep:predecessor ?next
+              FILTER(?next != ?project) BIND("successor-chains" AS ?k) } }""",
                    "?o stat:list ?list BIND(STRAFTER(STR(?list), \"/list/\") AS ?k)"),
     "year-pages": ("SELECT ?k ?project ?rank WHERE { ?project ep:titleRank ?rank ; ep:activeYear ?k }",
                    "?o stat:year/stat:yearValue ?k"),
