@@ -84,7 +84,7 @@ class BuildResult:
 
 
 #: triples a batch holds (about): each worker validates one batch at a time, so this sets the
-#: workers' memory. At 100 000 projects 30 000 takes the same CPU as 50 000 and 40 MB less in
+#: workers' memory. At 100 000 projects 30 000 takes about the same time as 50 000 and 40 MB less in
 #: each worker (benchmarks/README.md, "The build with the statistics and the shortcuts").
 BATCH_TRIPLES = 30_000
 
