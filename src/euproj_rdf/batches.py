@@ -80,7 +80,6 @@ class BatchResult:
     privacy: list[RecordProblem] = field(default_factory=list)  # personal data in free text
     tally: Tally = field(default_factory=Tally)  # the batch's statistics
     titles: Path | None = None  # the batch's (display title, project) pairs, for the title ranks
-    continued: frozenset[str] = frozenset()  # the projects its projects name as predecessors (IRIs)
 
 
 class _MappedBatch:
@@ -96,7 +95,6 @@ class _MappedBatch:
         self.refs: set[tuple[str, str]] = set()
         self.lines: list[str] = []
         self.titles: list[tuple[str, str, list[str]]] = []  # (display title, project IRI, list keys)
-        self.continued: set[str] = set()  # the projects named as predecessors (IRIs)
         self._known: dict[str, tuple[str, ...]] = {}  # participant → its countries, once looked up
 
     def add(self, rec: Record, data: dict[str, Any]) -> None:
@@ -105,8 +103,7 @@ class _MappedBatch:
         self.records.add(key)
         lines = self.mapper.map_record(data, self.refs)
         if key[0] == "project":
-            lines += shortcut_lines(f"<{self.mapper.record_iri(*key)}>", lines, self._countries, self.titles,
-                                    self.continued)
+            lines += shortcut_lines(f"<{self.mapper.record_iri(*key)}>", lines, self._countries, self.titles)
         self.lines.extend(lines)
 
     def _countries(self, participant: str) -> tuple[str, ...]:
@@ -165,8 +162,7 @@ def run_batch(ctx: BatchContext, items: list[Item], chunk: Path) -> BatchResult:
     return BatchResult(chunk, results, [], counts, len(lines), len(items),
                        extras=used_concepts(lines, ctx.extra_concepts) if ctx.extra_concepts else frozenset(),
                        privacy=personal, tally=tally,
-                       titles=write_titles(batch.titles, chunk.with_suffix(".titles")) if batch.titles else None,
-                       continued=frozenset(batch.continued))
+                       titles=write_titles(batch.titles, chunk.with_suffix(".titles")) if batch.titles else None)
 
 
 def weight(item: Item) -> int:
@@ -239,7 +235,6 @@ class BatchRunner:
         self._merges: list[AsyncResult[Path]] = []
         self._pool: Pool | None = None
         self._extras: set[str] = set()
-        self._continued: set[str] = set()
         self._titles: list[Path] = []  # the batches' title files not merged yet
         self._title_runs: list[Path] = []  # merged runs of them
 
@@ -291,7 +286,6 @@ class BatchRunner:
     def _done(self, res: BatchResult, group_weight: int) -> BatchResult:
         self.per_unit = max(self.per_unit, res.triples / group_weight)
         self._extras |= res.extras
-        self._continued |= res.continued
         if res.chunk is not None:
             self._chunks.append(res.chunk)
         if self._pool is not None and len(self._chunks) >= MERGE_FAN_IN + 1:
@@ -334,7 +328,3 @@ class BatchRunner:
     def titles(self) -> list[Path]:
         """The title files of every batch run so far (for :func:`~euproj_rdf.derived.rank_chunks`)."""
         return self._title_runs + self._titles
-
-    def continued(self) -> set[str]:
-        """The projects (IRIs) the batches run so far name as another's predecessor."""
-        return self._continued

@@ -93,7 +93,7 @@ _PARTICIPATION, _PARTICIPANT, _ROLE, _COUNTRY = (iri(EP + n) for n in ("particip
 _PERIOD, _START_YEAR, _END_YEAR, _FUNDING, _FUNDING_KIND, _AMOUNT = (
     iri(EP + n) for n in ("period", "startYear", "endYear", "funding", "fundingKind", "amount"))
 _TITLE = iri(DCT + "title")
-_SUCCESSOR, _PREDECESSOR = iri(EP + "successor"), iri(EP + "predecessor")
+_SUCCESSOR = iri(EP + "successor")
 _LEAD = iri(CONCEPT + "role/lead-partner")
 #: the keys of the lists a project is in, carried with its title to the rank (see :class:`Pages`)
 _LEAD_KEY, _NO_BUDGET_KEY, _YEAR_KEY, _COUNTRY_KEY, _ORGANISATION_KEY = "L", "B", "y", "c", "o"
@@ -108,7 +108,7 @@ _PARTNER_COUNTRY, _LEAD_PARTNER = iri(PARTNER_COUNTRY), iri(LEAD_PARTNER)
 _TOTAL_BUDGET = iri(CONCEPT + "funding-kind/total-budget")
 _INTEGER, _BOOLEAN = XSD + "integer", XSD + "boolean"
 _READ = frozenset((_PARTICIPATION, _PARTICIPANT, _ROLE, _COUNTRY, _TITLE, _PERIOD, _START_YEAR, _END_YEAR, _FUNDING,
-                   _FUNDING_KIND, _AMOUNT, _SUCCESSOR, _PREDECESSOR))  # the predicates shortcut_lines looks at
+                   _FUNDING_KIND, _AMOUNT, _SUCCESSOR))  # the predicates shortcut_lines looks at
 
 
 def shown_key(lang: str, text: str) -> str:
@@ -127,14 +127,14 @@ def _title_key(obj: str) -> str:
 
 
 def shortcut_lines(subject: str, lines: list[str], countries_of: Callable[[str], tuple[str, ...]],
-                   ranked: list[tuple[str, str, list[str]]] | None = None,
-                   continued: set[str] | None = None) -> list[str]:
+                   ranked: list[tuple[str, str, list[str]]] | None = None) -> list[str]:
     """The shortcut triples of the project ``subject`` (an N-Triples IRI) from its own mapped
     ``lines``; ``countries_of`` gives the country IRIs of a participant mapped elsewhere (a
     named organisation), given its N-Triples IRI. The project's ``(display title, IRI, list
     keys)`` is added to ``ranked`` for its ep:titleRank and the pages of the lists it is in
-    (:func:`rank_chunks`); the projects it names as its predecessors (IRIs), to ``continued``:
-    they are in the list of projects with a successor, which their own lines do not show."""
+    (:func:`rank_chunks`). The projects it names as its predecessors are in the list of
+    projects continued by another too, which their own lines do not show: the build gives them
+    to :func:`rank_chunks` from the records' index."""
     participations: set[str] = set()
     participant: dict[str, str] = {}
     leads: set[str] = set()
@@ -177,8 +177,6 @@ def shortcut_lines(subject: str, lines: list[str], countries_of: Callable[[str],
             amounts.add(s)
         elif p == _SUCCESSOR and s == subject and o != subject:  # a self-link continues nothing
             successors = True
-        elif p == _PREDECESSOR and s == subject and o != subject and continued is not None:
-            continued.add(o[1:-1])
     out: set[str] = set()
     keys: set[str] = set()  # the lists the project is in (see rank_chunks)
     country_p, lead_p = f"{subject} {_PARTNER_COUNTRY} ", f"{subject} {_LEAD_PARTNER} "

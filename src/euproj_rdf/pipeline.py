@@ -158,7 +158,6 @@ def build(
                 runs.add(res, result, tick)
             chunks = runner.chunks()
             titles = runner.titles()
-            continued = runner.continued()
         _refuse(folder, runs.problems, runs.syntax)
         result.privacy = sorted(runs.personal)
         if strict_privacy and runs.personal:
@@ -167,6 +166,10 @@ def build(
         busy = {ctx.mapper.record_iri("organisation", org) for org, n in runs.tally.org_projects.items()
                 if n > derived.PARTNERS_FROM}
         organisations = ctx.mapper.record_iri("organisation", "")
+        # the projects another names as its predecessor (a self-link would be a cycle, refused)
+        continued = {ctx.mapper.record_iri("project", target)
+                     for rid, targets in index.edges.get(("project", "predecessors"), {}).items()
+                     for target in targets if target != rid}
         ranks, runs.tally.pages = derived.rank_chunks(titles, Path(work), busy,
                                                       lambda o: facts.name(o[len(organisations):]), continued)
         chunks += ranks
