@@ -3,6 +3,7 @@ funding statements) gives."""
 
 from __future__ import annotations
 
+from array import array
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -112,8 +113,21 @@ def _pages_by_sort(ranked: list[tuple[str, str, list[str]]], page: int, continue
             keys = sorted(set(keys) | {"S"})
         for key in list(keys) + [f"p{a} {b}" for a in countries for b in countries if a != b]:
             members.setdefault(key, []).append(rank)
-    ends = {k: ranks[page - 1] for k, ranks in members.items() if len(ranks) >= page}
-    return derived.Pages.of(ends, {k: len(ranks) for k, ranks in members.items()})
+    pages = derived.Pages()
+    for key, ranks in members.items():
+        if len(ranks) < page:
+            continue
+        found = (ranks[page - 1], len(ranks), array("I", ranks[:page]))
+        if key in ("L", "B", "S"):
+            pages.lists[{"L": "lead-partners", "B": "projects-without-budget", "S": "successor-chains"}[key]] = found
+        elif key[0] == "y":
+            pages.years[int(key[1:])] = found
+        elif key[0] == "o":
+            pages.organisations[key[1:]] = found
+        elif key[0] == "p":
+            a, b = key[1:].split(" ")
+            pages.country_pairs[(a, b)] = found
+    return pages
 
 
 @settings(max_examples=60, deadline=None)
@@ -141,6 +155,14 @@ def test_ranks_from_spilled_batches_equal_one_global_sort(tmp_path_factory, pair
     assert lines == expected
     assert sorted(p.name for p in work.iterdir()) == sorted(c.name for c in chunks)
     assert pages == _pages_by_sort(unique, page, continued)
+    # the build names the organisations in PAGE projects or more (from its tally): the pages are
+    # the same when only those keep their ranks on the way
+    paged = {o for o in pages.organisations}
+    again = tmp_path_factory.mktemp("again")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(derived, "PAGE", page)
+        _, kept = rank_chunks([write_titles(unique, again / "all.titles")], again, continued=continued, paged=paged)
+    assert kept == pages
 
 
 def test_the_partners_of_a_busy_organisation_come_in_the_catalogues_order(tmp_path, monkeypatch):
@@ -179,19 +201,20 @@ def test_a_project_with_a_successor_of_its_own_is_in_the_successor_list():
     assert keys_of([]) == []
 
 
-def test_pages_end_at_the_page_th_project_of_each_list():
-    """A list's page ends at the rank of its PAGE-th project, and is kept only when that rank is
-    below the list's count of projects."""
-    ends = {"L": 1000, "B": 5000, "S": 21_000, "y2017": 1200, "ohttps://example.org/o/1": 30_000,
-            "phttps://c/A https://c/B": 4000}
-    counts = {"L": 90_000, "B": 5000, "S": 50_000, "y2017": 20_000, "ohttps://example.org/o/1": 2000,
-              "phttps://c/A https://c/B": 9000, "ohttps://example.org/o/2": 10}
-    pages = derived.Pages.of(ends, counts)
-    # without budget: its page ends at its last project
-    assert pages.lists == {"lead-partners": (1000, 90_000), "successor-chains": (21_000, 50_000)}
-    assert pages.years == {2017: (1200, 20_000)}
-    assert pages.organisations == {}  # 2000 projects spread over 30 000 ranks: their ranks are looked up
-    assert pages.country_pairs == {("https://c/A", "https://c/B"): (4000, 9000)}
+def test_every_list_of_page_projects_has_a_page_with_their_ranks(monkeypatch):
+    """A list of at least PAGE projects has a page: the ranks of its first PAGE projects, the
+    last of them where it ends, and the list's count; a shorter list has none."""
+    monkeypatch.setattr(derived, "PAGE", 3)
+    firsts = {"L": [1, 2, 3], "B": [4, 9, 12], "S": [5, 6], "y2017": [1, 7, 8], "ohttps://example.org/o/1": [2, 3, 30],
+              "ohttps://example.org/o/2": [10], "phttps://c/A https://c/B": [4, 40, 400]}
+    counts = {"L": 90, "B": 3, "S": 2, "y2017": 20, "ohttps://example.org/o/1": 3, "ohttps://example.org/o/2": 1,
+              "phttps://c/A https://c/B": 9}
+    pages = derived.Pages.of({k: array("I", v) for k, v in firsts.items()}, counts)
+    assert pages.lists == {"lead-partners": (3, 90, array("I", [1, 2, 3])),
+                           "projects-without-budget": (12, 3, array("I", [4, 9, 12]))}
+    assert pages.years == {2017: (8, 20, array("I", [1, 7, 8]))}
+    assert pages.organisations == {"https://example.org/o/1": (30, 3, array("I", [2, 3, 30]))}
+    assert pages.country_pairs == {("https://c/A", "https://c/B"): (400, 9, array("I", [4, 40, 400]))}
 
 
 def test_ranks_do_not_depend_on_batches_or_workers(tmp_path, monkeypatch):

@@ -5,9 +5,9 @@ the list). And the partners of an organisation read from the dataset organisatio
 those counted from its participations.
 
 A page ends at the list's :data:`~euproj_rdf.derived.PAGE`-th project, which is the catalogue's
-LIMIT. Here both are 10, on 300 synthetic projects, so that every kind of list has pages: the
-questions are asked with ``LIMIT 10``, once with the pages and once with them deleted from the
-store."""
+LIMIT. Here both are 15, on 300 synthetic projects, so that every kind of list has pages (and
+org-68, in 14 projects, has none): the questions are asked with ``LIMIT 15``, once with the
+pages and once with them deleted from the store."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ from euproj_rdf.vocab import DATA, QB
 ROOT = Path(__file__).resolve().parents[1]
 QUERIES = ROOT / "queries"
 STATISTICS = DATA + "statistics"
-PAGE = 10
+PAGE = 15
 
 #: question → the parameter's default in its VALUES blocks, and the values asked here
 ASKED = {
@@ -36,7 +36,7 @@ ASKED = {
     "successor-chains.rq": (None, [None]),
     "projects-active-in-year.rq": ("2017", ["2017", "2010", "2030"]),
     "projects-of-organisation.rq": ("organisation:region-skane", ["organisation:org-0", "organisation:org-3",
-                                                                  "organisation:org-70"]),
+                                                                  "organisation:org-68"]),
     "projects-with-partners-from-two-countries.rq": ("(country:SWE country:DNK)", [
         "(country:SWE country:DNK)", "(country:DNK country:SWE)", "(country:NOR country:NOR)"]),
     "partners-of-organisation.rq": ("organisation:region-skane", ["organisation:org-0", "organisation:org-3",
@@ -127,7 +127,7 @@ def test_the_lists_answer_the_same_with_their_pages_and_without(store):
             DATA + "statistics/list/successor-chains",
             "http://publications.europa.eu/resource/authority/country/SWEhttp://publications.europa.eu/resource/authority"
             "/country/DNK"} <= found
-    assert DATA + "organisation/org-70" not in found and "2030" not in found
+    assert DATA + "organisation/org-68" not in found and "2030" not in found
     store.update(f"""DELETE {{ GRAPH <{STATISTICS}> {{ ?o ?p ?v }} }}
         WHERE {{ GRAPH <{STATISTICS}> {{ ?o <{QB}dataSet> ?ds ; ?p ?v {_PAGED} }} }}""")
     assert _pages(store) == 0
@@ -155,4 +155,20 @@ def test_a_page_that_does_not_match_the_graph_fails(dump, monkeypatch, dataset, 
     graph = dump.read_text(encoding="utf-8").splitlines(keepends=True)
     with pytest.raises(StatisticsError, match=rf"^the statistics dataset '{dataset}' does not match the graph: "
                                               rf"it states \[\(.*'{end + 1}'"):
+        verify_statistics(graph, cube, base_iri=DATA)
+
+
+@pytest.mark.parametrize("dataset", ["list-pages", "year-pages", "organisation-pages", "country-pair-pages"])
+def test_a_page_rank_that_does_not_match_the_graph_fails(dump, monkeypatch, dataset):
+    """The last rank of a page moved one rank on (past the page's end) fails the recount."""
+    cube = dump.with_name(STATISTICS_NT).read_text(encoding="utf-8").splitlines()
+    first = next(line.split(" ")[0] for line in cube if f"/{dataset}/" in line and "#pageRank> \"" in line)
+    at = max(i for i, line in enumerate(cube) if line.startswith(first + " ") and "#pageRank> \"" in line)
+    rank = int(cube[at].split('"')[1])
+    cube[at] = cube[at].replace(f'"{rank}"', f'"{rank + 1}"')
+    monkeypatch.setattr(derived, "PAGE", PAGE)
+    monkeypatch.setattr(derived, "PARTNERS_FROM", PARTNERS_FROM)
+    graph = dump.read_text(encoding="utf-8").splitlines(keepends=True)
+    with pytest.raises(StatisticsError, match=rf"^the statistics dataset '{dataset} \(pageRank\)' does not match the "
+                                              rf"graph: it states \[\(.*'{rank + 1}'\)\], SPARQL counts \[\(.*'{rank}'\)\]"):
         verify_statistics(graph, cube, base_iri=DATA)

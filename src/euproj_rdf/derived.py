@@ -30,7 +30,7 @@ from .export import MERGE_FAN_IN, write_chunk
 from .ntriples import iri, literal, typed_literal
 from .vocab import CONCEPT, DCT, EP, XSD
 
-__all__ = ["ACTIVE_YEAR", "DISPLAY_TITLE", "LEAD_PARTNER", "PAGE", "PARTNER_COUNTRY", "RULES", "TITLE_RANK", "Pages",
+__all__ = ["ACTIVE_YEAR", "DISPLAY_TITLE", "LEAD_PARTNER", "PAGE", "PARTNER_COUNTRY", "RULES", "TITLE_RANK", "Page", "Pages",
            "TOTAL_BUDGET_STATED", "rank_chunks", "shortcut_lines", "shown_key", "write_titles"]
 
 PARTNER_COUNTRY = EP + "partnerCountry"
@@ -244,13 +244,19 @@ def merge_titles(paths: list[Path], target: Path) -> Path:
 RANK_CHUNK = 200_000
 
 
+#: a list's first page: (the rank of its PAGE-th project, the projects in the list, the ranks of
+#: its first PAGE projects, in order)
+Page = tuple[int, int, "array[int]"]
+
+
 @dataclass
 class Pages:
-    """Where the first :data:`PAGE` projects of a list end, in the order of ep:titleRank: for
-    each list, ``(the rank of its PAGE-th project, the projects in it)``. A list question reads
-    the projects up to that rank and keeps those in the list, instead of looking up the rank of
-    every project in it; so a list is kept only when that rank is below its count of projects
-    (for a list of few projects spread over the ranks, looking up their ranks is cheaper).
+    """The first :data:`PAGE` projects of every list of at least :data:`PAGE` projects, in the
+    order of ep:titleRank: for each list, ``(the rank of its PAGE-th project, the projects in it,
+    the ranks of its first PAGE projects)``. A list question reads the page's ranks and looks up
+    the project of each (an index lookup by value) instead of reading the whole list, or every
+    rank up to the page's end; a list of fewer projects has no page (looking up their ranks is
+    as cheap).
 
     The lists: ``lists`` — ``lead-partners`` (projects with a lead partner),
     ``projects-without-budget`` (no total budget stated) and ``successor-chains`` (projects
@@ -260,22 +266,24 @@ class Pages:
     of two countries.
     """
 
-    lists: dict[str, tuple[int, int]] = field(default_factory=dict)
-    years: dict[int, tuple[int, int]] = field(default_factory=dict)
-    organisations: dict[str, tuple[int, int]] = field(default_factory=dict)
-    country_pairs: dict[tuple[str, str], tuple[int, int]] = field(default_factory=dict)
+    lists: dict[str, Page] = field(default_factory=dict)
+    years: dict[int, Page] = field(default_factory=dict)
+    organisations: dict[str, Page] = field(default_factory=dict)
+    country_pairs: dict[tuple[str, str], Page] = field(default_factory=dict)
     #: organisation in more than :data:`PARTNERS_FROM` projects → its first :data:`PAGE`
     #: partners, ``(partner, projects shared, place)``, in the catalogue's order: by projects
     #: shared (most first), then the name a list shows, then IRI
     partners: dict[str, list[tuple[str, int, int]]] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, ends: dict[str, int], counts: dict[str, int]) -> Pages:
+    def of(cls, firsts: dict[str, array[int]], counts: dict[str, int]) -> Pages:
+        """The pages of the lists (by key) whose ``firsts`` (the ranks of their first projects,
+        in order) reach :data:`PAGE`; ``counts``: the projects in each list."""
         pages = cls()
-        for key, end in ends.items():
-            if end >= counts[key]:
+        for key, ranks in firsts.items():
+            if len(ranks) < PAGE:
                 continue
-            kind, value, page = key[0], key[1:], (end, counts[key])
+            kind, value, page = key[0], key[1:], (ranks[-1], counts[key], ranks)
             if key == _LEAD_KEY:
                 pages.lists["lead-partners"] = page
             elif key == _CONTINUED_KEY:
@@ -329,13 +337,16 @@ class _Partners:
 
 
 def rank_chunks(paths: list[Path], workdir: Path, busy: Collection[str] = (),
-                name: Callable[[str], str] = str, continued: Collection[str] = ()) -> tuple[list[Path], Pages]:
+                name: Callable[[str], str] = str, continued: Collection[str] = (),
+                paged: Collection[str] | None = None) -> tuple[list[Path], Pages]:
     """The ep:titleRank triples of every project in the title files ``paths``, as sorted chunk
     files in ``workdir`` for the dump's merge: 1 for the first display title in code point order
     (ties by IRI), counting up; and the :class:`Pages` of the lists, counted on the way, with the
     partners of the ``busy`` organisations (IRIs; ``name`` gives the name a list shows of an
     organisation, by IRI). ``continued``: the projects (IRIs) other projects name as their
-    predecessor (see :func:`shortcut_lines`)."""
+    predecessor (see :func:`shortcut_lines`). ``paged``: the organisations (IRIs) that may have a
+    page (in :data:`PAGE` projects or more; the others' ranks are not kept on the way); ``None``:
+    every organisation."""
     level = 0
     while len(paths) > MERGE_FAN_IN:
         level += 1
@@ -345,7 +356,7 @@ def rank_chunks(paths: list[Path], workdir: Path, busy: Collection[str] = (),
     chunks: list[Path] = []
     lines: list[str] = []
     counts: dict[str, int] = {}
-    ends: dict[str, int] = {}
+    firsts: dict[str, array[int]] = {}  # the ranks of the first PAGE projects of each list that may have a page
     partners = _Partners(set(busy), name)
     for rank, line in enumerate(_merged_titles(paths), 1):
         _, project, keys = json.loads(line)
@@ -362,12 +373,16 @@ def rank_chunks(paths: list[Path], workdir: Path, busy: Collection[str] = (),
         for key in keys:
             n = counts.get(key, 0) + 1
             counts[key] = n
-            if n == PAGE:
-                ends[key] = rank
+            if n <= PAGE and key[0] != _COUNTRY_KEY and (
+                    key[0] != _ORGANISATION_KEY or paged is None or key[1:] in paged):
+                kept = firsts.get(key)
+                if kept is None:
+                    kept = firsts[key] = array("I")
+                kept.append(rank)
     if lines:
         chunks.append(write_chunk(lines, workdir / f"ranks-{len(chunks):05d}.nt"))
     for p in paths:
         p.unlink()
-    pages = Pages.of(ends, counts)
+    pages = Pages.of(firsts, counts)
     pages.partners = partners.ranked()
     return chunks, pages

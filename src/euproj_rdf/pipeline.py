@@ -165,13 +165,15 @@ def build(
         result.report.results.sort()
         busy = {ctx.mapper.record_iri("organisation", org) for org, n in runs.tally.org_projects.items()
                 if n > derived.PARTNERS_FROM}
+        paged = {ctx.mapper.record_iri("organisation", org) for org, n in runs.tally.org_projects.items()
+                 if n >= derived.PAGE}
         organisations = ctx.mapper.record_iri("organisation", "")
         # the projects another names as its predecessor (a self-link would be a cycle, refused)
         continued = {ctx.mapper.record_iri("project", target)
                      for rid, targets in index.edges.get(("project", "predecessors"), {}).items()
                      for target in targets if target != rid}
         ranks, runs.tally.pages = derived.rank_chunks(titles, Path(work), busy,
-                                                      lambda o: facts.name(o[len(organisations):]), continued)
+                                                      lambda o: facts.name(o[len(organisations):]), continued, paged)
         chunks += ranks
         if result.conforms and out_dir is not None:
             _write(result, chunks, Path(out_dir), cube_lines(runs.tally, facts, base_iri=base_iri), base_iri=base_iri,

@@ -30,14 +30,16 @@ The datasets, each named ``<base>statistics/<name>``:
   extends (an import's ``organisation_facts`` state identifiers of an organisation of the
   records) is counted by the set of its ids with each link, so that the links of the same
   record from two types count once; the others, one per record.
-- ``list-pages``, ``year-pages``, ``organisation-pages``, ``country-pair-pages``: where the
-  first page of a list question ends (``pageEnd``: the ep:titleRank of its 1000th project) and
-  how many projects the list has (``listed``), for the lists of projects with a lead partner,
+- ``list-pages``, ``year-pages``, ``organisation-pages``, ``country-pair-pages``: the first
+  page of a list question, for every list of at least 1000 projects: the ep:titleRank of each
+  of its first 1000 projects (``pageRank``, a property of the observation beside its measures,
+  one value per project), where the page ends (``pageEnd``: the rank of its 1000th project) and
+  how many projects the list has (``listed``); for the lists of projects with a lead partner,
   without a budget or continued by another (``successor-chains``), active in a year, of an
   organisation, and with partners from both countries of an ordered pair; counted in the order
-  of the ranks once every batch is done (:class:`~euproj_rdf.derived.Pages`), and only for the
-  lists whose first page ends before their count (a list question reads the projects up to
-  ``pageEnd`` instead of looking up the rank of every project in the list).
+  of the ranks once every batch is done (:class:`~euproj_rdf.derived.Pages`). A list question
+  looks up the project of each of the page's ranks instead of reading the list or every rank
+  up to the page's end.
 - ``organisation-partners``: for each organisation in more than
   :data:`~euproj_rdf.derived.PARTNERS_FROM` projects, its first 1000 partners (the other
   organisations of its projects) in the catalogue's order (``rank``): by projects shared, most
@@ -59,8 +61,8 @@ from typing import Any
 from .derived import shown_key
 from .vocab import EP
 
-__all__ = ["DATASETS", "Facts", "LINK_GROUPS", "NOT_STATED", "STATISTICS_NT", "STATISTICS_TTL", "Tally", "graph_iri",
-           "link_fields"]
+__all__ = ["DATASETS", "Facts", "LINK_GROUPS", "NOT_STATED", "PAGE_DATASETS", "PAGE_RANK", "STATISTICS_NT",
+           "STATISTICS_TTL", "Tally", "graph_iri", "link_fields"]
 
 
 NOT_STATED = "not-stated"
@@ -101,6 +103,10 @@ LINK_GROUPS = {
 }
 _LINKED_RECORDS = ("organisation", "programme", "fund", "project")
 DECIMAL_MEASURES = frozenset({"totalBudget", "euContribution"})
+#: the page datasets, whose observations state the ranks of the page's projects as ``PAGE_RANK``
+#: (one value per project: not a measure of the cube, which has one value per observation)
+PAGE_DATASETS = frozenset({"list-pages", "year-pages", "organisation-pages", "country-pair-pages"})
+PAGE_RANK = "pageRank"
 
 
 def graph_iri(base_iri: str) -> str:

@@ -20,7 +20,7 @@ import pyoxigraph as ox
 
 from . import derived
 from .errors import StatisticsError
-from .stats import graph_iri
+from .stats import PAGE_RANK, graph_iri
 from .vocab import CONCEPT, EP, OWL, QB, RDFS, SKOS, STATS, XSD
 
 __all__ = ["INTEGRITY", "NORMALISE", "VERIFY_UP_TO", "cube_violations", "verify_statistics"]
@@ -207,18 +207,21 @@ _PAGE_RECOUNTS: dict[str, tuple[str, str]] = {
 }
 
 
-def _pages_recounted(store: ox.Store, query: str) -> set[tuple[str, ...]]:
-    """(key…, the rank of the PAGE-th project, projects) of each list whose first page ends
-    before its count, from the (key…, project, rank) rows SPARQL finds on the graph."""
+def _pages_recounted(store: ox.Store, query: str) -> tuple[set[tuple[str, ...]], set[tuple[str, ...]]]:
+    """(key…, the rank of the PAGE-th project, projects) of each list of at least PAGE projects,
+    and (key…, rank) for each of its first PAGE ranks, from the (key…, project, rank) rows
+    SPARQL finds on the graph."""
     ranks: dict[tuple[str, ...], set[tuple[str, int]]] = {}
     for row in _rows(store, query):
         ranks.setdefault(row[:-2], set()).add((row[-2], int(row[-1])))
-    out = set()
+    ends: set[tuple[str, ...]] = set()
+    firsts: set[tuple[str, ...]] = set()
     for key, found in ranks.items():
         ordered = sorted(r for _, r in found)
-        if len(ordered) >= derived.PAGE and ordered[derived.PAGE - 1] < len(ordered):
-            out.add((*key, str(ordered[derived.PAGE - 1]), str(len(ordered))))
-    return out
+        if len(ordered) >= derived.PAGE:
+            ends.add((*key, str(ordered[derived.PAGE - 1]), str(len(ordered))))
+            firsts.update((*key, str(r)) for r in ordered[:derived.PAGE])
+    return ends, firsts
 
 
 def _partners_recounted(store: ox.Store) -> set[tuple[str, ...]]:
@@ -270,11 +273,12 @@ def verify_statistics(graph_lines: Iterable[str], cube: list[str], *, base_iri: 
     for name, (count, read) in _RECOUNTS.items():
         _same(name, _rows(store, count), _rows(store, read))
     for name, (listed, dims) in _PAGE_RECOUNTS.items():
-        expected = _pages_recounted(store, _FK + listed)
+        ends, firsts = _pages_recounted(store, _FK + listed)
         variables = "?k ?k2" if "?k2" in dims else "?k"
-        stated = _rows(store, f"""SELECT {variables} ?end ?n WHERE {{ GRAPH ?g {{ ?o qb:dataSet ?ds ; stat:pageEnd ?end ;
-          stat:listed ?n . {dims} FILTER(STRENDS(STR(?ds), "/statistics/{name}")) }} }}""")
-        _same(name, expected, stated)
+        _same(name, ends, _rows(store, f"""SELECT {variables} ?end ?n WHERE {{ GRAPH ?g {{ ?o qb:dataSet ?ds ;
+          stat:pageEnd ?end ; stat:listed ?n . {dims} FILTER(STRENDS(STR(?ds), "/statistics/{name}")) }} }}"""))
+        _same(f"{name} ({PAGE_RANK})", firsts, _rows(store, f"""SELECT {variables} ?rank WHERE {{ GRAPH ?g {{
+          ?o qb:dataSet ?ds ; stat:{PAGE_RANK} ?rank . {dims} FILTER(STRENDS(STR(?ds), "/statistics/{name}")) }} }}"""))
     _same("organisation-partners", _partners_recounted(store), _rows(store, """SELECT ?k ?partner ?n ?place WHERE {
       GRAPH ?g { ?o stat:organisation ?k ; stat:partner ?partner ; stat:sharedProjects ?n ; stat:rank ?place } }"""))
     cube_store = ox.Store()

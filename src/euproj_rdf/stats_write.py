@@ -15,7 +15,7 @@ import pyoxigraph as ox
 from .errors import StatisticsError
 from .files import atomic_write
 from .ntriples import iri, lang_literal, typed_literal
-from .stats import DATASETS, DECIMAL_MEASURES, NOT_STATED, Facts, Tally, graph_iri
+from .stats import DATASETS, DECIMAL_MEASURES, NOT_STATED, PAGE_DATASETS, PAGE_RANK, Facts, Tally, graph_iri
 from .vocab import CONCEPT, COUNTRY, CURRENCY, PREFIXES, QB, RDF, RDF_TYPE, RDFS, STATS, XSD
 
 __all__ = ["cube_lines", "require_statistics", "write_statistics"]
@@ -72,6 +72,12 @@ def _properties() -> Iterator[str]:
         yield f"{iri(STATS + prop)} {iri(RDFS + 'label')} {lang_literal(prop, 'en')} ."
     for prop in sorted(dims | measures):
         yield f"{iri(STATS + prop)} {iri(RDF_TYPE)} {iri(RDF + 'Property')} ."
+    ranks = iri(STATS + PAGE_RANK)
+    yield f"{ranks} {iri(RDF_TYPE)} {iri(RDF + 'Property')} ."
+    yield f"{ranks} {iri(RDFS + 'range')} {iri(XSD + 'integer')} ."
+    yield f"{ranks} {iri(RDFS + 'label')} {lang_literal(PAGE_RANK, 'en')} ."
+    yield (f"{ranks} {iri(RDFS + 'comment')} "
+           f"{lang_literal('the ep:titleRank of each project on the first page of a list (one value per project)', 'en')} .")
 
 
 def cube_lines(tally: Tally, facts: Facts, *, base_iri: str) -> Iterator[str]:
@@ -83,6 +89,7 @@ def cube_lines(tally: Tally, facts: Facts, *, base_iri: str) -> Iterator[str]:
     lists: set[str] = set()
     terms: dict[tuple[str, str], str] = {}  # (kind, value) → the value's IRI, each written once
     is_observation = f" {iri(RDF_TYPE)} {iri(QB + 'Observation')} ."
+    ranks_p = f" {iri(STATS + PAGE_RANK)} "
     for name, observations in tally.observations(facts).items():
         dims, measures = DATASETS[name]
         dataset = f"{stats}/{name}"
@@ -93,8 +100,12 @@ def cube_lines(tally: Tally, facts: Facts, *, base_iri: str) -> Iterator[str]:
         dim_props = [(f" {iri(STATS + prop)} ", kind) for prop, kind in dims]
         measure_props = [(f" {iri(STATS + prop)} ", XSD + ("decimal" if prop in DECIMAL_MEASURES else "integer"))
                          for prop in measures]
+        paged = name in PAGE_DATASETS
         for n, (key, values) in enumerate(observations, 1):
             obs = iri(f"{dataset}/{n}")
+            page_ranks = values[-1] if paged else ()
+            if paged:
+                values = values[:-1]
             yield obs + is_observation
             yield obs + in_dataset
             for (prop, kind), value in zip(dim_props, key, strict=True):
@@ -108,6 +119,8 @@ def cube_lines(tally: Tally, facts: Facts, *, base_iri: str) -> Iterator[str]:
                 yield f"{obs}{prop}{term} ."
             for (prop, datatype), value in zip(measure_props, values, strict=True):
                 yield f"{obs}{prop}{typed_literal(_number(value), datatype)} ."
+            for rank in page_ranks:
+                yield f"{obs}{ranks_p}{typed_literal(str(rank), XSD + 'integer')} ."
     not_stated = iri(f"{stats}/{NOT_STATED}")
     yield f"{not_stated} {iri(RDF_TYPE)} {iri(RDFS + 'Resource')} ."
     yield f"{not_stated} {iri(RDFS + 'label')} {lang_literal('not stated', 'en')} ."
