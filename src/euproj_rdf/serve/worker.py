@@ -116,26 +116,43 @@ def _serialize(result: Any, accept: str, max_results: int) -> Answer:
 
 def _solutions_bytes(variables: Any, rows: list[Any], fmt: Any) -> bytes:
     """Serialize collected solutions (a QuerySolutions can be iterated only once): written as
-    SPARQL JSON here, and converted by pyoxigraph's own writers for the other formats."""
+    SPARQL JSON here, and converted by pyoxigraph's own writers for the other formats. The JSON
+    is joined from strings, each value escaped by the json module's C encoder: a quarter of the
+    time of building dictionaries for ``json.dumps`` (the rows are counted against the cap as
+    they are read, so pyoxigraph's writer cannot take the solutions itself)."""
     names = [v.value for v in variables]
-
-    def term(t: Any) -> dict[str, str]:
-        if isinstance(t, ox.NamedNode):
-            return {"type": "uri", "value": t.value}
-        if isinstance(t, ox.BlankNode):
-            return {"type": "bnode", "value": t.value}
-        d = {"type": "literal", "value": t.value}
-        if t.language:
-            d["xml:lang"] = t.language
-        elif t.datatype.value != XSD_STRING:
-            d["datatype"] = t.datatype.value
-        return d
-
-    bindings = [{n: term(r[n]) for n in names if r[n] is not None} for r in rows]
-    data = json.dumps({"head": {"vars": names}, "results": {"bindings": bindings}}, ensure_ascii=False).encode("utf-8")
+    keys = [_quoted(n) + ":" for n in names]
+    width = range(len(names))
+    bindings = []
+    for r in rows:
+        cells = [keys[i] + _term_json(t) for i in width if (t := r[i]) is not None]
+        bindings.append("{" + ",".join(cells) + "}")
+    data = ('{"head":{"vars":[' + ",".join(_quoted(n) for n in names) + ']},"results":{"bindings":['
+            + ",".join(bindings) + "]}}").encode("utf-8")
     if fmt == ox.QueryResultsFormat.JSON:
         return data
     return bytes(ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON).serialize(format=fmt) or b"")
+
+
+_quoted = json.encoder.encode_basestring  # a JSON string literal, non-ASCII kept (the C encoder)
+_DATATYPES: dict[str, str] = {}  # datatype IRI → its JSON member, made once
+
+
+def _term_json(t: Any) -> str:
+    kind = type(t)
+    if kind is ox.NamedNode:
+        return '{"type":"uri","value":' + _quoted(t.value) + "}"
+    if kind is ox.BlankNode:
+        return '{"type":"bnode","value":' + _quoted(t.value) + "}"
+    if t.language:
+        return '{"type":"literal","value":' + _quoted(t.value) + ',"xml:lang":' + _quoted(t.language) + "}"
+    datatype = t.datatype.value
+    if datatype == XSD_STRING:
+        return '{"type":"literal","value":' + _quoted(t.value) + "}"
+    member = _DATATYPES.get(datatype)
+    if member is None:
+        member = _DATATYPES[datatype] = ',"datatype":' + _quoted(datatype) + "}"
+    return '{"type":"literal","value":' + _quoted(t.value) + member
 
 
 def describe(store: ox.Store, iri: str, max_results: int) -> Answer:
