@@ -172,6 +172,10 @@ def build(
         continued = {ctx.mapper.record_iri("project", target)
                      for rid, targets in index.edges.get(("project", "predecessors"), {}).items()
                      for target in targets if target != rid}
+        # what only the batches needed goes before the walk and the writing, so that neither it
+        # nor the writers forked from this process hold it: the records' index (a few hundred
+        # MB at a million projects), the compiled mapping, the shapes
+        del ctx, runner, index
         ranks, runs.tally.pages = derived.rank_chunks(titles, Path(work), busy,
                                                       lambda o: facts.name(o[len(organisations):]), continued, paged)
         chunks += ranks
