@@ -358,6 +358,8 @@ def rank_chunks(paths: list[Path], workdir: Path, busy: Collection[str] = (),
     counts: dict[str, int] = {}
     firsts: dict[str, array[int]] = {}  # the ranks of the first PAGE projects of each list that may have a page
     partners = _Partners(set(busy), name)
+    # the keys of the organisations that may have a page (None: every organisation)
+    paged_keys = None if paged is None else {_ORGANISATION_KEY + o for o in paged}
     for rank, line in enumerate(_merged_titles(paths), 1):
         _, project, keys = json.loads(line)
         if project in continued and _CONTINUED_KEY not in keys:
@@ -374,7 +376,7 @@ def rank_chunks(paths: list[Path], workdir: Path, busy: Collection[str] = (),
             n = counts.get(key, 0) + 1
             counts[key] = n
             if n <= PAGE and key[0] != _COUNTRY_KEY and (
-                    key[0] != _ORGANISATION_KEY or paged is None or key[1:] in paged):
+                    key[0] != _ORGANISATION_KEY or paged_keys is None or key in paged_keys):
                 kept = firsts.get(key)
                 if kept is None:
                     kept = firsts[key] = array("I")
