@@ -249,17 +249,28 @@ def test_links_of_a_record_and_an_imports_facts_about_it_count_once():
     assert rows[(EP + "Organisation",)] == (3, 1, 0, 0, 3)
 
 
-def test_the_ranked_organisations_keep_those_tied_with_the_last(monkeypatch):
-    """A list of the first TOP organisations by projects, then by name, must find every
-    organisation that can be on it: those tied with the last are kept."""
+def test_the_ranked_organisations_are_the_first_named_ones_in_the_catalogues_order(monkeypatch):
+    """The first TOP organisations by projects, then by the name a list shows (without its
+    English-first flag), then id; an organisation without a name is never listed."""
     from collections import Counter
 
     from euproj_rdf import stats
 
-    monkeypatch.setattr(stats, "TOP", 3)
-    ranked = stats._top(Counter({"a": 5, "b": 4, "c": 2, "d": 2, "e": 2, "f": 1}))
-    assert ranked == [(("a",), (5, 1)), (("b",), (4, 2)), (("c",), (2, 3)), (("d",), (2, 4)), (("e",), (2, 5))]
-    assert [k for k, _ in stats._top(Counter({"a": 1, "b": 1}))] == [("a",), ("b",)]
+    monkeypatch.setattr(stats, "TOP", 4)
+    names = {"a": "1Örebro", "b": "0Zeta", "c": "1Alfa", "d": "0Beta", "e": "1Beta", "f": "0Aa"}
+    ranked = stats._top(Counter({"a": 5, "b": 2, "c": 2, "d": 2, "e": 2, "f": 1, "g": 9}), names)
+    assert ranked == [(("a",), (5, 1)), (("c",), (2, 2)), (("d",), (2, 3)), (("e",), (2, 4))]
+    assert stats._top(Counter({"a": 1}), {}) == []
+
+
+def test_a_top_organisation_out_of_place_fails(seed_build, cube):
+    """The recount ranks the named organisations again by SPARQL: two places swapped fail."""
+    first = f"<{BASE}statistics/top-organisations/1> <{STATS}rank> "
+    second = f"<{BASE}statistics/top-organisations/2> <{STATS}rank> "
+    changed = mutate(mutate(cube, first + '"1"', first + '"2"'), second + '"2"', second + '"1"')
+    with pytest.raises(StatisticsError, match=r"^the statistics dataset 'top-organisations' does not match the graph: "
+                                              rf"it states \[\('{BASE}organisation/"):
+        verify_statistics([line + "\n" for line in lines(seed_build.ntriples)], changed, base_iri=BASE)
 
 
 def test_every_catalogue_question_on_the_statistics_refuses_an_old_store(seed_build, tmp_path):

@@ -19,9 +19,9 @@ The datasets, each named ``<base>statistics/<name>``:
 - ``country-pairs``: projects with participants from both countries of a pair (A < B);
 - ``organisations``: projects and participations of every named organisation;
 - ``programmes`` / ``funds``: projects per programme / fund, as the catalogue counts them;
-- ``top-organisations``: the :data:`TOP` organisations with the most projects, ranked, and every
-  organisation with as many projects as the last of them (a list of the first :data:`TOP` by
-  projects, then by name, takes its names from these);
+- ``top-organisations``: the first :data:`TOP` named organisations in the catalogue's order (by
+  projects, most first, then the name a list shows, then IRI), each with its place (``rank``):
+  the list reads them in that order and looks up no more organisations than it shows;
 - ``organisation-kinds``: organisations (every organisation record, whether it takes part in a
   project or not) by kind × country;
 - ``themes``: projects per theme;
@@ -51,6 +51,7 @@ A value a record does not state is ``<base>statistics/not-stated``; years are
 
 from __future__ import annotations
 
+import heapq
 import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -292,7 +293,7 @@ class Tally:
             "organisations": sorted(((o,), (n, self.org_participations[o])) for o, n in self.org_projects.items()),
             "programmes": sorted(((p,), (n,)) for p, n in self.programme_projects.items()),
             "funds": sorted(((f,), (n,)) for f, n in self.fund_projects.items()),
-            "top-organisations": _top(self.org_projects),
+            "top-organisations": _top(self.org_projects, facts.names),
             "themes": sorted(((t,), (n,)) for t, n in self.theme_projects.items()),
             "organisation-kinds": _organisation_kinds(facts),
             "links": _link_rows(self),
@@ -315,12 +316,13 @@ def _page_rows(pages: Any) -> dict[str, list[tuple[tuple[str, ...], tuple]]]:
     }
 
 
-def _top(org_projects: Counter[str]) -> list[tuple[tuple[str, ...], tuple]]:
-    """The ranked organisations: the first :data:`TOP` by projects (then id), and those tied with
-    the last of them."""
-    ranked = sorted(org_projects.items(), key=lambda on: (-on[1], on[0]))
-    least = ranked[TOP - 1][1] if len(ranked) >= TOP else 0
-    return [((o,), (n, rank)) for rank, (o, n) in enumerate(ranked, 1) if rank <= TOP or n == least]
+def _top(org_projects: Counter[str], names: dict[str, str]) -> list[tuple[tuple[str, ...], tuple]]:
+    """The ranked organisations: the first :data:`TOP` of those with a name, in the catalogue's
+    order (by projects, most first, then the name a list shows, then IRI: the ids share the
+    IRIs' prefix), each with its place. ``names``: :attr:`Facts.names`."""
+    named = ((o, n) for o, n in org_projects.items() if o in names)
+    ranked = heapq.nsmallest(TOP, named, key=lambda on: (-on[1], names[on[0]][1:], on[0]))
+    return [((o,), (n, rank)) for rank, (o, n) in enumerate(ranked, 1)]
 
 
 def _link_rows(tally: Tally) -> list[tuple[tuple[str, ...], tuple]]:

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 
 import pyoxigraph as ox
 
-from . import derived
+from . import derived, stats
 from .errors import StatisticsError
 from .stats import PAGE_RANK, graph_iri
 from .vocab import CONCEPT, EP, OWL, QB, RDFS, SKOS, STATS, XSD
@@ -243,6 +243,17 @@ def _partners_recounted(store: ox.Store) -> set[tuple[str, ...]]:
             for place, (n, _, partner) in enumerate(sorted(found)[:derived.PAGE], 1)}
 
 
+def _top_recounted(store: ox.Store) -> set[tuple[str, ...]]:
+    """(organisation, projects, place) as the dataset top-organisations states them: the first
+    TOP named organisations by the projects SPARQL finds them in, then name, then IRI."""
+    counted = _rows(store, """SELECT ?k (COUNT(DISTINCT ?project) AS ?n) ?label WHERE {
+      ?project a ep:Project ; ep:participation/ep:participant ?k . ?k a ep:Organisation .
+      { SELECT ?k (SUBSTR(MIN(CONCAT(IF(langMatches(LANG(?l), "en"), "0", "1"), STR(?l))), 2) AS ?label)
+        WHERE { ?k a ep:Organisation ; skos:prefLabel ?l } GROUP BY ?k } } GROUP BY ?k ?label""")
+    ranked = sorted(counted, key=lambda row: (-int(row[1]), row[2], row[0]))[:stats.TOP]
+    return {(k, n, str(place)) for place, (k, n, _) in enumerate(ranked, 1)}
+
+
 def _same(name: str, expected: set[tuple[str, ...]], stated: set[tuple[str, ...]]) -> None:
     """Fail unless the dataset ``name`` states the rows SPARQL counts on the graph."""
     if expected != stated:
@@ -279,6 +290,9 @@ def verify_statistics(graph_lines: Iterable[str], cube: list[str], *, base_iri: 
           stat:pageEnd ?end ; stat:listed ?n . {dims} FILTER(STRENDS(STR(?ds), "/statistics/{name}")) }} }}"""))
         _same(f"{name} ({PAGE_RANK})", firsts, _rows(store, f"""SELECT {variables} ?rank WHERE {{ GRAPH ?g {{
           ?o qb:dataSet ?ds ; stat:{PAGE_RANK} ?rank . {dims} FILTER(STRENDS(STR(?ds), "/statistics/{name}")) }} }}"""))
+    _same("top-organisations", _top_recounted(store), _rows(store, """SELECT ?k ?n ?place WHERE { GRAPH ?g {
+      ?o qb:dataSet ?ds ; stat:organisation ?k ; stat:projects ?n ; stat:rank ?place
+      FILTER(STRENDS(STR(?ds), "/statistics/top-organisations")) } }"""))
     _same("organisation-partners", _partners_recounted(store), _rows(store, """SELECT ?k ?partner ?n ?place WHERE {
       GRAPH ?g { ?o stat:organisation ?k ; stat:partner ?partner ; stat:sharedProjects ?n ; stat:rank ?place } }"""))
     cube_store = ox.Store()
