@@ -96,10 +96,12 @@ def test_seed_title_ranks_count_up_in_title_order(seed_store):
 
 
 #: the list keys a project may carry (see derived.shortcut_lines): lead partner, no budget, with
-#: a successor, a year, two organisations, three countries
-_KEYS = ["L", "B", "S", "y2017", "ohttps://example.org/o/1", "ohttps://example.org/o/2",
-         "chttps://example.org/c/A", "chttps://example.org/c/B", "chttps://example.org/c/C"]
-titles = st.lists(st.tuples(st.text(max_size=6), st.integers(0, 40), st.sets(st.sampled_from(_KEYS))), max_size=60)
+#: a successor, a year, two organisations; and of three countries, with the participants from it
+_KEYS = ["L", "B", "S", "y2017", "ohttps://example.org/o/1", "ohttps://example.org/o/2"]
+_COUNTRIES = ["https://example.org/c/A", "https://example.org/c/B", "https://example.org/c/C"]
+_keys = st.builds(lambda keys, countries: sorted(keys | {f"c{c} {n}" for c, n in countries.items()}),
+                  st.sets(st.sampled_from(_KEYS)), st.dictionaries(st.sampled_from(_COUNTRIES), st.integers(1, 3)))
+titles = st.lists(st.tuples(st.text(max_size=6), st.integers(0, 40), _keys), max_size=60)
 
 
 def _pages_by_sort(ranked: list[tuple[str, str, list[str]]], page: int, continued: set[str]) -> derived.Pages:
@@ -107,12 +109,19 @@ def _pages_by_sort(ranked: list[tuple[str, str, list[str]]], page: int, continue
     ``continued`` projects (named as another's predecessor) are in the list of those with a
     successor."""
     members: dict[str, list[int]] = {}
+    partners: dict[str, list[int]] = {}  # pair → the participants from each country, of each project
     for rank, (_, project, keys) in enumerate(ranked, 1):
-        countries = [k[1:] for k in keys if k.startswith("c")]
+        countries = dict(k[1:].split(" ") for k in keys if k.startswith("c"))
+        keys = [k for k in keys if not k.startswith("c")]
         if project in continued:
             keys = sorted(set(keys) | {"S"})
-        for key in list(keys) + [f"p{a} {b}" for a in countries for b in countries if a != b]:
+        for key in keys:
             members.setdefault(key, []).append(rank)
+        for a in countries:
+            for b in countries:
+                if a != b:
+                    members.setdefault(f"p{a} {b}", []).append(rank)
+                    partners.setdefault(f"p{a} {b}", []).extend((int(countries[a]), int(countries[b])))
     pages = derived.Pages()
     for key, ranks in members.items():
         if len(ranks) < page:
@@ -127,6 +136,7 @@ def _pages_by_sort(ranked: list[tuple[str, str, list[str]]], page: int, continue
         elif key[0] == "p":
             a, b = key[1:].split(" ")
             pages.country_pairs[(a, b)] = found
+            pages.pair_partners[(a, b)] = array("I", partners[key][:2 * page])
     return pages
 
 
@@ -201,6 +211,26 @@ def test_a_project_with_a_successor_of_its_own_is_in_the_successor_list():
     assert keys_of([]) == []
 
 
+def test_a_projects_country_keys_count_its_participants_from_each_country():
+    """Each participant once in each of its countries: a named organisation in the country the
+    graph gives it elsewhere, a group in each country its own lines state; a participant without
+    a country in none."""
+    ep, d = "https://w3id.org/euproj/ontology#", "https://w3id.org/euproj/id/"
+    c = "http://publications.europa.eu/resource/authority/country/"
+    project = f"<{d}project/a>"
+    lines = [f'{project} <http://purl.org/dc/terms/title> "A"@en .']
+    for n, who in enumerate([f"<{d}organisation/x>", f"<{d}organisation/y>", f"<{d}organisation/z>",
+                             f"<{d}project/a/participation/group-4/group>"]):
+        lines += [f"{project} <{ep}participation> <{d}project/a/participation/{n}> .",
+                  f"<{d}project/a/participation/{n}> <{ep}participant> {who} ."]
+    lines += [f"<{d}project/a/participation/group-4/group> <{ep}country> <{c}SWE> .",
+              f"<{d}project/a/participation/group-4/group> <{ep}country> <{c}DNK> ."]
+    countries = {f"<{d}organisation/x>": (c + "SWE",), f"<{d}organisation/y>": (c + "DNK",)}
+    ranked: list[tuple[str, str, list[str]]] = []
+    derived.shortcut_lines(project, lines, lambda who: countries.get(who, ()), ranked)
+    assert [k for k in ranked[0][2] if k[0] == "c"] == [f"c{c}DNK 2", f"c{c}SWE 2"]
+
+
 def test_every_list_of_page_projects_has_a_page_with_their_ranks(monkeypatch):
     """A list of at least PAGE projects has a page: the ranks of its first PAGE projects, the
     last of them where it ends, and the list's count; a shorter list has none."""
@@ -209,12 +239,14 @@ def test_every_list_of_page_projects_has_a_page_with_their_ranks(monkeypatch):
               "ohttps://example.org/o/2": [10], "phttps://c/A https://c/B": [4, 40, 400]}
     counts = {"L": 90, "B": 3, "S": 2, "y2017": 20, "ohttps://example.org/o/1": 3, "ohttps://example.org/o/2": 1,
               "phttps://c/A https://c/B": 9}
-    pages = derived.Pages.of({k: array("I", v) for k, v in firsts.items()}, counts)
+    pair_partners = {"phttps://c/A https://c/B": array("I", [1, 2, 3, 1, 1, 1])}
+    pages = derived.Pages.of({k: array("I", v) for k, v in firsts.items()}, counts, pair_partners)
     assert pages.lists == {"lead-partners": (3, 90, array("I", [1, 2, 3])),
                            "projects-without-budget": (12, 3, array("I", [4, 9, 12]))}
     assert pages.years == {2017: (8, 20, array("I", [1, 7, 8]))}
     assert pages.organisations == {"https://example.org/o/1": (30, 3, array("I", [2, 3, 30]))}
     assert pages.country_pairs == {("https://c/A", "https://c/B"): (400, 9, array("I", [4, 40, 400]))}
+    assert pages.pair_partners == {("https://c/A", "https://c/B"): array("I", [1, 2, 3, 1, 1, 1])}
 
 
 def test_ranks_do_not_depend_on_batches_or_workers(tmp_path, monkeypatch):

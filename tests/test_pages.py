@@ -144,10 +144,12 @@ def test_the_lists_answer_the_same_with_their_pages_and_without(store):
     ("list-pages", "pageEnd"), ("year-pages", "pageEnd"), ("organisation-pages", "pageEnd"),
     ("country-pair-pages", "pageEnd"), ("organisation-partners", "sharedProjects"),
     ("list-pages", "pageRank"), ("year-pages", "pageRank"), ("organisation-pages", "pageRank"),
-    ("country-pair-pages", "pageRank")])
+    ("country-pair-pages", "pageRank"), ("country-pair-pages", "partnersFromA"),
+    ("country-pair-pages", "partnersFromB")])
 def test_a_page_that_does_not_match_the_graph_fails(dump, monkeypatch, dataset, measure):
     """A page ending one rank later than the graph says it does, the last rank of a page moved
-    one on (past the page's end), or a partner with one shared project more, fails the recount."""
+    one on (past the page's end), a partner with one shared project more, or a row of a pair's
+    page with one participant more from a country than the graph has, fails the recount."""
     cube = dump.with_name(STATISTICS_NT).read_text(encoding="utf-8").splitlines()
     stated = [i for i, line in enumerate(cube) if f"/{dataset}/" in line and f"#{measure}> \"" in line]
     observation = cube[stated[0]].split(" ")[0]
@@ -157,7 +159,8 @@ def test_a_page_that_does_not_match_the_graph_fails(dump, monkeypatch, dataset, 
     monkeypatch.setattr(derived, "PAGE", PAGE)
     monkeypatch.setattr(derived, "PARTNERS_FROM", PARTNERS_FROM)
     graph = dump.read_text(encoding="utf-8").splitlines(keepends=True)
-    named = re.escape(f"{dataset} (pageRank)" if measure == "pageRank" else dataset)
+    named = re.escape(f"{dataset} (pageRank)" if measure == "pageRank" else
+                      f"{dataset} (pageRow)" if measure.startswith("partnersFrom") else dataset)
     with pytest.raises(StatisticsError, match=rf"^the statistics dataset '{named}' does not match the graph: "
                                               rf"it states \[\(.*'{end + 1}'"):
         verify_statistics(graph, cube, base_iri=DATA)

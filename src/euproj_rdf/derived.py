@@ -132,7 +132,8 @@ def shortcut_lines(subject: str, lines: list[str], countries_of: Callable[[str],
     ``lines``; ``countries_of`` gives the country IRIs of a participant mapped elsewhere (a
     named organisation), given its N-Triples IRI. The project's ``(display title, IRI, list
     keys)`` is added to ``ranked`` for its ep:titleRank and the pages of the lists it is in
-    (:func:`rank_chunks`). The projects it names as its predecessors are in the list of
+    (:func:`rank_chunks`); the key of each country of its participants carries how many of them
+    come from it (for the pages of pairs of countries). The projects it names as its predecessors are in the list of
     projects continued by another too, which their own lines do not show: the build gives them
     to :func:`rank_chunks` from the records' index."""
     participations: set[str] = set()
@@ -179,6 +180,7 @@ def shortcut_lines(subject: str, lines: list[str], countries_of: Callable[[str],
             successors = True
     out: set[str] = set()
     keys: set[str] = set()  # the lists the project is in (see rank_chunks)
+    partners_from: dict[str, set[str]] = {}  # country → the participants from it
     country_p, lead_p = f"{subject} {_PARTNER_COUNTRY} ", f"{subject} {_LEAD_PARTNER} "
     for part in participations:
         who = participant.get(part)
@@ -188,10 +190,12 @@ def shortcut_lines(subject: str, lines: list[str], countries_of: Callable[[str],
             keys.add(_ORGANISATION_KEY + who[1:-1])
         for country in countries.get(who) or {iri(c) for c in countries_of(who)}:
             out.add(f"{country_p}{country} .")
-            keys.add(_COUNTRY_KEY + country[1:-1])
+            partners_from.setdefault(country, set()).add(who)
         if part in leads:
             out.add(f"{lead_p}{who} .")
             keys.add(_LEAD_KEY)
+    # a country's key carries how many participants come from it (no IRI holds a space)
+    keys.update(f"{_COUNTRY_KEY}{country[1:-1]} {len(who)}" for country, who in partners_from.items())
     for period in periods:
         start, end = years.get((period, _START_YEAR)), years.get((period, _END_YEAR))
         first, last = (start if start is not None else end), (end if end is not None else start)
@@ -274,11 +278,17 @@ class Pages:
     #: partners, ``(partner, projects shared, place)``, in the catalogue's order: by projects
     #: shared (most first), then the name a list shows, then IRI
     partners: dict[str, list[tuple[str, int, int]]] = field(default_factory=dict)
+    #: pair of countries with a page → for each project of the page, in order, its participants
+    #: from the first country and from the second (two numbers a project)
+    pair_partners: dict[tuple[str, str], array[int]] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, firsts: dict[str, array[int]], counts: dict[str, int]) -> Pages:
+    def of(cls, firsts: dict[str, array[int]], counts: dict[str, int],
+           pair_partners: dict[str, array[int]] | None = None) -> Pages:
         """The pages of the lists (by key) whose ``firsts`` (the ranks of their first projects,
-        in order) reach :data:`PAGE`; ``counts``: the projects in each list."""
+        in order) reach :data:`PAGE`; ``counts``: the projects in each list; ``pair_partners``:
+        for the lists of pairs of countries, the participants of each of those projects from
+        each of the two countries."""
         pages = cls()
         for key, ranks in firsts.items():
             if len(ranks) < PAGE:
@@ -297,6 +307,8 @@ class Pages:
             elif kind == _PAIR_KEY:
                 a, b = value.split(" ")
                 pages.country_pairs[(a, b)] = page
+                if pair_partners is not None:
+                    pages.pair_partners[(a, b)] = pair_partners[key]
         return pages
 
 
@@ -357,6 +369,8 @@ def rank_chunks(paths: list[Path], workdir: Path, busy: Collection[str] = (),
     lines: list[str] = []
     counts: dict[str, int] = {}
     firsts: dict[str, array[int]] = {}  # the ranks of the first PAGE projects of each list that may have a page
+    # for each of them in the list of a pair of countries: its partners from each of the two
+    pair_partners: dict[str, array[int]] = {}
     partners = _Partners(set(busy), name)
     # the keys of the organisations that may have a page (None: every organisation)
     paged_keys = None if paged is None else {_ORGANISATION_KEY + o for o in paged}
@@ -369,22 +383,38 @@ def rank_chunks(paths: list[Path], workdir: Path, busy: Collection[str] = (),
             chunks.append(write_chunk(lines, workdir / f"ranks-{len(chunks):05d}.nt"))
             lines = []
         partners.add([k[1:] for k in keys if k[0] == _ORGANISATION_KEY])
-        countries = [k[1:] for k in keys if k[0] == _COUNTRY_KEY]
-        if len(countries) > 1:
-            keys += [f"{_PAIR_KEY}{a} {b}" for a in countries for b in countries if a != b]
+        # country → the participants from it (a country is no list of its own)
+        countries = {c: int(n) for c, _, n in (k[1:].partition(" ") for k in keys if k[0] == _COUNTRY_KEY)}
         for key in keys:
+            if key[0] == _COUNTRY_KEY:
+                continue
             n = counts.get(key, 0) + 1
             counts[key] = n
-            if n <= PAGE and key[0] != _COUNTRY_KEY and (
-                    key[0] != _ORGANISATION_KEY or paged_keys is None or key in paged_keys):
+            if n <= PAGE and (key[0] != _ORGANISATION_KEY or paged_keys is None or key in paged_keys):
                 kept = firsts.get(key)
                 if kept is None:
                     kept = firsts[key] = array("I")
                 kept.append(rank)
+        for a, from_a in countries.items():
+            for b, from_b in countries.items():
+                if a == b:
+                    continue
+                key = f"{_PAIR_KEY}{a} {b}"
+                n = counts.get(key, 0) + 1
+                counts[key] = n
+                if n <= PAGE:
+                    kept = firsts.get(key)
+                    if kept is None:
+                        kept = firsts[key] = array("I")
+                        pair_partners[key] = array("I")
+                    kept.append(rank)
+                    both = pair_partners[key]
+                    both.append(from_a)
+                    both.append(from_b)
     if lines:
         chunks.append(write_chunk(lines, workdir / f"ranks-{len(chunks):05d}.nt"))
     for p in paths:
         p.unlink()
-    pages = Pages.of(firsts, counts)
+    pages = Pages.of(firsts, counts, pair_partners)
     pages.partners = partners.ranked()
     return chunks, pages

@@ -39,7 +39,10 @@ The datasets, each named ``<base>statistics/<name>``:
   organisation, and with partners from both countries of an ordered pair; counted in the order
   of the ranks once every batch is done (:class:`~euproj_rdf.derived.Pages`). A list question
   looks up the project of each of the page's ranks instead of reading the list or every rank
-  up to the page's end.
+  up to the page's end. A page of a pair of countries also states, for each of its projects, a
+  row (``pageRow``) with the project's rank (``pageRank``) and how many of its participants come
+  from each of the two countries (``partnersFromA``, ``partnersFromB``), which the question
+  would otherwise count from every participation of the page's projects.
 - ``organisation-partners``: for each organisation in more than
   :data:`~euproj_rdf.derived.PARTNERS_FROM` projects, its first 1000 partners (the other
   organisations of its projects) in the catalogue's order (``rank``): by projects shared, most
@@ -62,7 +65,8 @@ from typing import Any
 from .derived import shown_key
 from .vocab import EP
 
-__all__ = ["DATASETS", "Facts", "LINK_GROUPS", "NOT_STATED", "PAGE_DATASETS", "PAGE_RANK", "STATISTICS_NT",
+__all__ = ["DATASETS", "Facts", "LINK_GROUPS", "NOT_STATED", "PAGE_DATASETS", "PAGE_RANK", "PAGE_ROW", "PARTNERS_FROM",
+           "STATISTICS_NT",
            "STATISTICS_TTL", "Tally", "graph_iri", "link_fields"]
 
 
@@ -108,6 +112,9 @@ DECIMAL_MEASURES = frozenset({"totalBudget", "euContribution"})
 #: (one value per project: not a measure of the cube, which has one value per observation)
 PAGE_DATASETS = frozenset({"list-pages", "year-pages", "organisation-pages", "country-pair-pages"})
 PAGE_RANK = "pageRank"
+#: a page of a pair of countries states a row for each of its projects (``PAGE_ROW``): the
+#: project's rank and its participants from each of the two countries
+PAGE_ROW, PARTNERS_FROM = "pageRow", ("partnersFromA", "partnersFromB")
 
 
 def graph_iri(base_iri: str) -> str:
@@ -310,7 +317,8 @@ def _page_rows(pages: Any) -> dict[str, list[tuple[tuple[str, ...], tuple]]]:
         "list-pages": sorted(((name,), page) for name, page in pages.lists.items()),
         "year-pages": sorted(((str(year),), page) for year, page in pages.years.items()),
         "organisation-pages": sorted(((org,), page) for org, page in pages.organisations.items()),
-        "country-pair-pages": sorted((pair, page) for pair, page in pages.country_pairs.items()),
+        "country-pair-pages": sorted((pair, (*page, pages.pair_partners[pair]))
+                                     for pair, page in pages.country_pairs.items()),
         "organisation-partners": sorted(((org, partner), (shared, place)) for org, ranked in pages.partners.items()
                                         for partner, shared, place in ranked),
     }

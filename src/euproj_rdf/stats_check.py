@@ -20,7 +20,7 @@ import pyoxigraph as ox
 
 from . import derived, stats
 from .errors import StatisticsError
-from .stats import PAGE_RANK, graph_iri
+from .stats import PAGE_RANK, PAGE_ROW, PARTNERS_FROM, graph_iri
 from .vocab import CONCEPT, EP, OWL, QB, RDFS, SKOS, STATS, XSD
 
 __all__ = ["INTEGRITY", "NORMALISE", "VERIFY_UP_TO", "cube_violations", "verify_statistics"]
@@ -243,6 +243,21 @@ def _partners_recounted(store: ox.Store) -> set[tuple[str, ...]]:
             for place, (n, _, partner) in enumerate(sorted(found)[:derived.PAGE], 1)}
 
 
+def _pair_rows_recounted(store: ox.Store) -> set[tuple[str, ...]]:
+    """(country A, country B, rank, participants from A, participants from B) for each of the
+    first PAGE projects of each pair of countries with a page, as SPARQL finds and counts them
+    on the graph."""
+    listed: dict[tuple[str, str], list[tuple[int, str]]] = {}
+    for a, b, project, rank in _rows(store, _FK + _PAGE_RECOUNTS["country-pair-pages"][0]):
+        listed.setdefault((a, b), []).append((int(rank), project))
+    partners = {(project, country): n for project, country, n in _rows(store, """SELECT ?project ?k
+      (COUNT(DISTINCT ?partner) AS ?n) WHERE { ?project ep:titleRank ?rank ; ep:participation/ep:participant ?partner .
+      ?partner ep:country ?k } GROUP BY ?project ?k""")}
+    return {(a, b, str(rank), partners[(project, a)], partners[(project, b)])
+            for (a, b), found in listed.items() if len(found) >= derived.PAGE
+            for rank, project in sorted(found)[:derived.PAGE]}
+
+
 def _top_recounted(store: ox.Store) -> set[tuple[str, ...]]:
     """(organisation, projects, place) as the dataset top-organisations states them: the first
     TOP named organisations by the projects SPARQL finds them in, then name, then IRI."""
@@ -290,6 +305,10 @@ def verify_statistics(graph_lines: Iterable[str], cube: list[str], *, base_iri: 
           stat:pageEnd ?end ; stat:listed ?n . {dims} FILTER(STRENDS(STR(?ds), "/statistics/{name}")) }} }}"""))
         _same(f"{name} ({PAGE_RANK})", firsts, _rows(store, f"""SELECT {variables} ?rank WHERE {{ GRAPH ?g {{
           ?o qb:dataSet ?ds ; stat:{PAGE_RANK} ?rank . {dims} FILTER(STRENDS(STR(?ds), "/statistics/{name}")) }} }}"""))
+    _same(f"country-pair-pages ({PAGE_ROW})", _pair_rows_recounted(store), _rows(store, f"""SELECT ?k ?k2 ?rank ?a ?b
+      WHERE {{ GRAPH ?g {{ ?o qb:dataSet ?ds ; stat:countryA ?k ; stat:countryB ?k2 ; stat:{PAGE_ROW} ?row .
+      ?row stat:{PAGE_RANK} ?rank ; stat:{PARTNERS_FROM[0]} ?a ; stat:{PARTNERS_FROM[1]} ?b
+      FILTER(STRENDS(STR(?ds), "/statistics/country-pair-pages")) }} }}"""))
     _same("top-organisations", _top_recounted(store), _rows(store, """SELECT ?k ?n ?place WHERE { GRAPH ?g {
       ?o qb:dataSet ?ds ; stat:organisation ?k ; stat:projects ?n ; stat:rank ?place
       FILTER(STRENDS(STR(?ds), "/statistics/top-organisations")) } }"""))

@@ -15,7 +15,18 @@ import pyoxigraph as ox
 from .errors import StatisticsError
 from .files import atomic_write
 from .ntriples import iri, lang_literal, typed_literal
-from .stats import DATASETS, DECIMAL_MEASURES, NOT_STATED, PAGE_DATASETS, PAGE_RANK, Facts, Tally, graph_iri
+from .stats import (
+    DATASETS,
+    DECIMAL_MEASURES,
+    NOT_STATED,
+    PAGE_DATASETS,
+    PAGE_RANK,
+    PAGE_ROW,
+    PARTNERS_FROM,
+    Facts,
+    Tally,
+    graph_iri,
+)
 from .vocab import CONCEPT, COUNTRY, CURRENCY, PREFIXES, QB, RDF, RDF_TYPE, RDFS, STATS, XSD
 
 __all__ = ["cube_lines", "require_statistics", "write_statistics"]
@@ -78,6 +89,18 @@ def _properties() -> Iterator[str]:
     yield f"{ranks} {iri(RDFS + 'label')} {lang_literal(PAGE_RANK, 'en')} ."
     yield (f"{ranks} {iri(RDFS + 'comment')} "
            f"{lang_literal('the ep:titleRank of each project on the first page of a list (one value per project)', 'en')} .")
+    rows = iri(STATS + PAGE_ROW)
+    yield f"{rows} {iri(RDF_TYPE)} {iri(RDF + 'Property')} ."
+    yield f"{rows} {iri(RDFS + 'label')} {lang_literal(PAGE_ROW, 'en')} ."
+    comment = lang_literal("a row of the first page of a pair of countries, one a project: its pageRank and its "
+                           "participants from each country", "en")
+    yield f"{rows} {iri(RDFS + 'comment')} {comment} ."
+    for prop, which in zip(PARTNERS_FROM, ("first", "second"), strict=True):
+        yield f"{iri(STATS + prop)} {iri(RDF_TYPE)} {iri(RDF + 'Property')} ."
+        yield f"{iri(STATS + prop)} {iri(RDFS + 'range')} {iri(XSD + 'integer')} ."
+        yield f"{iri(STATS + prop)} {iri(RDFS + 'label')} {lang_literal(prop, 'en')} ."
+        yield (f"{iri(STATS + prop)} {iri(RDFS + 'comment')} "
+               f"{lang_literal(f'the participants of the project of a page row from the {which} country of the pair', 'en')} .")
 
 
 def cube_lines(tally: Tally, facts: Facts, *, base_iri: str) -> Iterator[str]:
@@ -103,9 +126,12 @@ def cube_lines(tally: Tally, facts: Facts, *, base_iri: str) -> Iterator[str]:
         paged = name in PAGE_DATASETS
         for n, (key, values) in enumerate(observations, 1):
             obs = iri(f"{dataset}/{n}")
-            page_ranks = values[-1] if paged else ()
-            if paged:
-                values = values[:-1]
+            page_ranks: Any = ()
+            page_partners: Any = None
+            if paged:  # (measures…, ranks[, the participants from each country of each project])
+                page_ranks = values[len(measures)]
+                page_partners = values[len(measures) + 1] if len(values) > len(measures) + 1 else None
+                values = values[:len(measures)]
             yield obs + is_observation
             yield obs + in_dataset
             for (prop, kind), value in zip(dim_props, key, strict=True):
@@ -121,6 +147,8 @@ def cube_lines(tally: Tally, facts: Facts, *, base_iri: str) -> Iterator[str]:
                 yield f"{obs}{prop}{typed_literal(_number(value), datatype)} ."
             for rank in page_ranks:
                 yield f"{obs}{ranks_p}{typed_literal(str(rank), XSD + 'integer')} ."
+            if page_partners is not None:
+                yield from _page_rows(f"{dataset}/{n}", page_ranks, page_partners)
     not_stated = iri(f"{stats}/{NOT_STATED}")
     yield f"{not_stated} {iri(RDF_TYPE)} {iri(RDFS + 'Resource')} ."
     yield f"{not_stated} {iri(RDFS + 'label')} {lang_literal('not stated', 'en')} ."
@@ -129,6 +157,21 @@ def cube_lines(tally: Tally, facts: Facts, *, base_iri: str) -> Iterator[str]:
         yield f"{iri(f'{stats}/year/{year}')} {iri(RDFS + 'label')} {lang_literal(year, 'en')} ."
     for name in sorted(lists):
         yield f"{iri(f'{stats}/list/{name}')} {iri(RDFS + 'label')} {lang_literal(name.replace('-', ' '), 'en')} ."
+
+
+_ROW_P, _RANK_P, _FROM_A_P, _FROM_B_P = (f" {iri(STATS + p)} " for p in (PAGE_ROW, PAGE_RANK, *PARTNERS_FROM))
+
+
+def _page_rows(obs: str, ranks: Any, partners: Any) -> Iterator[str]:
+    """The rows of a page of a pair of countries: ``<obs>/<i>`` for its i-th project, with the
+    project's rank and its participants from each of the two countries."""
+    integer = XSD + "integer"
+    for i, rank in enumerate(ranks):
+        row = iri(f"{obs}/{i + 1}")
+        yield f"{iri(obs)}{_ROW_P}{row} ."
+        yield f"{row}{_RANK_P}{typed_literal(str(rank), integer)} ."
+        yield f"{row}{_FROM_A_P}{typed_literal(str(partners[2 * i]), integer)} ."
+        yield f"{row}{_FROM_B_P}{typed_literal(str(partners[2 * i + 1]), integer)} ."
 
 
 def _number(value: Any) -> str:
