@@ -11,7 +11,7 @@ import pyoxigraph as ox
 import pytest
 
 from euproj_rdf.errors import StatisticsError
-from euproj_rdf.stats import DATASETS
+from euproj_rdf.stats import DATASETS, STATISTICS_NT
 from euproj_rdf.stats_check import INTEGRITY, NORMALISE, cube_violations, verify_statistics
 from euproj_rdf.vocab import EP, QB, STATS
 
@@ -296,6 +296,26 @@ def test_every_catalogue_question_on_the_statistics_refuses_an_old_store(seed_bu
                                "projects-of-organisation", "projects-per-country", "projects-per-fund", "projects-per-programme", "projects-per-theme",
                                "projects-with-partners-from-two-countries", "projects-without-budget",
                                "successor-chains", "top-organisations"]
+
+
+def test_a_question_on_a_statistics_graph_from_before_a_property_it_reads_is_refused(seed_build, tmp_path):
+    """A statistics graph that neither declares nor uses a property a question reads (one from
+    before the property) stops that question with the error; the others still answer."""
+    from euproj_rdf.query import run_query
+    from euproj_rdf.resources import query_catalogue
+    from euproj_rdf.store import load_store
+
+    old = tmp_path / "old"
+    old.mkdir()
+    (old / "euproj.nt").write_bytes(seed_build.ntriples.read_bytes())
+    statistics = seed_build.ntriples.with_name(STATISTICS_NT).read_text(encoding="utf-8").splitlines(keepends=True)
+    (old / STATISTICS_NT).write_text("".join(line for line in statistics if "#pageRow>" not in line), encoding="utf-8")
+    load_store(old / "euproj.nt", tmp_path / "store")
+    catalogue = {q["name"]: q["text"] for q in query_catalogue()}
+    with pytest.raises(StatisticsError, match=r"^the statistics graph <https://w3id.org/euproj/id/statistics> states "
+                                              r"nothing with stat:pageRow, which this question reads: "):
+        run_query(catalogue["projects-with-partners-from-two-countries"], store=tmp_path / "store")
+    assert list(run_query(catalogue["lead-partners"], store=tmp_path / "store"))
 
 
 def test_the_name_a_list_shows_is_the_english_one_or_the_first_from_every_record_naming_it():

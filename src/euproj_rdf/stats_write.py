@@ -200,11 +200,32 @@ def write_statistics(lines: Iterable[str], out_dir: Path, *, stem: str = "euproj
 
 def require_statistics(store: ox.Store, query: str) -> None:
     """Raise :class:`StatisticsError` when ``query`` reads the statistics graph (a
-    ``GRAPH <…/statistics>`` of ours) and ``store`` does not hold it (a release from before it)."""
-    for graph in sorted(set(_STATS_GRAPH.findall(query))):
-        if not any(True for _ in store.quads_for_pattern(None, None, None, ox.NamedNode(graph))):
+    ``GRAPH <…/statistics>`` of ours) and ``store`` does not hold it (a release from before it),
+    or holds one that neither declares nor uses a statistics property the query names (one
+    from before that property: a question would find nothing where it should find a page)."""
+    graphs = sorted(set(_STATS_GRAPH.findall(query)))
+    for graph in graphs:
+        named = ox.NamedNode(graph)
+        if not any(True for _ in store.quads_for_pattern(None, None, None, named)):
             raise StatisticsError(f"the store has no statistics graph <{graph}>, which this question reads: "
                                   "build the release again and load it (the store holds an older release)")
+        for name in sorted(_stat_properties(query)):
+            prop = ox.NamedNode(STATS + name)
+            if not any(True for _ in store.quads_for_pattern(prop, _TYPE, _PROPERTY, named)) and \
+                    not any(True for _ in store.quads_for_pattern(None, prop, None, named)):
+                raise StatisticsError(f"the statistics graph <{graph}> states nothing with stat:{name}, which this "
+                                      "question reads: build the release again and load it (the store holds a "
+                                      "release from before it)")
 
 
 _STATS_GRAPH = re.compile(r"GRAPH\s*<([^>]*/statistics)>")
+_TYPE, _PROPERTY = ox.NamedNode(RDF_TYPE), ox.NamedNode(RDF + "Property")
+
+
+def _stat_properties(query: str) -> set[str]:
+    """The local names of the statistics properties ``query`` names, written in full or with a
+    prefix bound to the statistics vocabulary."""
+    names = set(re.findall(re.escape(f"<{STATS}") + r"([A-Za-z][\w-]*)>", query))
+    for prefix in re.findall(r"(?i)PREFIX\s+([\w-]*):\s*" + re.escape(f"<{STATS}>"), query):
+        names.update(re.findall(rf"(?<![\w:]){re.escape(prefix)}:([A-Za-z][\w-]*)", query))
+    return names
