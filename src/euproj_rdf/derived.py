@@ -133,9 +133,9 @@ def shortcut_lines(subject: str, lines: list[str], countries_of: Callable[[str],
     named organisation), given its N-Triples IRI. The project's ``(display title, IRI, list
     keys)`` is added to ``ranked`` for its ep:titleRank and the pages of the lists it is in
     (:func:`rank_chunks`); the key of each country of its participants carries how many of them
-    come from it (for the pages of pairs of countries). The projects it names as its predecessors are in the list of
-    projects continued by another too, which their own lines do not show: the build gives them
-    to :func:`rank_chunks` from the records' index."""
+    come from it (for the pages of pairs of countries). The projects it names as its
+    predecessors are in the list of projects continued by another too, which their own lines do
+    not show: the build gives them to :func:`rank_chunks` from the records' index."""
     participations: set[str] = set()
     participant: dict[str, str] = {}
     leads: set[str] = set()
@@ -284,7 +284,7 @@ class Pages:
 
     @classmethod
     def of(cls, firsts: dict[str, array[int]], counts: dict[str, int],
-           pair_partners: dict[str, array[int]] | None = None) -> Pages:
+           pair_partners: dict[str, array[int]]) -> Pages:
         """The pages of the lists (by key) whose ``firsts`` (the ranks of their first projects,
         in order) reach :data:`PAGE`; ``counts``: the projects in each list; ``pair_partners``:
         for the lists of pairs of countries, the participants of each of those projects from
@@ -307,8 +307,7 @@ class Pages:
             elif kind == _PAIR_KEY:
                 a, b = value.split(" ")
                 pages.country_pairs[(a, b)] = page
-                if pair_partners is not None:
-                    pages.pair_partners[(a, b)] = pair_partners[key]
+                pages.pair_partners[(a, b)] = pair_partners[key]
         return pages
 
 

@@ -66,8 +66,7 @@ from .derived import shown_key
 from .vocab import EP
 
 __all__ = ["DATASETS", "Facts", "LINK_GROUPS", "NOT_STATED", "PAGE_DATASETS", "PAGE_RANK", "PAGE_ROW", "PARTNERS_FROM",
-           "STATISTICS_NT",
-           "STATISTICS_TTL", "Tally", "graph_iri", "link_fields"]
+           "STATISTICS_NT", "STATISTICS_TTL", "Tally", "graph_iri", "link_fields"]
 
 
 NOT_STATED = "not-stated"
