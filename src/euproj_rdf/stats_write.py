@@ -148,7 +148,7 @@ def cube_lines(tally: Tally, facts: Facts, *, base_iri: str) -> Iterator[str]:
             for rank in page_ranks:
                 yield f"{obs}{ranks_p}{typed_literal(str(rank), XSD + 'integer')} ."
             if page_partners is not None:
-                yield from _page_rows(f"{dataset}/{n}", page_ranks, page_partners)
+                yield from _pair_page_rows(f"{dataset}/{n}", page_ranks, page_partners)
     not_stated = iri(f"{stats}/{NOT_STATED}")
     yield f"{not_stated} {iri(RDF_TYPE)} {iri(RDFS + 'Resource')} ."
     yield f"{not_stated} {iri(RDFS + 'label')} {lang_literal('not stated', 'en')} ."
@@ -162,7 +162,7 @@ def cube_lines(tally: Tally, facts: Facts, *, base_iri: str) -> Iterator[str]:
 _ROW_P, _RANK_P, _FROM_A_P, _FROM_B_P = (f" {iri(STATS + p)} " for p in (PAGE_ROW, PAGE_RANK, *PARTNERS_FROM))
 
 
-def _page_rows(obs: str, ranks: Any, partners: Any) -> Iterator[str]:
+def _pair_page_rows(obs: str, ranks: Any, partners: Any) -> Iterator[str]:
     """The rows of a page of a pair of countries: ``<obs>/<i>`` for its i-th project, with the
     project's rank and its participants from each of the two countries."""
     integer = XSD + "integer"
@@ -204,12 +204,13 @@ def require_statistics(store: ox.Store, query: str) -> None:
     or holds one that neither declares nor uses a statistics property the query names (one
     from before that property: a question would find nothing where it should find a page)."""
     graphs = sorted(set(_STATS_GRAPH.findall(query)))
+    properties = sorted(_stat_properties(query)) if graphs else []
     for graph in graphs:
         named = ox.NamedNode(graph)
         if not any(True for _ in store.quads_for_pattern(None, None, None, named)):
             raise StatisticsError(f"the store has no statistics graph <{graph}>, which this question reads: "
                                   "build the release again and load it (the store holds an older release)")
-        for name in sorted(_stat_properties(query)):
+        for name in properties:
             prop = ox.NamedNode(STATS + name)
             if not any(True for _ in store.quads_for_pattern(prop, _TYPE, _PROPERTY, named)) and \
                     not any(True for _ in store.quads_for_pattern(None, prop, None, named)):
