@@ -231,8 +231,7 @@ def _partners_recounted(store: ox.Store) -> set[tuple[str, ...]]:
     busy = {k for k, n in _rows(store, """SELECT ?k (COUNT(DISTINCT ?project) AS ?n) WHERE {
       ?project a ep:Project ; ep:participation/ep:participant ?k FILTER(isIRI(?k)) } GROUP BY ?k""")
             if int(n) > derived.PARTNERS_FROM}
-    label: dict[str, str] = {k: v for k, v in _rows(store, """SELECT ?o (SUBSTR(MIN(CONCAT(IF(langMatches(LANG(?l), "en"), "0", "1"), STR(?l))), 2)
-      AS ?label) WHERE { ?o a ep:Organisation ; skos:prefLabel ?l } GROUP BY ?o""")}
+    label = _labels(store)
     shared: dict[str, list[tuple[int, str, str]]] = {}
     for k, partner, n in _rows(store, """SELECT ?k ?partner (COUNT(DISTINCT ?project) AS ?n) WHERE {
       ?project a ep:Project ; ep:participation/ep:participant ?k, ?partner
@@ -261,12 +260,18 @@ def _pair_rows_recounted(store: ox.Store) -> set[tuple[str, ...]]:
 def _top_recounted(store: ox.Store) -> set[tuple[str, ...]]:
     """(organisation, projects, place) as the dataset top-organisations states them: the first
     TOP named organisations by the projects SPARQL finds them in, then name, then IRI."""
-    counted = _rows(store, """SELECT ?k (COUNT(DISTINCT ?project) AS ?n) ?label WHERE {
-      ?project a ep:Project ; ep:participation/ep:participant ?k . ?k a ep:Organisation .
-      { SELECT ?k (SUBSTR(MIN(CONCAT(IF(langMatches(LANG(?l), "en"), "0", "1"), STR(?l))), 2) AS ?label)
-        WHERE { ?k a ep:Organisation ; skos:prefLabel ?l } GROUP BY ?k } } GROUP BY ?k ?label""")
+    label = _labels(store)
+    counted = [(k, n, label[k]) for k, n in _rows(store, """SELECT ?k (COUNT(DISTINCT ?project) AS ?n) WHERE {
+      ?project a ep:Project ; ep:participation/ep:participant ?k . ?k a ep:Organisation } GROUP BY ?k""")
+               if k in label]
     ranked = sorted(counted, key=lambda row: (-int(row[1]), row[2], row[0]))[:stats.TOP]
     return {(k, n, str(place)) for place, (k, n, _) in enumerate(ranked, 1)}
+
+
+def _labels(store: ox.Store) -> dict[str, str]:
+    """Each named organisation's name as a list shows it (the catalogue's rule: English first)."""
+    return {o: name for o, name in _rows(store, """SELECT ?o (SUBSTR(MIN(CONCAT(IF(langMatches(LANG(?l), "en"), "0", "1"), STR(?l))), 2)
+      AS ?label) WHERE { ?o a ep:Organisation ; skos:prefLabel ?l } GROUP BY ?o""")}
 
 
 def _same(name: str, expected: set[tuple[str, ...]], stated: set[tuple[str, ...]]) -> None:
