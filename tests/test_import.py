@@ -7,15 +7,18 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 import yaml
 from typer.testing import CliRunner
 
 from euproj_rdf import pipeline
 from euproj_rdf.cli import app
+from euproj_rdf.derived import DISPLAY_NAME, RULES
 from euproj_rdf.importers import ImportInputError, ImportRejected, import_files
 from euproj_rdf.importers.read import read_table
 from euproj_rdf.importers.values import BadValue, amount, date, nuts, pic, postcode
+from euproj_rdf.vocab import DATA as DATA_IRI
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data" / "import"
@@ -488,6 +491,15 @@ def test_keep_eus_english_name_goes_to_a_curated_organisation_without_one(tmp_pa
     assert facts == {"type": "organisation_facts", "id": "region-skane", "name": {"en": "Region Skåne"},
                      "sources": [{"document": "keep-partners-csv", "text": "row 2"}]}
     assert pipeline.build(recs, tmp_path / "dist", workers=1).written
+    # the name a list shows is chosen from both records' names: the English one of the import
+    dump = ox.Store()
+    dump.bulk_load(path=str(tmp_path / "dist" / "euproj.nt"), format=ox.RdfFormat.N_TRIPLES)
+    shown = {(q.subject.value, q.object.value) for q in dump.quads_for_pattern(None, ox.NamedNode(DISPLAY_NAME), None)}
+    assert (DATA_IRI + "organisation/region-skane", "Region Skåne") in shown
+    assert len(shown) == len({who for who, _ in shown})
+    kept = ox.Store()
+    kept.extend(q for q in dump if q.predicate.value != DISPLAY_NAME)
+    assert {(t.subject.value, t.object.value) for t in kept.query(RULES[DISPLAY_NAME])} == shown
 
 
 def test_organisation_facts_of_an_organisation_that_is_not_there_are_refused(tmp_path):

@@ -5,7 +5,8 @@ participants in the role lead partner) are stated in the dump so that questions 
 every participation; ``ep:displayTitle`` (the one title a list shows), ``ep:activeYear`` (the
 years the project certainly runs) and ``ep:totalBudgetStated`` (whether a total budget with an
 amount is stated) so that list questions need not group every project's titles, compare every
-period or look for a missing statement; ``ep:titleRank`` (the place of the project in the order of
+period or look for a missing statement; ``ep:displayName`` (the one name a list shows of an
+organisation, chosen as the display title is, from every record naming it: :func:`name_lines`); ``ep:titleRank`` (the place of the project in the order of
 display titles, then IRIs, over the whole dump) lets a list sort by an integer a store keeps
 inline instead of by titles it reads back one comparison at a time. The rank is the one shortcut
 that depends on other records: each batch spills its ``(display title, project)`` pairs sorted
@@ -28,10 +29,10 @@ from pathlib import Path
 
 from .export import MERGE_FAN_IN, write_chunk
 from .ntriples import iri, literal, typed_literal
-from .vocab import CONCEPT, DCT, EP, XSD
+from .vocab import CONCEPT, DCT, EP, SKOS, XSD
 
-__all__ = ["ACTIVE_YEAR", "DISPLAY_TITLE", "LEAD_PARTNER", "PAGE", "PARTNER_COUNTRY", "RULES", "TITLE_RANK", "Page", "Pages",
-           "TOTAL_BUDGET_STATED", "rank_chunks", "shortcut_lines", "shown_key", "write_titles"]
+__all__ = ["ACTIVE_YEAR", "DISPLAY_NAME", "DISPLAY_TITLE", "LEAD_PARTNER", "PAGE", "PARTNER_COUNTRY", "RULES", "TITLE_RANK", "Page", "Pages",
+           "TOTAL_BUDGET_STATED", "name_lines", "rank_chunks", "shortcut_lines", "shown_key", "write_titles"]
 
 PARTNER_COUNTRY = EP + "partnerCountry"
 LEAD_PARTNER = EP + "leadPartner"
@@ -39,6 +40,7 @@ DISPLAY_TITLE = EP + "displayTitle"
 TITLE_RANK = EP + "titleRank"
 ACTIVE_YEAR = EP + "activeYear"
 TOTAL_BUDGET_STATED = EP + "totalBudgetStated"
+DISPLAY_NAME = EP + "displayName"
 
 _PREFIXES = f"PREFIX ep: <{EP}>\nPREFIX role: <{CONCEPT}role/>\n"
 #: shortcut property → the CONSTRUCT that derives it from the long path
@@ -57,6 +59,16 @@ WHERE {
            < CONCAT(IF(langMatches(LANG(?t), "en"), "0", "1"), STR(?t)))
   }
   BIND(STR(?t) AS ?title)
+}""",
+    DISPLAY_NAME: f"PREFIX ep: <{EP}>\nPREFIX skos: <{SKOS}>\n" + """CONSTRUCT { ?organisation ep:displayName ?name }
+WHERE {
+  ?organisation a ep:Organisation ; skos:prefLabel ?n .
+  FILTER NOT EXISTS {
+    ?organisation skos:prefLabel ?other .
+    FILTER(CONCAT(IF(langMatches(LANG(?other), "en"), "0", "1"), STR(?other))
+           < CONCAT(IF(langMatches(LANG(?n), "en"), "0", "1"), STR(?n)))
+  }
+  BIND(STR(?n) AS ?name)
 }""",
     TITLE_RANK: f"PREFIX ep: <{EP}>\n" + """CONSTRUCT { ?project ep:titleRank ?rank }
 WHERE {
@@ -117,6 +129,15 @@ def shown_key(lang: str, text: str) -> str:
     "0" + an English text, "1" + any other."""
     lang = lang.lower()
     return ("0" if lang == "en" or lang.startswith("en-") else "1") + text
+
+
+def name_lines(names: dict[str, str], organisations: str) -> list[str]:
+    """The ``ep:displayName`` triples of the organisations: ``names`` maps an organisation's id
+    to :func:`shown_key` of the name a list shows (:attr:`euproj_rdf.stats.Facts.names`, chosen
+    from every record naming it, as the build reads them before the batches); ``organisations``
+    is the IRI of an organisation without its id."""
+    prop = iri(DISPLAY_NAME)
+    return [f"{iri(organisations + rid)} {prop} {literal(key[1:])} ." for rid, key in names.items()]
 
 
 def _title_key(obj: str) -> str:

@@ -24,7 +24,7 @@ from . import derived
 from .batches import BatchContext, BatchResult, BatchRunner, tuned_collector
 from .checks import RecordIndex, index_records
 from .errors import RecordError, RecordProblem, RecordSyntaxError
-from .export import Background, merge_sorted, write_dump
+from .export import Background, merge_sorted, write_chunk, write_dump
 from .iris import absolute_iri
 from .mapping import compile_mapping
 from .outputs import check_output, mark, scratch, writing
@@ -179,6 +179,8 @@ def build(
         ranks, runs.tally.pages = derived.rank_chunks(titles, Path(work), busy,
                                                       lambda o: facts.name(o[len(organisations):]), continued, paged)
         chunks += ranks
+        # the name each organisation shows in a list, chosen from every record naming it
+        chunks.append(write_chunk(derived.name_lines(facts.names, organisations), Path(work) / "names.nt"))
         if result.conforms and out_dir is not None:
             _write(result, chunks, Path(out_dir), cube_lines(runs.tally, facts, base_iri=base_iri), base_iri=base_iri,
                    verify=verify if verify is not None else runs.produced <= VERIFY_UP_TO, tick=tick)
