@@ -43,6 +43,23 @@ TOTAL_BUDGET_STATED = EP + "totalBudgetStated"
 DISPLAY_NAME = EP + "displayName"
 
 _PREFIXES = f"PREFIX ep: <{EP}>\nPREFIX role: <{CONCEPT}role/>\n"
+
+
+def _shown(subject: str, cls: str, texts: str, prop: str, shown: str) -> str:
+    """The CONSTRUCT of the one text a list shows of each ``cls`` (its English one of
+    ``texts`` if it has one, otherwise the first in string order): :func:`shown_key`."""
+    return f"PREFIX ep: <{EP}>\n" + f"""CONSTRUCT {{ ?{subject} ep:{prop} ?{shown} }}
+WHERE {{
+  ?{subject} a {cls} ; {texts} ?t .
+  FILTER NOT EXISTS {{
+    ?{subject} {texts} ?other .
+    FILTER(CONCAT(IF(langMatches(LANG(?other), "en"), "0", "1"), STR(?other))
+           < CONCAT(IF(langMatches(LANG(?t), "en"), "0", "1"), STR(?t)))
+  }}
+  BIND(STR(?t) AS ?{shown})
+}}"""
+
+
 #: shortcut property → the CONSTRUCT that derives it from the long path
 RULES = {
     PARTNER_COUNTRY: _PREFIXES + """CONSTRUCT { ?project ep:partnerCountry ?country }
@@ -50,26 +67,8 @@ WHERE { ?project a ep:Project ; ep:participation/ep:participant/ep:country ?coun
     LEAD_PARTNER: _PREFIXES + """CONSTRUCT { ?project ep:leadPartner ?partner }
 WHERE { ?project a ep:Project ; ep:participation ?participation .
         ?participation ep:role role:lead-partner ; ep:participant ?partner }""",
-    DISPLAY_TITLE: f"PREFIX ep: <{EP}>\nPREFIX dct: <{DCT}>\n" + """CONSTRUCT { ?project ep:displayTitle ?title }
-WHERE {
-  ?project a ep:Project ; dct:title ?t .
-  FILTER NOT EXISTS {
-    ?project dct:title ?other .
-    FILTER(CONCAT(IF(langMatches(LANG(?other), "en"), "0", "1"), STR(?other))
-           < CONCAT(IF(langMatches(LANG(?t), "en"), "0", "1"), STR(?t)))
-  }
-  BIND(STR(?t) AS ?title)
-}""",
-    DISPLAY_NAME: f"PREFIX ep: <{EP}>\nPREFIX skos: <{SKOS}>\n" + """CONSTRUCT { ?organisation ep:displayName ?name }
-WHERE {
-  ?organisation a ep:Organisation ; skos:prefLabel ?n .
-  FILTER NOT EXISTS {
-    ?organisation skos:prefLabel ?other .
-    FILTER(CONCAT(IF(langMatches(LANG(?other), "en"), "0", "1"), STR(?other))
-           < CONCAT(IF(langMatches(LANG(?n), "en"), "0", "1"), STR(?n)))
-  }
-  BIND(STR(?n) AS ?name)
-}""",
+    DISPLAY_TITLE: _shown("project", "ep:Project", f"<{DCT}title>", "displayTitle", "title"),
+    DISPLAY_NAME: _shown("organisation", "ep:Organisation", f"<{SKOS}prefLabel>", "displayName", "name"),
     TITLE_RANK: f"PREFIX ep: <{EP}>\n" + """CONSTRUCT { ?project ep:titleRank ?rank }
 WHERE {
   { SELECT ?project (COUNT(?before) + 1 AS ?rank)
