@@ -13,7 +13,8 @@ import pytest
 from euproj_rdf.errors import StatisticsError
 from euproj_rdf.stats import DATASETS, STATISTICS_NT
 from euproj_rdf.stats_check import INTEGRITY, NORMALISE, cube_violations, verify_statistics
-from euproj_rdf.vocab import EP, QB, STATS
+from euproj_rdf.stats_write import require_statistics
+from euproj_rdf.vocab import EP, QB, RDF_TYPE, STATS
 
 BASE = "https://w3id.org/euproj/id/"
 STAT = BASE + "statistics"
@@ -316,6 +317,35 @@ def test_a_question_on_a_statistics_graph_from_before_a_property_it_reads_is_ref
                                               r"nothing with stat:pageRow, which this question reads: "):
         run_query(catalogue["projects-with-partners-from-two-countries"], store=tmp_path / "store")
     assert list(run_query(catalogue["lead-partners"], store=tmp_path / "store"))
+
+
+def test_a_question_on_a_dump_from_before_a_shortcut_it_reads_is_refused(seed_build, tmp_path):
+    """A store whose dump has organisations but no ep:displayName (a release from before it)
+    stops the questions that read it with the error; the others still answer, and a store
+    without any organisation is not refused."""
+    from euproj_rdf.derived import DISPLAY_NAME
+    from euproj_rdf.query import run_query
+    from euproj_rdf.resources import query_catalogue
+    from euproj_rdf.store import load_store
+
+    old = tmp_path / "old"
+    old.mkdir()
+    dump = seed_build.ntriples.read_text(encoding="utf-8").splitlines(keepends=True)
+    (old / "euproj.nt").write_text("".join(line for line in dump if f"<{DISPLAY_NAME}>" not in line), encoding="utf-8")
+    (old / STATISTICS_NT).write_bytes(seed_build.ntriples.with_name(STATISTICS_NT).read_bytes())
+    load_store(old / "euproj.nt", tmp_path / "store")
+    catalogue = {q["name"]: q["text"] for q in query_catalogue()}
+    for name in ("top-organisations", "partners-of-organisation"):
+        with pytest.raises(StatisticsError, match=r"^the store has no ep:displayName, which this question reads, "
+                                                  r"though it holds Organisation resources: build the release again"):
+            run_query(catalogue[name], store=tmp_path / "store")
+    assert list(run_query(catalogue["lead-partners"], store=tmp_path / "store"))
+    names = f"SELECT ?o ?name WHERE {{ ?o <{DISPLAY_NAME}> ?name }}"
+    store = ox.Store()
+    require_statistics(store, names)  # no organisation: nothing to miss
+    store.add(ox.Quad(ox.NamedNode("https://example.org/o"), ox.NamedNode(RDF_TYPE), ox.NamedNode(EP + "Organisation")))
+    with pytest.raises(StatisticsError, match=r"^the store has no ep:displayName"):
+        require_statistics(store, names)
 
 
 def test_the_name_a_list_shows_is_the_english_one_or_the_first_from_every_record_naming_it():

@@ -1,4 +1,5 @@
-"""Derived shortcuts: what a project's own statements already say, as direct properties.
+"""Derived shortcuts: what a project's (or an organisation's) own statements already say, as
+direct properties.
 
 ``ep:partnerCountry`` (the countries of a project's participants) and ``ep:leadPartner`` (the
 participants in the role lead partner) are stated in the dump so that questions need not walk
@@ -6,15 +7,15 @@ every participation; ``ep:displayTitle`` (the one title a list shows), ``ep:acti
 years the project certainly runs) and ``ep:totalBudgetStated`` (whether a total budget with an
 amount is stated) so that list questions need not group every project's titles, compare every
 period or look for a missing statement; ``ep:displayName`` (the one name a list shows of an
-organisation, chosen as the display title is, from every record naming it: :func:`name_lines`); ``ep:titleRank`` (the place of the project in the order of
-display titles, then IRIs, over the whole dump) lets a list sort by an integer a store keeps
+organisation, chosen as the display title is, from every record naming it: :func:`name_lines`)
+so that they need not group every name. ``ep:titleRank`` (the place of the project in the order
+of display titles, then IRIs, over the whole dump) lets a list sort by an integer a store keeps
 inline instead of by titles it reads back one comparison at a time. The rank is the one shortcut
 that depends on other records: each batch spills its ``(display title, project)`` pairs sorted
-(:func:`write_titles`) and :func:`rank_chunks` merges them once every batch is done.  The
-ontology declares them derived, and :data:`RULES`
-are the SPARQL CONSTRUCT queries that derive them from the long path (the same text is in the
-ontology as SHACL-AF rules). Both paths give the same triples: the tests check it on the seed
-graph.
+(:func:`write_titles`) and :func:`rank_chunks` merges them once every batch is done. The
+ontology declares them derived, and :data:`RULES` are the SPARQL CONSTRUCT queries that derive
+them from the long path (the same text is in the ontology as SHACL-AF rules). Both paths give
+the same triples: the tests check it on the seed graph.
 """
 
 from __future__ import annotations
@@ -31,8 +32,9 @@ from .export import MERGE_FAN_IN, write_chunk
 from .ntriples import iri, literal, typed_literal
 from .vocab import CONCEPT, DCT, EP, SKOS, XSD
 
-__all__ = ["ACTIVE_YEAR", "DISPLAY_NAME", "DISPLAY_TITLE", "LEAD_PARTNER", "PAGE", "PARTNER_COUNTRY", "RULES", "TITLE_RANK", "Page", "Pages",
-           "TOTAL_BUDGET_STATED", "name_lines", "rank_chunks", "shortcut_lines", "shown_key", "write_titles"]
+__all__ = ["ACTIVE_YEAR", "DISPLAY_NAME", "DISPLAY_TITLE", "LEAD_PARTNER", "PAGE", "PARTNER_COUNTRY", "RULES",
+           "STATED_FOR_EVERY", "TITLE_RANK", "Page", "Pages", "TOTAL_BUDGET_STATED", "name_lines", "rank_chunks", "shortcut_lines",
+           "shown_key", "write_titles"]
 
 PARTNER_COUNTRY = EP + "partnerCountry"
 LEAD_PARTNER = EP + "leadPartner"
@@ -41,6 +43,10 @@ TITLE_RANK = EP + "titleRank"
 ACTIVE_YEAR = EP + "activeYear"
 TOTAL_BUDGET_STATED = EP + "totalBudgetStated"
 DISPLAY_NAME = EP + "displayName"
+#: the shortcuts the build states on every instance of a class (a store holding instances but
+#: none of the shortcut's triples holds a release from before the shortcut)
+STATED_FOR_EVERY = {DISPLAY_TITLE: EP + "Project", TITLE_RANK: EP + "Project", TOTAL_BUDGET_STATED: EP + "Project",
+                    DISPLAY_NAME: EP + "Organisation"}
 
 _PREFIXES = f"PREFIX ep: <{EP}>\nPREFIX role: <{CONCEPT}role/>\n"
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from .derived import STATED_FOR_EVERY
 from .errors import StatisticsError
 from .files import atomic_write
 from .ntriples import iri, lang_literal, typed_literal
@@ -27,7 +28,7 @@ from .stats import (
     Tally,
     graph_iri,
 )
-from .vocab import CONCEPT, COUNTRY, CURRENCY, PREFIXES, QB, RDF, RDF_TYPE, RDFS, STATS, XSD
+from .vocab import CONCEPT, COUNTRY, CURRENCY, EP, PREFIXES, QB, RDF, RDF_TYPE, RDFS, STATS, XSD
 
 __all__ = ["cube_lines", "require_statistics", "write_statistics"]
 
@@ -202,9 +203,12 @@ def require_statistics(store: ox.Store, query: str) -> None:
     """Raise :class:`StatisticsError` when ``query`` reads the statistics graph (a
     ``GRAPH <…/statistics>`` of ours) and ``store`` does not hold it (a release from before it),
     or holds one that neither declares nor uses a statistics property the query names (one
-    from before that property: a question would find nothing where it should find a page)."""
+    from before that property: a question would find nothing where it should find a page); or
+    when ``query`` names a shortcut the build states on every project (or organisation) and the
+    store has projects (organisations) but not one such statement (a release from before the
+    shortcut: :data:`~euproj_rdf.derived.STATED_FOR_EVERY`)."""
     graphs = sorted(set(_STATS_GRAPH.findall(query)))
-    properties = sorted(_stat_properties(query)) if graphs else []
+    properties = sorted(_named(query, STATS)) if graphs else []
     for graph in graphs:
         named = ox.NamedNode(graph)
         if not any(True for _ in store.quads_for_pattern(None, None, None, named)):
@@ -217,16 +221,24 @@ def require_statistics(store: ox.Store, query: str) -> None:
                 raise StatisticsError(f"the statistics graph <{graph}> states nothing with stat:{name}, which this "
                                       "question reads: build the release again and load it (the store holds a "
                                       "release from before it)")
+    for name in sorted(_named(query, EP)):
+        cls = STATED_FOR_EVERY.get(EP + name)
+        if cls is None or any(True for _ in store.quads_for_pattern(None, ox.NamedNode(EP + name), None)):
+            continue
+        if any(True for _ in store.quads_for_pattern(None, _TYPE, ox.NamedNode(cls))):
+            raise StatisticsError(f"the store has no ep:{name}, which this question reads, though it holds "
+                                  f"{cls[len(EP):]} resources: build the release again and load it (the store "
+                                  "holds a release from before it)")
 
 
 _STATS_GRAPH = re.compile(r"GRAPH\s*<([^>]*/statistics)>")
 _TYPE, _PROPERTY = ox.NamedNode(RDF_TYPE), ox.NamedNode(RDF + "Property")
 
 
-def _stat_properties(query: str) -> set[str]:
-    """The local names of the statistics properties ``query`` names, written in full or with a
-    prefix bound to the statistics vocabulary."""
-    names = set(re.findall(re.escape(f"<{STATS}") + r"([A-Za-z][\w-]*)>", query))
-    for prefix in re.findall(r"(?i)PREFIX\s+([\w-]*):\s*" + re.escape(f"<{STATS}>"), query):
+def _named(query: str, namespace: str) -> set[str]:
+    """The local names of the terms of ``namespace`` that ``query`` names, written in full or
+    with a prefix bound to the namespace."""
+    names = set(re.findall(re.escape(f"<{namespace}") + r"([A-Za-z][\w-]*)>", query))
+    for prefix in re.findall(r"(?i)PREFIX\s+([\w-]*):\s*" + re.escape(f"<{namespace}>"), query):
         names.update(re.findall(rf"(?<![\w:]){re.escape(prefix)}:([A-Za-z][\w-]*)", query))
     return names
