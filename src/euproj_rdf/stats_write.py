@@ -1,6 +1,7 @@
 """The statistics graph written: the Data Cube datasets of a build's merged :class:`~euproj_rdf.stats.Tally`
 as N-Triples lines (:func:`cube_lines`), their files beside the dump (:func:`write_statistics`), and
-the check that a store holds the graph a question reads (:func:`require_statistics`)."""
+the check that a store holds the graph and the derived shortcuts a question reads
+(:func:`require_statistics`)."""
 
 from __future__ import annotations
 
