@@ -259,19 +259,34 @@ def test_the_ranked_organisations_are_the_first_named_ones_in_the_catalogues_ord
 
     monkeypatch.setattr(stats, "TOP", 4)
     names = {"a": "1Örebro", "b": "0Zeta", "c": "1Alfa", "d": "0Beta", "e": "1Beta", "f": "0Aa"}
-    ranked = stats._top(Counter({"a": 5, "b": 2, "c": 2, "d": 2, "e": 2, "f": 1, "g": 9}), names)
-    assert ranked == [(("a",), (5, 1)), (("c",), (2, 2)), (("d",), (2, 3)), (("e",), (2, 4))]
-    assert stats._top(Counter({"a": 1}), {}) == []
+    facts = stats.Facts(names=names, countries={"a": ("SE",), "c": (), "d": ("DK",)})
+    ranked = stats._top(Counter({"a": 5, "b": 2, "c": 2, "d": 2, "e": 2, "f": 1, "g": 9}), facts)
+    assert ranked == [(("a",), (5, 1, "Örebro", ("SE",))), (("c",), (2, 2, "Alfa", ())),
+                      (("d",), (2, 3, "Beta", ("DK",))), (("e",), (2, 4, "Beta", ()))]
+    assert stats._top(Counter({"a": 1}), stats.Facts()) == []
 
 
 def test_a_top_organisation_out_of_place_fails(seed_build, cube):
     """The recount ranks the named organisations again by SPARQL: two places swapped fail."""
-    first = f"<{BASE}statistics/top-organisations/1> <{STATS}rank> "
-    second = f"<{BASE}statistics/top-organisations/2> <{STATS}rank> "
+    first = f"<{BASE}statistics/top-organisations/1> <{STATS}topRank> "
+    second = f"<{BASE}statistics/top-organisations/2> <{STATS}topRank> "
     changed = mutate(mutate(cube, first + '"1"', first + '"2"'), second + '"2"', second + '"1"')
     with pytest.raises(StatisticsError, match=r"^the statistics dataset 'top-organisations' does not match the graph: "
                                               rf"it states \[\('{BASE}organisation/"):
         verify_statistics([line + "\n" for line in lines(seed_build.ntriples)], changed, base_iri=BASE)
+
+
+@pytest.mark.parametrize("attribute", ["topName", "topCountry"])
+def test_a_top_organisation_with_another_name_or_country_than_the_graph_fails(seed_build, cube, attribute):
+    """The ranked organisations' names and countries are the graph's: the name a list shows
+    (by the catalogue's rule) and ep:country; another value stated fails, and so does one left out."""
+    first = next(line for line in cube if line.startswith(f"<{BASE}statistics/top-organisations/1> <{STATS}{attribute}> "))
+    replaced = (first.replace('" .', ' (Old)" .') if attribute == "topName"
+                else first.rsplit(" ", 2)[0] + " <http://publications.europa.eu/resource/authority/country/ISL> .")
+    dropped = [line for line in cube if line != first]
+    for changed in (mutate(cube, first, replaced), dropped):
+        with pytest.raises(StatisticsError, match=r"^the statistics dataset 'top-organisations' does not match "):
+            verify_statistics([line + "\n" for line in lines(seed_build.ntriples)], changed, base_iri=BASE)
 
 
 def test_every_catalogue_question_on_the_statistics_refuses_an_old_store(seed_build, tmp_path):
@@ -335,11 +350,12 @@ def test_a_question_on_a_dump_from_before_a_shortcut_it_reads_is_refused(seed_bu
     (old / STATISTICS_NT).write_bytes(seed_build.ntriples.with_name(STATISTICS_NT).read_bytes())
     load_store(old / "euproj.nt", tmp_path / "store")
     catalogue = {q["name"]: q["text"] for q in query_catalogue()}
-    for name in ("top-organisations", "partners-of-organisation"):
-        with pytest.raises(StatisticsError, match=r"^the store has no ep:displayName, which this question reads, "
-                                                  r"though it holds Organisation resources: build the release again"):
-            run_query(catalogue[name], store=tmp_path / "store")
-    assert list(run_query(catalogue["lead-partners"], store=tmp_path / "store"))
+    with pytest.raises(StatisticsError, match=r"^the store has no ep:displayName, which this question reads, "
+                                              r"though it holds Organisation resources: build the release again"):
+        run_query(catalogue["partners-of-organisation"], store=tmp_path / "store")
+    # the ranked organisations' names are read from the statistics graph
+    for name in ("lead-partners", "top-organisations"):
+        assert list(run_query(catalogue[name], store=tmp_path / "store"))
     names = f"SELECT ?o ?name WHERE {{ ?o <{DISPLAY_NAME}> ?name }}"
     store = ox.Store()
     require_statistics(store, names)  # no organisation: nothing to miss

@@ -20,8 +20,11 @@ The datasets, each named ``<base>statistics/<name>``:
 - ``organisations``: projects and participations of every named organisation;
 - ``programmes`` / ``funds``: projects per programme / fund, as the catalogue counts them;
 - ``top-organisations``: the first :data:`TOP` named organisations in the catalogue's order (by
-  projects, most first, then the name a list shows, then IRI), each with its place (``rank``):
-  the list reads them in that order and looks up no more organisations than it shows;
+  projects, most first, then the name a list shows, then IRI), each with its projects and its
+  place (``topProjects``, ``topRank``) and, as attributes, the name a list shows of it and its
+  countries (``topName``, ``topCountry``). Its components are its own (``topOrganisation``, not
+  ``organisation``): the question reads each of them whole, 1000 values of one property, and
+  joins them as lists instead of looking up every observation's values one at a time;
 - ``organisation-kinds``: organisations (every organisation record, whether it takes part in a
   project or not) by kind × country;
 - ``themes``: projects per theme;
@@ -65,7 +68,7 @@ from typing import Any
 from .derived import shown_key
 from .vocab import EP
 
-__all__ = ["DATASETS", "Facts", "LINK_GROUPS", "NOT_STATED", "PAGE_DATASETS", "PAGE_RANK", "PAGE_ROW", "PARTNERS_FROM",
+__all__ = ["ATTRIBUTES", "DATASETS", "Facts", "LINK_GROUPS", "NOT_STATED", "PAGE_DATASETS", "PAGE_RANK", "PAGE_ROW", "PARTNERS_FROM",
            "STATISTICS_NT", "STATISTICS_TTL", "Tally", "graph_iri", "link_fields"]
 
 
@@ -89,7 +92,7 @@ DATASETS: dict[str, tuple[tuple[tuple[str, str], ...], tuple[str, ...]]] = {
     "programmes": ((("programme", "programme"),), ("projects",)),
     "funds": ((("fund", "fund"),), ("projects",)),
     "themes": ((("theme", "theme"),), ("projects",)),
-    "top-organisations": ((("organisation", "organisation"),), ("projects", "rank")),
+    "top-organisations": ((("topOrganisation", "organisation"),), ("topProjects", "topRank")),
     "organisation-kinds": ((("organisationKind", "organisation-kind"), ("country", "country")), ("organisations",)),
     "links": ((("recordClass", "class"),), ("records", "withCountry", "withNuts", "withWikidata", "withOtherIds")),
     "list-pages": ((("list", "list"),), ("pageEnd", "listed")),
@@ -97,6 +100,11 @@ DATASETS: dict[str, tuple[tuple[tuple[str, str], ...], tuple[str, ...]]] = {
     "organisation-pages": ((("organisation", "resource"),), ("pageEnd", "listed")),
     "country-pair-pages": ((("countryA", "resource"), ("countryB", "resource")), ("pageEnd", "listed")),
     "organisation-partners": ((("organisation", "resource"), ("partner", "resource")), ("sharedProjects", "rank")),
+}
+#: dataset → its attributes: (property, kind of value, required); an observation states each
+#: attribute's values after its measures (a text, or a tuple of country codes)
+ATTRIBUTES: dict[str, tuple[tuple[str, str, bool], ...]] = {
+    "top-organisations": (("topName", "string", True), ("topCountry", "country", False)),
 }
 #: the links queries/link-coverage.rq counts, by the predicates that state them
 LINK_GROUPS = {
@@ -299,7 +307,7 @@ class Tally:
             "organisations": sorted(((o,), (n, self.org_participations[o])) for o, n in self.org_projects.items()),
             "programmes": sorted(((p,), (n,)) for p, n in self.programme_projects.items()),
             "funds": sorted(((f,), (n,)) for f, n in self.fund_projects.items()),
-            "top-organisations": _top(self.org_projects, facts.names),
+            "top-organisations": _top(self.org_projects, facts),
             "themes": sorted(((t,), (n,)) for t, n in self.theme_projects.items()),
             "organisation-kinds": _organisation_kinds(facts),
             "links": _link_rows(self),
@@ -323,13 +331,14 @@ def _page_rows(pages: Any) -> dict[str, list[tuple[tuple[str, ...], tuple]]]:
     }
 
 
-def _top(org_projects: Counter[str], names: dict[str, str]) -> list[tuple[tuple[str, ...], tuple]]:
+def _top(org_projects: Counter[str], facts: Facts) -> list[tuple[tuple[str, ...], tuple]]:
     """The ranked organisations: the first :data:`TOP` of those with a name, in the catalogue's
     order (by projects, most first, then the name a list shows, then IRI: the ids share the
-    IRIs' prefix), each with its place. ``names``: :attr:`Facts.names`."""
+    IRIs' prefix), each with its projects, its place, its name and its countries."""
+    names = facts.names
     named = ((o, n) for o, n in org_projects.items() if o in names)
     ranked = heapq.nsmallest(TOP, named, key=lambda on: (-on[1], names[on[0]][1:], on[0]))
-    return [((o,), (n, rank)) for rank, (o, n) in enumerate(ranked, 1)]
+    return [((o,), (n, rank, names[o][1:], facts.countries.get(o, ()))) for rank, (o, n) in enumerate(ranked, 1)]
 
 
 def _link_rows(tally: Tally) -> list[tuple[tuple[str, ...], tuple]]:

@@ -151,8 +151,7 @@ _RECOUNTS: dict[str, tuple[str, str]] = {
       GROUP BY ?k ?k2""", "SELECT ?k ?k2 ?n WHERE { GRAPH ?g { ?o stat:countryA ?k ; stat:countryB ?k2 ; stat:projects ?n } }"),
     "organisations": ("""SELECT ?k (COUNT(DISTINCT ?project) AS ?n) WHERE {
       ?project a ep:Project ; ep:participation/ep:participant ?k . ?k a ep:Organisation } GROUP BY ?k""",
-                      "SELECT ?k ?n WHERE { GRAPH ?g { ?o stat:organisation ?k ; stat:projects ?n "
-                      "FILTER NOT EXISTS { ?o stat:rank ?r } } }"),
+                      "SELECT ?k ?n WHERE { GRAPH ?g { ?o stat:organisation ?k ; stat:projects ?n } }"),
     "programmes": ("""SELECT ?k (COUNT(DISTINCT ?project) AS ?n) WHERE {
       ?project a ep:Project ; ep:programme|ep:funding/ep:programme ?k } GROUP BY ?k""",
                    "SELECT ?k ?n WHERE { GRAPH ?g { ?o qb:dataSet ?ds ; stat:programme ?k ; stat:projects ?n "
@@ -258,14 +257,19 @@ def _pair_rows_recounted(store: ox.Store) -> set[tuple[str, ...]]:
 
 
 def _top_recounted(store: ox.Store) -> set[tuple[str, ...]]:
-    """(organisation, projects, place) as the dataset top-organisations states them: the first
-    TOP named organisations by the projects SPARQL finds them in, then name, then IRI."""
+    """(organisation, projects, place, name, country) as the dataset top-organisations states
+    them: the first TOP named organisations by the projects SPARQL finds them in, then name,
+    then IRI; with the name a list shows and each country of the organisation ("" for none)."""
     label = _labels(store)
     counted = [(k, n, label[k]) for k, n in _rows(store, """SELECT ?k (COUNT(DISTINCT ?project) AS ?n) WHERE {
       ?project a ep:Project ; ep:participation/ep:participant ?k . ?k a ep:Organisation } GROUP BY ?k""")
                if k in label]
+    countries: dict[str, set[str]] = {}
+    for k, country in _rows(store, "SELECT ?k ?c WHERE { ?k a ep:Organisation OPTIONAL { ?k ep:country ?c } }"):
+        countries.setdefault(k, set()).add(country)
     ranked = sorted(counted, key=lambda row: (-int(row[1]), row[2], row[0]))[:stats.TOP]
-    return {(k, n, str(place)) for place, (k, n, _) in enumerate(ranked, 1)}
+    return {(k, n, str(place), name, country) for place, (k, n, name) in enumerate(ranked, 1)
+            for country in countries.get(k, {""})}
 
 
 def _labels(store: ox.Store) -> dict[str, str]:
@@ -314,9 +318,9 @@ def verify_statistics(graph_lines: Iterable[str], cube: list[str], *, base_iri: 
       WHERE {{ GRAPH ?g {{ ?o qb:dataSet ?ds ; stat:countryA ?k ; stat:countryB ?k2 ; stat:{PAGE_ROW} ?row .
       ?row stat:{PAGE_RANK} ?rank ; stat:{PARTNERS_FROM[0]} ?a ; stat:{PARTNERS_FROM[1]} ?b
       FILTER(STRENDS(STR(?ds), "/statistics/country-pair-pages")) }} }}"""))
-    _same("top-organisations", _top_recounted(store), _rows(store, """SELECT ?k ?n ?place WHERE { GRAPH ?g {
-      ?o qb:dataSet ?ds ; stat:organisation ?k ; stat:projects ?n ; stat:rank ?place
-      FILTER(STRENDS(STR(?ds), "/statistics/top-organisations")) } }"""))
+    _same("top-organisations", _top_recounted(store), _rows(store, """SELECT ?k ?n ?place ?name ?c WHERE { GRAPH ?g {
+      ?o qb:dataSet ?ds ; stat:topOrganisation ?k ; stat:topProjects ?n ; stat:topRank ?place ; stat:topName ?name
+      OPTIONAL { ?o stat:topCountry ?c } FILTER(STRENDS(STR(?ds), "/statistics/top-organisations")) } }"""))
     _same("organisation-partners", _partners_recounted(store), _rows(store, """SELECT ?k ?partner ?n ?place WHERE {
       GRAPH ?g { ?o stat:organisation ?k ; stat:partner ?partner ; stat:sharedProjects ?n ; stat:rank ?place } }"""))
     cube_store = ox.Store()

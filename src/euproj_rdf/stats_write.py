@@ -16,8 +16,9 @@ import pyoxigraph as ox
 from .derived import STATED_FOR_EVERY
 from .errors import StatisticsError
 from .files import atomic_write
-from .ntriples import iri, lang_literal, typed_literal
+from .ntriples import iri, lang_literal, literal, typed_literal
 from .stats import (
+    ATTRIBUTES,
     DATASETS,
     DECIMAL_MEASURES,
     NOT_STATED,
@@ -68,6 +69,12 @@ def _structure(name: str, stats: str) -> Iterator[str]:
         yield f"{iri(dsd)} {iri(QB + 'component')} {iri(spec)} ."
         yield f"{iri(spec)} {iri(RDF_TYPE)} {iri(QB + 'ComponentSpecification')} ."
         yield f"{iri(spec)} {iri(QB + 'measure')} {iri(STATS + prop)} ."
+    for prop, _, required in ATTRIBUTES.get(name, ()):
+        spec = f"{dsd}/{prop}"
+        yield f"{iri(dsd)} {iri(QB + 'component')} {iri(spec)} ."
+        yield f"{iri(spec)} {iri(RDF_TYPE)} {iri(QB + 'ComponentSpecification')} ."
+        yield f"{iri(spec)} {iri(QB + 'attribute')} {iri(STATS + prop)} ."
+        yield f"{iri(spec)} {iri(QB + 'componentRequired')} {typed_literal(str(required).lower(), XSD + 'boolean')} ."
 
 
 def _properties() -> Iterator[str]:
@@ -83,7 +90,12 @@ def _properties() -> Iterator[str]:
         datatype = "decimal" if prop in DECIMAL_MEASURES else "integer"
         yield f"{iri(STATS + prop)} {iri(RDFS + 'range')} {iri(XSD + datatype)} ."
         yield f"{iri(STATS + prop)} {iri(RDFS + 'label')} {lang_literal(prop, 'en')} ."
-    for prop in sorted(dims | measures):
+    attributes = {prop: kind for attrs in ATTRIBUTES.values() for prop, kind, _ in attrs}
+    for prop, kind in sorted(attributes.items()):
+        yield f"{iri(STATS + prop)} {iri(RDF_TYPE)} {iri(QB + 'AttributeProperty')} ."
+        yield f"{iri(STATS + prop)} {iri(RDFS + 'range')} {iri(XSD + 'string' if kind == 'string' else RDFS + 'Resource')} ."
+        yield f"{iri(STATS + prop)} {iri(RDFS + 'label')} {lang_literal(prop, 'en')} ."
+    for prop in sorted(dims | measures | set(attributes)):
         yield f"{iri(STATS + prop)} {iri(RDF_TYPE)} {iri(RDF + 'Property')} ."
     ranks = iri(STATS + PAGE_RANK)
     yield f"{ranks} {iri(RDF_TYPE)} {iri(RDF + 'Property')} ."
@@ -125,15 +137,19 @@ def cube_lines(tally: Tally, facts: Facts, *, base_iri: str) -> Iterator[str]:
         dim_props = [(f" {iri(STATS + prop)} ", kind) for prop, kind in dims]
         measure_props = [(f" {iri(STATS + prop)} ", XSD + ("decimal" if prop in DECIMAL_MEASURES else "integer"))
                          for prop in measures]
+        attr_props = [(f" {iri(STATS + prop)} ", kind) for prop, kind, _ in ATTRIBUTES.get(name, ())]
         paged = name in PAGE_DATASETS
         for n, (key, values) in enumerate(observations, 1):
             obs = iri(f"{dataset}/{n}")
             page_ranks: Any = ()
             page_partners: Any = None
-            if paged:  # (measures…, ranks[, the participants from each country of each project])
+            # (measures…, attributes…) or, on a page, (measures…, ranks[, the participants
+            # from each country of each project])
+            attr_values = values[len(measures):len(measures) + len(attr_props)]
+            if paged:
                 page_ranks = values[len(measures)]
                 page_partners = values[len(measures) + 1] if len(values) > len(measures) + 1 else None
-                values = values[:len(measures)]
+            values = values[:len(measures)]
             yield obs + is_observation
             yield obs + in_dataset
             for (prop, kind), value in zip(dim_props, key, strict=True):
@@ -147,6 +163,12 @@ def cube_lines(tally: Tally, facts: Facts, *, base_iri: str) -> Iterator[str]:
                 yield f"{obs}{prop}{term} ."
             for (prop, datatype), value in zip(measure_props, values, strict=True):
                 yield f"{obs}{prop}{typed_literal(_number(value), datatype)} ."
+            for (prop, kind), value in zip(attr_props, attr_values, strict=True):
+                if kind == "string":
+                    yield f"{obs}{prop}{literal(value)} ."
+                else:  # countries, by code
+                    for code in value:
+                        yield f"{obs}{prop}{iri(_value_iri(kind, code, base_iri, stats))} ."
             for rank in page_ranks:
                 yield f"{obs}{ranks_p}{typed_literal(str(rank), XSD + 'integer')} ."
             if page_partners is not None:
