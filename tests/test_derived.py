@@ -258,3 +258,41 @@ def test_ranks_do_not_depend_on_batches_or_workers(tmp_path, monkeypatch):
     monkeypatch.setattr(batches, "MERGE_FAN_IN", 3)
     many = build(ROOT / "records", tmp_path / "many", workers=2, batch_triples=200)
     assert one.ntriples.read_bytes() == many.ntriples.read_bytes()
+
+
+_CHAIN_LINKS = st.lists(st.tuples(st.integers(0, 6), st.sampled_from(["successor", "predecessor"]), st.integers(0, 6)),
+                        max_size=14)
+
+
+@settings(max_examples=60, deadline=None)
+@given(_CHAIN_LINKS)
+def test_the_steps_down_the_chains_are_those_successor_chains_counts(links):
+    """chain_steps gives, for each project, the successors and steps successor-chains counts
+    with SPARQL paths on the same links, whether chains branch, join again or loop."""
+    ep = "https://w3id.org/euproj/ontology#"
+    node = "https://example.org/p{}".format
+    db = ox.Store()
+    later: dict[str, list[str]] = {}
+    for a, how, b in links:
+        db.add(ox.Quad(ox.NamedNode(node(a)), ox.NamedNode(ep + how), ox.NamedNode(node(b))))
+        first, then = (a, b) if how == "successor" else (b, a)
+        later.setdefault(node(first), []).append(node(then))
+    projects = [(rank, node(n)) for rank, n in enumerate(range(7), 1)]
+    found = {(p, s, int(n)) for p, s, n in (
+        (r["project"].value, r["successor"].value, r["steps"].value) for r in db.query(f"""
+        PREFIX ep: <{ep}>
+        SELECT ?project ?successor (COUNT(DISTINCT ?on) AS ?steps) WHERE {{
+          VALUES ?project {{ {" ".join(f"<{p}>" for _, p in projects)} }}
+          ?project (ep:successor|^ep:predecessor)+ ?on . ?on (ep:successor|^ep:predecessor)* ?successor
+          FILTER(?successor != ?project) }} GROUP BY ?project ?successor"""))}
+    steps = derived.chain_steps(projects, later)
+    assert {(p, s, n) for p, _, s, n in steps} == found
+    assert len(steps) == len(found)
+    assert all(rank == int(p.rsplit("p", 1)[1]) + 1 for p, rank, _, _ in steps)
+
+
+def test_a_chain_that_branches_and_joins_again_counts_every_project_on_the_way():
+    """A → B → D and A → C → D: D is three steps from A (B, C and D are on the way)."""
+    later = {"A": ["B", "C"], "B": ["D"], "C": ["D"]}
+    assert derived.chain_steps([(1, "A"), (2, "B")], later) == [
+        ("A", 1, "B", 1), ("A", 1, "C", 1), ("A", 1, "D", 3), ("B", 2, "D", 1)]

@@ -103,7 +103,8 @@ def _answers(db: ox.Store) -> dict[tuple[str, str | None], list[tuple]]:
     return out
 
 
-_PAGED = 'FILTER(STRENDS(STR(?ds), "-pages") || STRENDS(STR(?ds), "/organisation-partners"))'
+_PAGED = ('FILTER(STRENDS(STR(?ds), "-pages") || STRENDS(STR(?ds), "/organisation-partners") '
+          '|| STRENDS(STR(?ds), "/successor-steps"))')
 
 
 def _pages(db: ox.Store) -> int:
@@ -114,7 +115,8 @@ def test_the_lists_answer_the_same_with_their_pages_and_without(store):
     with_pages = _answers(store)
     pages = {r["ds"].value.rsplit("/", 1)[1] for r in store.query(
         f"SELECT DISTINCT ?ds WHERE {{ GRAPH <{STATISTICS}> {{ ?o <{QB}dataSet> ?ds {_PAGED} }} }}")}
-    assert pages == {"list-pages", "year-pages", "organisation-pages", "country-pair-pages", "organisation-partners"}
+    assert pages == {"list-pages", "year-pages", "organisation-pages", "country-pair-pages", "organisation-partners",
+                     "successor-steps"}
     busy = {r["k"].value for r in store.query(f"""PREFIX stat: <https://w3id.org/euproj/statistics#>
         SELECT DISTINCT ?k WHERE {{ GRAPH <{STATISTICS}> {{ ?o stat:partner ?p ; stat:organisation ?k }} }}""")}
     assert DATA + "organisation/org-0" in busy and DATA + "organisation/org-70" not in busy
@@ -128,6 +130,10 @@ def test_the_lists_answer_the_same_with_their_pages_and_without(store):
             "http://publications.europa.eu/resource/authority/country/SWEhttp://publications.europa.eu/resource/authority"
             "/country/DNK"} <= found
     assert DATA + "organisation/org-68" not in found and "2030" not in found
+    # the chains of the page of successor-chains go further than one step
+    steps = {int(r["n"].value) for r in store.query(f"""PREFIX stat: <https://w3id.org/euproj/statistics#>
+        SELECT ?n WHERE {{ GRAPH <{STATISTICS}> {{ ?o stat:chainSteps ?n }} }}""")}
+    assert 1 in steps and max(steps) >= 3
     store.update(f"""DELETE {{ GRAPH <{STATISTICS}> {{ ?o ?p ?v }} }}
         WHERE {{ GRAPH <{STATISTICS}> {{ ?o <{QB}dataSet> ?ds ; ?p ?v {_PAGED} }} }}""")
     assert _pages(store) == 0
@@ -145,11 +151,12 @@ def test_the_lists_answer_the_same_with_their_pages_and_without(store):
     ("country-pair-pages", "pageEnd"), ("organisation-partners", "sharedProjects"),
     ("list-pages", "pageRank"), ("year-pages", "pageRank"), ("organisation-pages", "pageRank"),
     ("country-pair-pages", "pageRank"), ("country-pair-pages", "partnersFromA"),
-    ("country-pair-pages", "partnersFromB")])
+    ("country-pair-pages", "partnersFromB"), ("successor-steps", "chainSteps"), ("successor-steps", "chainRank")])
 def test_a_page_that_does_not_match_the_graph_fails(dump, monkeypatch, dataset, measure):
     """A page ending one rank later than the graph says it does, the last rank of a page moved
-    one on (past the page's end), a partner with one shared project more, or a row of a pair's
-    page with one participant more from a country than the graph has, fails the recount."""
+    one on (past the page's end), a partner with one shared project more, a row of a pair's
+    page with one participant more from a country than the graph has, or a step down a chain
+    more (or a project's rank one on), fails the recount."""
     cube = dump.with_name(STATISTICS_NT).read_text(encoding="utf-8").splitlines()
     stated = [i for i, line in enumerate(cube) if f"/{dataset}/" in line and f"#{measure}> \"" in line]
     observation = cube[stated[0]].split(" ")[0]

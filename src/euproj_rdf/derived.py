@@ -33,7 +33,7 @@ from .ntriples import iri, literal, typed_literal
 from .vocab import CONCEPT, DCT, EP, SKOS, XSD
 
 __all__ = ["ACTIVE_YEAR", "DISPLAY_NAME", "DISPLAY_TITLE", "LEAD_PARTNER", "PAGE", "PARTNER_COUNTRY", "RULES",
-           "STATED_FOR_EVERY", "TITLE_RANK", "Page", "Pages", "TOTAL_BUDGET_STATED", "name_lines", "rank_chunks", "shortcut_lines",
+           "STATED_FOR_EVERY", "TITLE_RANK", "Page", "Pages", "TOTAL_BUDGET_STATED", "chain_steps", "name_lines", "rank_chunks", "shortcut_lines",
            "shown_key", "write_titles"]
 
 PARTNER_COUNTRY = EP + "partnerCountry"
@@ -307,6 +307,9 @@ class Pages:
     #: pair of countries with a page → for each project of the page, in order, its participants
     #: from the first country and from the second (two numbers a project)
     pair_partners: dict[tuple[str, str], array[int]] = field(default_factory=dict)
+    #: when the list successor-chains has a page: for each of its projects, each project down
+    #: its chains, ``(project, its rank, successor, steps)`` (see :func:`chain_steps`)
+    chain_steps: list[tuple[str, int, str, int]] = field(default_factory=list)
 
     @classmethod
     def of(cls, firsts: dict[str, array[int]], counts: dict[str, int],
@@ -373,9 +376,43 @@ class _Partners:
         return out
 
 
+def chain_steps(projects: list[tuple[int, str]], later: dict[str, list[str]]) -> list[tuple[str, int, str, int]]:
+    """For each ``(rank, project)``, every project down its chains with the steps to it, as
+    successor-chains counts them: ``later`` maps a project to the projects that directly
+    continue it (its ep:successor, and those naming it as ep:predecessor); a successor is any
+    project reached in one step or more other than the project itself, and its steps are the
+    projects reached from the project in one step or more from which the successor is reached in
+    none or more (``project →+ on →* successor``, each ``on`` counted once: the chain's length
+    when it does not branch and join again)."""
+
+    def reached(start: str, *, itself: bool) -> set[str]:
+        seen: set[str] = {start} if itself else set()
+        todo = list(later.get(start, ()))
+        while todo:
+            node = todo.pop()
+            if node not in seen:
+                seen.add(node)
+                todo.extend(later.get(node, ()))
+        return seen
+
+    out: list[tuple[str, int, str, int]] = []
+    closure: dict[str, set[str]] = {}  # project → reached in none or more steps (shared along chains)
+    for rank, project in projects:
+        steps: dict[str, int] = {}
+        for on in reached(project, itself=False):
+            below = closure.get(on)
+            if below is None:
+                below = closure[on] = reached(on, itself=True)
+            for successor in below:
+                steps[successor] = steps.get(successor, 0) + 1
+        out.extend((project, rank, successor, n) for successor, n in sorted(steps.items()) if successor != project)
+    return out
+
+
 def rank_chunks(paths: list[Path], workdir: Path, busy: Collection[str] = (),
                 name: Callable[[str], str] = str, continued: Collection[str] = (),
-                paged: Collection[str] | None = None) -> tuple[list[Path], Pages]:
+                paged: Collection[str] | None = None,
+                later: dict[str, list[str]] | None = None) -> tuple[list[Path], Pages]:
     """The ep:titleRank triples of every project in the title files ``paths``, as sorted chunk
     files in ``workdir`` for the dump's merge: 1 for the first display title in code point order
     (ties by IRI), counting up; and the :class:`Pages` of the lists, counted on the way, with the
@@ -383,7 +420,8 @@ def rank_chunks(paths: list[Path], workdir: Path, busy: Collection[str] = (),
     organisation, by IRI). ``continued``: the projects (IRIs) other projects name as their
     predecessor (see :func:`shortcut_lines`). ``paged``: the organisations (IRIs) that may have a
     page (in :data:`PAGE` projects or more; the others' ranks are not kept on the way); ``None``:
-    every organisation."""
+    every organisation. ``later``: the projects (IRIs) that directly continue each project, for
+    the chains of the page of successor-chains (:func:`chain_steps`)."""
     level = 0
     while len(paths) > MERGE_FAN_IN:
         level += 1
@@ -399,6 +437,7 @@ def rank_chunks(paths: list[Path], workdir: Path, busy: Collection[str] = (),
     partners = _Partners(set(busy), name)
     # the keys of the organisations that may have a page (None: every organisation)
     paged_keys = None if paged is None else {_ORGANISATION_KEY + o for o in paged}
+    continued_first: list[tuple[int, str]] = []  # the first PAGE projects continued by another
     for rank, line in enumerate(_merged_titles(paths), 1):
         _, project, keys = json.loads(line)
         if project in continued and _CONTINUED_KEY not in keys:
@@ -420,6 +459,8 @@ def rank_chunks(paths: list[Path], workdir: Path, busy: Collection[str] = (),
                 if kept is None:
                     kept = firsts[key] = array("I")
                 kept.append(rank)
+                if key == _CONTINUED_KEY:
+                    continued_first.append((rank, project))
         for a, from_a in countries.items():
             for b, from_b in countries.items():
                 if a == b:
@@ -442,4 +483,6 @@ def rank_chunks(paths: list[Path], workdir: Path, busy: Collection[str] = (),
         p.unlink()
     pages = Pages.of(firsts, counts, pair_partners)
     pages.partners = partners.ranked()
+    if "successor-chains" in pages.lists:
+        pages.chain_steps = chain_steps(continued_first, later or {})
     return chunks, pages

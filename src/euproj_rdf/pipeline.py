@@ -172,12 +172,22 @@ def build(
         continued = {ctx.mapper.record_iri("project", target)
                      for rid, targets in index.edges.get(("project", "predecessors"), {}).items()
                      for target in targets if target != rid}
+        # the projects that directly continue each project: its successors, and those naming it
+        # as their predecessor (for the chains of the page of successor-chains)
+        later: dict[str, list[str]] = {}
+        project_iri = ctx.mapper.record_iri
+        for rid, targets in index.edges.get(("project", "successors"), {}).items():
+            later.setdefault(project_iri("project", rid), []).extend(project_iri("project", t) for t in targets)
+        for rid, targets in index.edges.get(("project", "predecessors"), {}).items():
+            for target in targets:
+                later.setdefault(project_iri("project", target), []).append(project_iri("project", rid))
         # what only the batches needed goes before the walk and the writing, so that neither it
         # nor the writers forked from this process hold it: the records' index (a few hundred
         # MB at a million projects), the compiled mapping, the shapes
         del ctx, runner, index
         ranks, runs.tally.pages = derived.rank_chunks(titles, Path(work), busy,
-                                                      lambda o: facts.name(o[len(organisations):]), continued, paged)
+                                                      lambda o: facts.name(o[len(organisations):]), continued, paged,
+                                                      later)
         chunks += ranks
         # the name each organisation shows in a list, chosen from every record naming it
         chunks.append(write_chunk(derived.name_lines(facts.names, organisations), Path(work) / "names.nt"))

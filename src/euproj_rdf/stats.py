@@ -46,6 +46,12 @@ The datasets, each named ``<base>statistics/<name>``:
   row (``pageRow``) with the project's rank (``pageRank``) and how many of its participants come
   from each of the two countries (``partnersFromA``, ``partnersFromB``), which the question
   would otherwise count from every participation of the page's projects.
+- ``successor-steps``: when the list of projects continued by another has a page, every
+  project down the chains of each of the page's projects (``chainProject``, ``chainSuccessor``),
+  with the steps to it as successor-chains counts them (``chainSteps``) and the project's
+  ep:titleRank (``chainRank``), from the links of the records (ep:successor, and ep:predecessor
+  read the other way: :func:`~euproj_rdf.derived.chain_steps`). Its properties are its own: the
+  question reads each of them whole and joins them, instead of following every chain link by link;
 - ``organisation-partners``: for each organisation in more than
   :data:`~euproj_rdf.derived.PARTNERS_FROM` projects, its first 1000 partners (the other
   organisations of its projects) in the catalogue's order (``rank``): by projects shared, most
@@ -100,6 +106,7 @@ DATASETS: dict[str, tuple[tuple[tuple[str, str], ...], tuple[str, ...]]] = {
     "organisation-pages": ((("organisation", "resource"),), ("pageEnd", "listed")),
     "country-pair-pages": ((("countryA", "resource"), ("countryB", "resource")), ("pageEnd", "listed")),
     "organisation-partners": ((("organisation", "resource"), ("partner", "resource")), ("sharedProjects", "rank")),
+    "successor-steps": ((("chainProject", "resource"), ("chainSuccessor", "resource")), ("chainSteps", "chainRank")),
 }
 #: dataset → its attributes: (property, kind of value, required); an observation states each
 #: attribute's values after its measures (a text, or a tuple of country codes)
@@ -319,7 +326,7 @@ def _page_rows(pages: Any) -> dict[str, list[tuple[tuple[str, ...], tuple]]]:
     """The page datasets of :class:`~euproj_rdf.derived.Pages` (none before the ranks)."""
     if pages is None:
         return {"list-pages": [], "year-pages": [], "organisation-pages": [], "country-pair-pages": [],
-                "organisation-partners": []}
+                "organisation-partners": [], "successor-steps": []}
     return {
         "list-pages": sorted(((name,), page) for name, page in pages.lists.items()),
         "year-pages": sorted(((str(year),), page) for year, page in pages.years.items()),
@@ -328,6 +335,8 @@ def _page_rows(pages: Any) -> dict[str, list[tuple[tuple[str, ...], tuple]]]:
                                      for pair, page in pages.country_pairs.items()),
         "organisation-partners": sorted(((org, partner), (shared, place)) for org, ranked in pages.partners.items()
                                         for partner, shared, place in ranked),
+        "successor-steps": sorted(((project, successor), (steps, rank))
+                                  for project, rank, successor, steps in pages.chain_steps),
     }
 
 

@@ -256,6 +256,22 @@ def _pair_rows_recounted(store: ox.Store) -> set[tuple[str, ...]]:
             for rank, project in sorted(found)[:derived.PAGE]}
 
 
+def _steps_recounted(store: ox.Store) -> set[tuple[str, ...]]:
+    """(project, successor, steps, rank) as the dataset successor-steps states them: when
+    SPARQL finds PAGE projects or more continued by another, every project down the chains of
+    the first PAGE of them by rank, with the steps successor-chains counts."""
+    continued = sorted((int(rank), project) for project, rank in _rows(store, """SELECT ?project ?rank WHERE {
+      ?project ep:titleRank ?rank ; ep:successor|^ep:predecessor ?next FILTER(?next != ?project) }"""))
+    if len(continued) < derived.PAGE:
+        return set()
+    first = " ".join(f"<{project}>" for _, project in continued[:derived.PAGE])
+    return _rows(store, f"""SELECT ?project ?successor (COUNT(DISTINCT ?on) AS ?steps) ?rank WHERE {{
+      VALUES ?project {{ {first} }}
+      ?project ep:titleRank ?rank ; (ep:successor|^ep:predecessor)+ ?on .
+      ?on (ep:successor|^ep:predecessor)* ?successor FILTER(?successor != ?project) }}
+      GROUP BY ?project ?successor ?rank""")
+
+
 def _top_recounted(store: ox.Store) -> set[tuple[str, ...]]:
     """(organisation, projects, place, name, country) as the dataset top-organisations states
     them: the first TOP named organisations by the projects SPARQL finds them in, then name,
@@ -321,6 +337,8 @@ def verify_statistics(graph_lines: Iterable[str], cube: list[str], *, base_iri: 
     _same("top-organisations", _top_recounted(store), _rows(store, """SELECT ?k ?n ?place ?name ?c WHERE { GRAPH ?g {
       ?o qb:dataSet ?ds ; stat:topOrganisation ?k ; stat:topProjects ?n ; stat:topRank ?place ; stat:topName ?name
       OPTIONAL { ?o stat:topCountry ?c } FILTER(STRENDS(STR(?ds), "/statistics/top-organisations")) } }"""))
+    _same("successor-steps", _steps_recounted(store), _rows(store, """SELECT ?k ?k2 ?n ?rank WHERE { GRAPH ?g {
+      ?o stat:chainProject ?k ; stat:chainSuccessor ?k2 ; stat:chainSteps ?n ; stat:chainRank ?rank } }"""))
     _same("organisation-partners", _partners_recounted(store), _rows(store, """SELECT ?k ?partner ?n ?place WHERE {
       GRAPH ?g { ?o stat:organisation ?k ; stat:partner ?partner ; stat:sharedProjects ?n ; stat:rank ?place } }"""))
     cube_store = ox.Store()
