@@ -110,13 +110,15 @@ def _pages_by_sort(ranked: list[tuple[str, str, list[str]]], page: int, continue
     successor."""
     members: dict[str, list[int]] = {}
     partners: dict[str, list[int]] = {}  # pair → the participants from each country, of each project
-    for rank, (_, project, keys) in enumerate(ranked, 1):
+    shown: dict[str, list[tuple[str, str]]] = {}  # list → its projects and titles, in order
+    for rank, (title, project, keys) in enumerate(ranked, 1):
         countries = dict(k[1:].split(" ") for k in keys if k.startswith("c"))
         keys = [k for k in keys if not k.startswith("c")]
         if project in continued:
             keys = sorted(set(keys) | {"S"})
         for key in keys:
             members.setdefault(key, []).append(rank)
+            shown.setdefault(key, []).append((project, title))
         for a in countries:
             for b in countries:
                 if a != b:
@@ -127,6 +129,8 @@ def _pages_by_sort(ranked: list[tuple[str, str, list[str]]], page: int, continue
         if len(ranks) < page:
             continue
         found = (ranks[page - 1], len(ranks), array("I", ranks[:page]))
+        if key[0] != "p":
+            pages.columns[key] = shown[key][:page]
         if key in ("L", "B", "S"):
             pages.lists[{"L": "lead-partners", "B": "projects-without-budget", "S": "successor-chains"}[key]] = found
         elif key[0] == "y":

@@ -171,3 +171,24 @@ def test_a_page_that_does_not_match_the_graph_fails(dump, monkeypatch, dataset, 
     with pytest.raises(StatisticsError, match=rf"^the statistics dataset '{named}' does not match the graph: "
                                               rf"it states \[\(.*'{end + 1}'"):
         verify_statistics(graph, cube, base_iri=DATA)
+
+
+@pytest.mark.parametrize("dataset", ["list-pages", "year-pages", "organisation-pages"])
+@pytest.mark.parametrize("column", ["rank", "title"])
+def test_a_page_column_that_does_not_match_the_graph_fails(dump, monkeypatch, dataset, column):
+    """A page's column of ranks or titles with one value other than the graph's (a rank one
+    on, another title) fails the recount."""
+    cube = dump.with_name(STATISTICS_NT).read_text(encoding="utf-8").splitlines()
+    at = next(i for i, line in enumerate(cube) if f"/statistics/{dataset}/" in line.split(" ")[1]
+              and line.split(" ")[1].endswith(f"/{column}>"))
+    subject, predicate, value = cube[at].split(" ", 2)
+    if column == "rank":
+        rank = int(value.split('"')[1])
+        cube[at] = cube[at].replace(f'"{rank}"', f'"{rank + 1}"')
+    else:
+        cube[at] = f'{subject} {predicate} "Another title" .'
+    monkeypatch.setattr(derived, "PAGE", PAGE)
+    monkeypatch.setattr(derived, "PARTNERS_FROM", PARTNERS_FROM)
+    graph = dump.read_text(encoding="utf-8").splitlines(keepends=True)
+    with pytest.raises(StatisticsError, match=rf"^the statistics dataset '{dataset} \(columns\)' does not match "):
+        verify_statistics(graph, cube, base_iri=DATA)

@@ -307,21 +307,38 @@ class Pages:
     #: pair of countries with a page → for each project of the page, in order, its participants
     #: from the first country and from the second (two numbers a project)
     pair_partners: dict[tuple[str, str], array[int]] = field(default_factory=dict)
+    #: page (by the key of its list: see :meth:`Pages.of`) → its projects, in order, each with its
+    #: display title: a list question reads them as two columns (see
+    #: :mod:`~euproj_rdf.stats`); the pages of pairs of countries have rows of their own instead
+    columns: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     #: when the list successor-chains has a page: for each of its projects, each project down
     #: its chains, ``(project, its rank, successor, steps)`` (see :func:`chain_steps`)
     chain_steps: list[tuple[str, int, str, int]] = field(default_factory=list)
 
+    def column(self, name: str, value: object = None) -> list[tuple[str, str]]:
+        """The projects and titles of the page of a list: ``name`` is ``lead-partners``,
+        ``projects-without-budget``, ``successor-chains``, ``year`` (``value``: the year) or
+        ``organisation`` (``value``: its IRI)."""
+        key = {"lead-partners": _LEAD_KEY, "projects-without-budget": _NO_BUDGET_KEY,
+               "successor-chains": _CONTINUED_KEY}.get(name)
+        if key is None:
+            key = (_YEAR_KEY if name == "year" else _ORGANISATION_KEY) + str(value)
+        return self.columns.get(key, [])
+
     @classmethod
     def of(cls, firsts: dict[str, array[int]], counts: dict[str, int],
-           pair_partners: dict[str, array[int]]) -> Pages:
+           pair_partners: dict[str, array[int]], columns: dict[str, list[tuple[str, str]]] | None = None) -> Pages:
         """The pages of the lists (by key) whose ``firsts`` (the ranks of their first projects,
         in order) reach :data:`PAGE`; ``counts``: the projects in each list; ``pair_partners``:
         for the lists of pairs of countries, the participants of each of those projects from
-        each of the two countries."""
+        each of the two countries; ``columns``: for the other lists, those projects and their
+        titles."""
         pages = cls()
         for key, ranks in firsts.items():
             if len(ranks) < PAGE:
                 continue
+            if columns is not None and key in columns:
+                pages.columns[key] = columns[key]
             kind, value, page = key[0], key[1:], (ranks[-1], counts[key], ranks)
             if key == _LEAD_KEY:
                 pages.lists["lead-partners"] = page
@@ -438,8 +455,10 @@ def rank_chunks(paths: list[Path], workdir: Path, busy: Collection[str] = (),
     # the keys of the organisations that may have a page (None: every organisation)
     paged_keys = None if paged is None else {_ORGANISATION_KEY + o for o in paged}
     continued_first: list[tuple[int, str]] = []  # the first PAGE projects continued by another
+    # the projects and titles of the first PAGE of each list but the pairs of countries'
+    columns: dict[str, list[tuple[str, str]]] = {}
     for rank, line in enumerate(_merged_titles(paths), 1):
-        _, project, keys = json.loads(line)
+        title, project, keys = json.loads(line)
         if project in continued and _CONTINUED_KEY not in keys:
             keys.append(_CONTINUED_KEY)
         lines.append(f"{iri(project)} {rank_p} {typed_literal(str(rank), integer)} .")
@@ -459,6 +478,7 @@ def rank_chunks(paths: list[Path], workdir: Path, busy: Collection[str] = (),
                 if kept is None:
                     kept = firsts[key] = array("I")
                 kept.append(rank)
+                columns.setdefault(key, []).append((project, title))
                 if key == _CONTINUED_KEY:
                     continued_first.append((rank, project))
         for a, from_a in countries.items():
@@ -481,7 +501,7 @@ def rank_chunks(paths: list[Path], workdir: Path, busy: Collection[str] = (),
         chunks.append(write_chunk(lines, workdir / f"ranks-{len(chunks):05d}.nt"))
     for p in paths:
         p.unlink()
-    pages = Pages.of(firsts, counts, pair_partners)
+    pages = Pages.of(firsts, counts, pair_partners, columns)
     pages.partners = partners.ranked()
     if "successor-chains" in pages.lists:
         pages.chain_steps = chain_steps(continued_first, later or {})

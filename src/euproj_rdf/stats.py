@@ -45,7 +45,11 @@ The datasets, each named ``<base>statistics/<name>``:
   up to the page's end. A page of a pair of countries also states, for each of its projects, a
   row (``pageRow``) with the project's rank (``pageRank``) and how many of its participants come
   from each of the two countries (``partnersFromA``, ``partnersFromB``), which the question
-  would otherwise count from every participation of the page's projects.
+  would otherwise count from every participation of the page's projects. The other pages state
+  their projects' ranks and display titles as two columns of their own (:data:`COLUMNS`:
+  ``<observation>/rank`` and ``<observation>/title``, from each project to its value, named by
+  the observation's ``rankColumn`` and ``titleColumn``): the question reads each column whole
+  and joins the two instead of looking up the project of each rank and its title.
 - ``successor-steps``: when the list of projects continued by another has a page, every
   project down the chains of each of the page's projects (``chainProject``, ``chainSuccessor``),
   with the steps to it as successor-chains counts them (``chainSteps``) and the project's
@@ -74,7 +78,7 @@ from typing import Any
 from .derived import shown_key
 from .vocab import EP
 
-__all__ = ["ATTRIBUTES", "DATASETS", "Facts", "LINK_GROUPS", "NOT_STATED", "PAGE_DATASETS", "PAGE_RANK", "PAGE_ROW", "PARTNERS_FROM",
+__all__ = ["ATTRIBUTES", "COLUMNS", "DATASETS", "Facts", "LINK_GROUPS", "NOT_STATED", "PAGE_DATASETS", "PAGE_RANK", "PAGE_ROW", "PARTNERS_FROM",
            "STATISTICS_NT", "STATISTICS_TTL", "Tally", "graph_iri", "link_fields"]
 
 
@@ -129,6 +133,10 @@ PAGE_RANK = "pageRank"
 #: a page of a pair of countries states a row for each of its projects (``PAGE_ROW``): the
 #: project's rank and its participants from each of the two countries
 PAGE_ROW, PARTNERS_FROM = "pageRow", ("partnersFromA", "partnersFromB")
+#: the other pages state their projects' ranks and titles as two columns: properties of the
+#: page's own (``<observation>/rank``, ``<observation>/title``: project → value), named by the
+#: observation with these properties, which a question reads whole (1000 values each) and joins
+COLUMNS = {"rankColumn": "rank", "titleColumn": "title"}
 
 
 def graph_iri(base_iri: str) -> str:
@@ -328,9 +336,10 @@ def _page_rows(pages: Any) -> dict[str, list[tuple[tuple[str, ...], tuple]]]:
         return {"list-pages": [], "year-pages": [], "organisation-pages": [], "country-pair-pages": [],
                 "organisation-partners": [], "successor-steps": []}
     return {
-        "list-pages": sorted(((name,), page) for name, page in pages.lists.items()),
-        "year-pages": sorted(((str(year),), page) for year, page in pages.years.items()),
-        "organisation-pages": sorted(((org,), page) for org, page in pages.organisations.items()),
+        "list-pages": sorted(((name,), (*page, pages.column(name))) for name, page in pages.lists.items()),
+        "year-pages": sorted(((str(year),), (*page, pages.column("year", year))) for year, page in pages.years.items()),
+        "organisation-pages": sorted(((org,), (*page, pages.column("organisation", org)))
+                                     for org, page in pages.organisations.items()),
         "country-pair-pages": sorted((pair, (*page, pages.pair_partners[pair]))
                                      for pair, page in pages.country_pairs.items()),
         "organisation-partners": sorted(((org, partner), (shared, place)) for org, ranked in pages.partners.items()

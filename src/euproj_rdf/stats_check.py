@@ -206,21 +206,24 @@ _PAGE_RECOUNTS: dict[str, tuple[str, str]] = {
 }
 
 
-def _pages_recounted(store: ox.Store, query: str) -> tuple[set[tuple[str, ...]], set[tuple[str, ...]]]:
+def _pages_recounted(store: ox.Store, query: str) -> tuple[set[tuple[str, ...]], set[tuple[str, ...]],
+                                                             set[tuple[str, ...]]]:
     """(key…, the rank of the PAGE-th project, projects) of each list of at least PAGE projects,
-    and (key…, rank) for each of its first PAGE ranks, from the (key…, project, rank) rows
-    SPARQL finds on the graph."""
+    (key…, rank) for each of its first PAGE ranks, and (key…, project, rank) for each of those
+    projects, from the (key…, project, rank) rows SPARQL finds on the graph."""
     ranks: dict[tuple[str, ...], set[tuple[str, int]]] = {}
     for row in _rows(store, query):
         ranks.setdefault(row[:-2], set()).add((row[-2], int(row[-1])))
     ends: set[tuple[str, ...]] = set()
     firsts: set[tuple[str, ...]] = set()
+    projects: set[tuple[str, ...]] = set()
     for key, found in ranks.items():
-        ordered = sorted(r for _, r in found)
+        ordered = sorted((r, p) for p, r in found)
         if len(ordered) >= derived.PAGE:
-            ends.add((*key, str(ordered[derived.PAGE - 1]), str(len(ordered))))
-            firsts.update((*key, str(r)) for r in ordered[:derived.PAGE])
-    return ends, firsts
+            ends.add((*key, str(ordered[derived.PAGE - 1][0]), str(len(ordered))))
+            firsts.update((*key, str(r)) for r, _ in ordered[:derived.PAGE])
+            projects.update((*key, p, str(r)) for r, p in ordered[:derived.PAGE])
+    return ends, firsts, projects
 
 
 def _partners_recounted(store: ox.Store) -> set[tuple[str, ...]]:
@@ -323,13 +326,20 @@ def verify_statistics(graph_lines: Iterable[str], cube: list[str], *, base_iri: 
                               + ", ".join(sorted(v for (v,) in missing)))
     for name, (count, read) in _RECOUNTS.items():
         _same(name, _rows(store, count), _rows(store, read))
+    titles = {p: t for p, t in _rows(store, "SELECT ?p ?t WHERE { ?p ep:displayTitle ?t }")}
     for name, (listed, dims) in _PAGE_RECOUNTS.items():
-        ends, firsts = _pages_recounted(store, _FK + listed)
+        ends, firsts, projects = _pages_recounted(store, _FK + listed)
         variables = "?k ?k2" if "?k2" in dims else "?k"
         _same(name, ends, _rows(store, f"""SELECT {variables} ?end ?n WHERE {{ GRAPH ?g {{ ?o qb:dataSet ?ds ;
           stat:pageEnd ?end ; stat:listed ?n . {dims} FILTER(STRENDS(STR(?ds), "/statistics/{name}")) }} }}"""))
         _same(f"{name} ({PAGE_RANK})", firsts, _rows(store, f"""SELECT {variables} ?rank WHERE {{ GRAPH ?g {{
           ?o qb:dataSet ?ds ; stat:{PAGE_RANK} ?rank . {dims} FILTER(STRENDS(STR(?ds), "/statistics/{name}")) }} }}"""))
+        if name == "country-pair-pages":  # its rows instead: checked below
+            continue
+        _same(f"{name} (columns)", {(*row, titles.get(row[-2], "")) for row in projects}, _rows(store, f"""
+          SELECT {variables} ?project ?rank ?title WHERE {{ GRAPH ?g {{ ?o qb:dataSet ?ds ;
+          stat:rankColumn ?ranks ; stat:titleColumn ?titles . {dims} . ?project ?ranks ?rank ; ?titles ?title
+          FILTER(STRENDS(STR(?ds), "/statistics/{name}")) }} }}"""))
     _same(f"country-pair-pages ({PAGE_ROW})", _pair_rows_recounted(store), _rows(store, f"""SELECT ?k ?k2 ?rank ?a ?b
       WHERE {{ GRAPH ?g {{ ?o qb:dataSet ?ds ; stat:countryA ?k ; stat:countryB ?k2 ; stat:{PAGE_ROW} ?row .
       ?row stat:{PAGE_RANK} ?rank ; stat:{PARTNERS_FROM[0]} ?a ; stat:{PARTNERS_FROM[1]} ?b

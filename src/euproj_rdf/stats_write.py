@@ -19,6 +19,7 @@ from .files import atomic_write
 from .ntriples import iri, lang_literal, literal, typed_literal
 from .stats import (
     ATTRIBUTES,
+    COLUMNS,
     DATASETS,
     DECIMAL_MEASURES,
     NOT_STATED,
@@ -103,6 +104,11 @@ def _properties() -> Iterator[str]:
     yield f"{ranks} {iri(RDFS + 'label')} {lang_literal(PAGE_RANK, 'en')} ."
     yield (f"{ranks} {iri(RDFS + 'comment')} "
            f"{lang_literal('the ep:titleRank of each project on the first page of a list (one value per project)', 'en')} .")
+    for prop, what in (("rankColumn", "ep:titleRank"), ("titleColumn", "ep:displayTitle")):
+        yield f"{iri(STATS + prop)} {iri(RDF_TYPE)} {iri(RDF + 'Property')} ."
+        yield f"{iri(STATS + prop)} {iri(RDFS + 'label')} {lang_literal(prop, 'en')} ."
+        comment = lang_literal(f"the property of a page's own that states the {what} of each of its projects", "en")
+        yield f"{iri(STATS + prop)} {iri(RDFS + 'comment')} {comment} ."
     rows = iri(STATS + PAGE_ROW)
     yield f"{rows} {iri(RDF_TYPE)} {iri(RDF + 'Property')} ."
     yield f"{rows} {iri(RDFS + 'label')} {lang_literal(PAGE_ROW, 'en')} ."
@@ -146,9 +152,14 @@ def cube_lines(tally: Tally, facts: Facts, *, base_iri: str) -> Iterator[str]:
             # (measures…, attributes…) or, on a page, (measures…, ranks[, the participants
             # from each country of each project])
             attr_values = values[len(measures):len(measures) + len(attr_props)]
+            page_columns: Any = None
             if paged:
                 page_ranks = values[len(measures)]
-                page_partners = values[len(measures) + 1] if len(values) > len(measures) + 1 else None
+                extra = values[len(measures) + 1] if len(values) > len(measures) + 1 else None
+                if name == "country-pair-pages":
+                    page_partners = extra
+                else:
+                    page_columns = extra
             values = values[:len(measures)]
             yield obs + is_observation
             yield obs + in_dataset
@@ -173,6 +184,8 @@ def cube_lines(tally: Tally, facts: Facts, *, base_iri: str) -> Iterator[str]:
                 yield f"{obs}{ranks_p}{typed_literal(str(rank), XSD + 'integer')} ."
             if page_partners is not None:
                 yield from _pair_page_rows(f"{dataset}/{n}", page_ranks, page_partners)
+            if page_columns:
+                yield from _page_columns(f"{dataset}/{n}", page_ranks, page_columns)
     not_stated = iri(f"{stats}/{NOT_STATED}")
     yield f"{not_stated} {iri(RDF_TYPE)} {iri(RDFS + 'Resource')} ."
     yield f"{not_stated} {iri(RDFS + 'label')} {lang_literal('not stated', 'en')} ."
@@ -196,6 +209,20 @@ def _pair_page_rows(obs: str, ranks: Any, partners: Any) -> Iterator[str]:
         yield f"{row}{_RANK_P}{typed_literal(str(rank), integer)} ."
         yield f"{row}{_FROM_A_P}{typed_literal(str(partners[2 * i]), integer)} ."
         yield f"{row}{_FROM_B_P}{typed_literal(str(partners[2 * i + 1]), integer)} ."
+
+
+def _page_columns(obs: str, ranks: Any, rows: list[tuple[str, str]]) -> Iterator[str]:
+    """The two columns of a page: its projects' ranks and display titles, each a property of
+    the page's own (``<obs>/rank``, ``<obs>/title``) from the project to its value."""
+    integer = XSD + "integer"
+    columns = {prop: iri(f"{obs}/{suffix}") for prop, suffix in COLUMNS.items()}
+    for prop, column in columns.items():
+        yield f"{iri(obs)} {iri(STATS + prop)} {column} ."
+        yield f"{column} {iri(RDF_TYPE)} {iri(RDF + 'Property')} ."
+    rank_c, title_c = columns["rankColumn"], columns["titleColumn"]
+    for rank, (project, title) in zip(ranks, rows, strict=True):
+        yield f"{iri(project)} {rank_c} {typed_literal(str(rank), integer)} ."
+        yield f"{iri(project)} {title_c} {literal(title)} ."
 
 
 def _number(value: Any) -> str:
