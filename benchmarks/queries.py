@@ -8,7 +8,9 @@ side, in the same run, Virtuoso 7.2 (Debian's package, see benchmarks/virtuoso.p
 bulk-loaded with the same N-Triples (the dump in one graph, the statistics in theirs) and asked
 the same questions, the two stores in turn, one request each. Prints load time and disk of both
 stores, then p50/p95 per query for both (p95: the nearest rank, the largest of up to 10 runs, the
-second largest of 20) and the ratio of the p95s.
+second largest of 20), the ratio of the p95s, and whether the two stores gave the same answer
+(compared on each store's first answer: the same rows in the same order, "same rows" when only
+the order of rows the question leaves tied differs).
 
     python -m benchmarks.queries                      # the seed records
     python -m benchmarks.queries --projects 100000    # a synthetic graph of 100 000 projects
@@ -23,9 +25,11 @@ set-up short; validation does not change the graph.
 from __future__ import annotations
 
 import argparse
+import re
 import statistics
 import tempfile
 import time
+from decimal import Decimal
 from pathlib import Path
 
 import requests
@@ -53,8 +57,40 @@ def _disk(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
 
-def _ask(session: requests.Session, url: str, text: str, *, form: bool, timeout: float) -> tuple[float, int, str]:
-    """One request: (milliseconds, rows, error message or "")."""
+_NUMBERS = tuple(f"http://www.w3.org/2001/XMLSchema#{t}" for t in ("integer", "decimal", "double", "float", "long", "int"))
+
+
+#: ``GROUP_CONCAT(… ; SEPARATOR="…") AS ?name`` in a question: SPARQL leaves the order of the
+#: joined values open, so two stores may join them in two orders
+_CONCATS = re.compile(r'GROUP_CONCAT\((?:[^()]|\([^()]*\))*?SEPARATOR\s*=\s*"([^"]*)"\s*\)\s+AS\s+\?(\w+)', re.I)
+
+
+def concatenated(text: str) -> dict[str, str]:
+    """The variables ``text`` binds with GROUP_CONCAT, each with its separator."""
+    return {name: sep for sep, name in _CONCATS.findall(text)}
+
+
+def _row(binding: dict[str, dict[str, str]], names: list[str], joined: dict[str, str]) -> tuple[str, ...]:
+    """A row of SPARQL JSON results as comparable values: a number by its value (the two stores
+    write 1.50 and 1.5, or 2 and 2.0E0, alike), a text a GROUP_CONCAT joined (``joined``: the
+    variable's separator) by its parts in order, a term otherwise by its text and language."""
+    out = []
+    for name in names:
+        term = binding.get(name)
+        if term is None:
+            out.append("")
+        elif term.get("datatype") in _NUMBERS:
+            out.append(str(Decimal(term["value"]).normalize()))
+        elif name in joined and joined[name]:
+            out.append(joined[name].join(sorted(term["value"].split(joined[name]))))
+        else:
+            out.append(term["value"] + "@" + term.get("xml:lang", ""))
+    return tuple(out)
+
+
+def _ask(session: requests.Session, url: str, text: str, *, form: bool,
+         timeout: float) -> tuple[float, int, str, list[tuple[str, ...]]]:
+    """One request: (milliseconds, rows, error message or "", the rows as :func:`_row` gives them)."""
     accept = {"Accept": "application/sparql-results+json"}
     start = time.perf_counter()
     if form:  # Virtuoso: the SPARQL protocol's form-encoded POST
@@ -68,8 +104,11 @@ def _ask(session: requests.Session, url: str, text: str, *, form: bool, timeout:
             message = resp.json()["error"]["message"]
         except ValueError:
             message = resp.text.strip().splitlines()[0][:60] if resp.text.strip() else str(resp.status_code)
-        return ms, 0, message
-    return ms, len(resp.json()["results"]["bindings"]), ""
+        return ms, 0, message, []
+    answer = resp.json()
+    names, joined = answer["head"]["vars"], concatenated(text)
+    rows = [_row(b, names, joined) for b in answer["results"]["bindings"]]
+    return ms, len(rows), "", rows
 
 
 class _Series:
@@ -79,17 +118,21 @@ class _Series:
         self.session, self.url, self.text, self.form, self.timeout = session, url, text, form, timeout
         self.times: list[float] = []
         self.rows, self.error = 0, ""
+        self.answer: list[tuple[str, ...]] = []  # the rows of the first answer, in order
 
     def ask(self) -> None:
         if self.error:  # a store that failed once is not asked again
             return
         try:
-            ms, self.rows, self.error = _ask(self.session, self.url, self.text, form=self.form, timeout=self.timeout)
+            ms, self.rows, self.error, rows = _ask(self.session, self.url, self.text, form=self.form,
+                                                   timeout=self.timeout)
         except requests.RequestException as exc:
             self.error = f"no answer ({type(exc).__name__})"
             return
         if not self.error:
             self.times.append(ms)
+            if len(self.times) == 1:
+                self.answer = rows
 
 
 def _compare(session: requests.Session, url: str, peer: Virtuoso | None, name: str, text: str,
@@ -112,6 +155,10 @@ def _compare(session: requests.Session, url: str, peer: Virtuoso | None, name: s
                  else f"{theirs.error[:28]:>28}")
         if not ours.error and not theirs.error:
             ratio = f"{percentile(vt, .95) / percentile(ours.times, .95):>8.1f}x"
+            # the same answer: the same rows in the same order, or (rows the question's ORDER BY
+            # leaves tied) the same rows
+            ratio += (" same" if ours.answer == theirs.answer else " same rows" if sorted(ours.answer) == sorted(
+                theirs.answer) else " DIFFERENT ANSWER")
     print(f"{name:45} {mine} | {peers} | {ratio}", flush=True)
     return ours.times
 
@@ -160,7 +207,7 @@ def main() -> None:
         session = requests.Session()
         everything: list[float] = []
         print(f"{'query':45} {'rows':>6} {'p50 ms':>8} {'p95 ms':>8} | {'Virtuoso p50':>12} {'p95':>8} {'rows':>6}"
-              f" | {'p95 ratio':>9}")
+              f" | {'p95 ratio':>9} answer")
         try:
             for q in query_catalogue():
                 if args.only and q["name"] not in args.only:
