@@ -1,5 +1,6 @@
 """The catalogue of queries/ on every store we push to: the seed dump and a synthetic sample of
-1 000 projects (benchmarks/synthetic.py: branching successor chains, thousands of participations)
+1 000 projects (benchmarks/synthetic.py: branching successor chains, thousands of participations),
+the latter also built with pages of 15 projects so that the list questions read their pages,
 pushed (with `push`) into a real Oxigraph server, Virtuoso and Apache Jena Fuseki
 (tests/servers.py), and every query's answer there compared with the embedded store's.
 
@@ -29,7 +30,10 @@ ROOT = Path(__file__).resolve().parents[1]
 QUERIES = sorted((ROOT / "queries").glob("*.rq"))
 CATALOGUE_GRAPH = GRAPH + "/catalogue/"  # + the name of the graph: seed or sample
 STORES = ["oxigraph", "virtuoso", "fuseki"]
-GRAPHS = ["seed", "sample"]
+GRAPHS = ["seed", "sample", "paged"]
+#: the paged sample: the same records built with pages of PAGE projects (every list of the
+#: catalogue then has one, and the questions read it), asked with that LIMIT about org-0
+PAGE, PARTNERS_FROM = 15, 40
 SAMPLE_PROJECTS = 1000
 STATISTICS_GRAPH = graph_iri(DATA)
 
@@ -80,9 +84,24 @@ def dumps(seed_build, tmp_path_factory) -> dict[str, Path]:
     """Graph name → its N-Triples dump."""
     from benchmarks.synthetic import write_csv
 
+    from euproj_rdf import derived
+
     tmp = tmp_path_factory.mktemp("sample")
-    sample = build(write_csv(tmp / "records", SAMPLE_PROJECTS), tmp / "dist", validate=False)
-    return {"seed": seed_build.ntriples, "sample": sample.ntriples}
+    records = write_csv(tmp / "records", SAMPLE_PROJECTS)
+    sample = build(records, tmp / "dist", validate=False)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(derived, "PAGE", PAGE)
+        mp.setattr(derived, "PARTNERS_FROM", PARTNERS_FROM)
+        paged = build(records, tmp / "paged", validate=False, verify=True)
+    return {"seed": seed_build.ntriples, "sample": sample.ntriples, "paged": paged.ntriples}
+
+
+def asked(graph: str, text: str) -> str:
+    """The question as asked of ``graph``: on the paged sample, with the LIMIT of its pages and
+    about org-0 (the sample has no Region Skåne)."""
+    if graph != "paged":
+        return text
+    return text.replace("LIMIT 1000", f"LIMIT {PAGE}").replace("organisation:region-skane", "organisation:org-0")
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +114,7 @@ def embedded(dumps):
         store.bulk_load(path=str(dump.with_name(STATISTICS_NT)), format=ox.RdfFormat.N_TRIPLES,
                         to_graph=ox.NamedNode(STATISTICS_GRAPH))  # as load does
         for path in QUERIES:
-            text = path.read_text(encoding="utf-8")
+            text = asked(graph, path.read_text(encoding="utf-8"))
             out[graph, path.name] = table(json.loads(store.query(text).serialize(format=ox.QueryResultsFormat.JSON)), text)
     return out
 
@@ -128,7 +147,7 @@ def store(request, dumps):
 @pytest.mark.parametrize("name", [p.name for p in QUERIES])
 def test_catalogue_answers_as_the_embedded_store(store, embedded, graph, name):
     url, auth = store
-    text = (ROOT / "queries" / name).read_text(encoding="utf-8")
+    text = asked(graph, (ROOT / "queries" / name).read_text(encoding="utf-8"))
     # each dump's statistics are in a graph of their own there, the dataset's one named graph
     statistics = CATALOGUE_GRAPH + graph + "-statistics"
     text = text.replace(f"<{STATISTICS_GRAPH}>", f"<{statistics}>")
@@ -143,3 +162,13 @@ def test_catalogue_answers_as_the_embedded_store(store, embedded, graph, name):
 def test_every_query_answers_on_the_seed_graph(embedded, name):
     """Otherwise the comparison proves little (the sample has no Region Skåne, for instance)."""
     assert embedded["seed", name][1]
+
+
+def test_the_paged_sample_has_a_page_for_every_list(dumps):
+    """So that the stores answer the list questions from the pages there."""
+    text = dumps["paged"].with_name(STATISTICS_NT).read_text(encoding="utf-8")
+    for dataset in ("list-pages", "year-pages", "organisation-pages", "country-pair-pages", "organisation-partners",
+                    "successor-steps"):
+        assert f"/statistics/{dataset}/1> " in text, dataset
+    for listed in ("lead-partners", "projects-without-budget", "successor-chains"):
+        assert f"/statistics/list/{listed}> ." in text, listed
