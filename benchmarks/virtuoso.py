@@ -49,6 +49,9 @@ class Virtuoso:
         ini = re.sub(r"(?m)^MaxDirtyBuffers(\s*)=.*$", r"MaxDirtyBuffers\g<1>= 130000", ini)
         ini = re.sub(r"(?m)^ResultSetMaxRows(\s*)=.*$", r"ResultSetMaxRows\g<1>= 10000000", ini)
         ini = re.sub(r"(?m)^MaxQueryExecutionTime(\s*)=.*$", rf"MaxQueryExecutionTime\g<1>= {timeout_s}", ini)
+        # no refusal on the cost the planner estimates before running a query (400 s by default):
+        # a question it would answer in milliseconds was refused in one run and not in the next
+        ini = re.sub(r"(?m)^MaxQueryCostEstimationTime(\s*)=.*$", r"MaxQueryCostEstimationTime\g<1>= 0", ini)
         self.folder.mkdir(parents=True, exist_ok=True)
         (self.folder / "virtuoso.ini").write_text(ini)
         self.proc = subprocess.Popen([VIRTUOSO, "-f", "-c", str(self.folder / "virtuoso.ini")], cwd=self.folder,
