@@ -83,7 +83,6 @@ def table(answer: dict, query: str) -> tuple[list[str], list[tuple]]:
 def dumps(seed_build, tmp_path_factory) -> dict[str, Path]:
     """Graph name → its N-Triples dump."""
     from benchmarks.synthetic import write_csv
-
     from euproj_rdf import derived
 
     tmp = tmp_path_factory.mktemp("sample")
