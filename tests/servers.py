@@ -101,7 +101,9 @@ def select(url: str, query: str, *, auth=None, default_graph: str | None = None,
         params["named-graph-uri"] = named_graph
     resp = requests.post(url, data=params, auth=auth, timeout=120,
                          headers={"Accept": "application/sparql-results+json"})
-    resp.raise_for_status()
+    if resp.status_code >= 400:
+        # the store's own words on why, not just the status
+        raise requests.HTTPError(f"{resp.status_code} from {url}: {resp.text[:2000]}", response=resp)
     return resp.json()
 
 
