@@ -303,21 +303,41 @@ class QueryPool:
         heavy = self._loop.call_later(self.s.heavy_after, self._turn_heavy, worker)
         try:
             worker.conn.send(job)
-            recv = self._loop.run_in_executor(self._threads, worker.conn.recv)
-            recv.add_done_callback(lambda f: f.cancelled() or f.exception())
-            answer = await asyncio.wait_for(recv, self.s.timeout)
+            answer = await asyncio.wait_for(self._answer_of(worker), self.s.timeout)
         except asyncio.TimeoutError:
             self._end_job(worker, heavy, kill=True)
             return 503, "text/plain", (f"the query ran longer than the time limit of {self.s.timeout:g} s "
                                        "and was stopped").encode()
-        except (EOFError, OSError) as exc:
-            self._end_job(worker, heavy, kill=True)
-            return 500, "text/plain", f"the query worker ended unexpectedly ({exc.__class__.__name__})".encode()
         except asyncio.CancelledError:
             self._end_job(worker, heavy, kill=True)
             raise
+        except Exception as exc:  # noqa: BLE001 - EOFError, OSError: the worker is gone or broken
+            self._end_job(worker, heavy, kill=True)
+            return 500, "text/plain", f"the query worker ended unexpectedly ({exc.__class__.__name__})".encode()
         self._end_job(worker, heavy, kill=False)
         return answer
+
+    async def _answer_of(self, worker: _Worker) -> Answer:
+        """The worker's answer, read by the event loop once the worker starts writing it (no
+        thread in between: a thread hop costs more than a small answer takes). The worker
+        writes an answer whole, as soon as it is made, so reading it never waits on the query;
+        the largest answers (the row cap) take milliseconds to read."""
+        fut: asyncio.Future = self._loop.create_future()
+        fd = worker.conn.fileno()
+
+        def readable() -> None:
+            if fut.done():
+                return
+            try:
+                fut.set_result(worker.conn.recv())
+            except Exception as exc:  # noqa: BLE001 - a broken pipe or a garbled answer: the job fails
+                fut.set_exception(exc)
+
+        self._loop.add_reader(fd, readable)
+        try:
+            return await fut
+        finally:  # also when cut at the time limit: the reader is gone before the worker is killed
+            self._loop.remove_reader(fd)
 
     def _end_job(self, worker: _Worker, heavy: asyncio.TimerHandle, *, kill: bool) -> None:
         """A job is over: the worker no longer counts as heavy, then it is killed or released."""
