@@ -365,6 +365,28 @@ def test_a_question_on_a_dump_from_before_a_shortcut_it_reads_is_refused(seed_bu
         require_statistics(store, names)
 
 
+def test_a_worker_checks_a_question_once_for_its_store_and_keeps_the_last_verdicts():
+    """The store a worker reads never changes, so the check's verdict on a text is kept: the
+    same text gets the same answer without looking again (here the store changes under it, to
+    show it was not looked at), another text is looked at, and the oldest verdicts go first."""
+    from euproj_rdf.derived import DISPLAY_NAME
+    from euproj_rdf.serve.worker import Verdicts
+
+    names = f"SELECT ?o ?name WHERE {{ ?o <{DISPLAY_NAME}> ?name }}"
+    store = ox.Store()
+    store.add(ox.Quad(ox.NamedNode("https://example.org/o"), ox.NamedNode(RDF_TYPE), ox.NamedNode(EP + "Organisation")))
+    verdicts = Verdicts(size=2)
+    for _ in range(2):
+        with pytest.raises(StatisticsError, match=r"^the store has no ep:displayName"):
+            verdicts.check(store, names)
+    store.add(ox.Quad(ox.NamedNode("https://example.org/o"), ox.NamedNode(DISPLAY_NAME), ox.Literal("O")))
+    with pytest.raises(StatisticsError, match=r"^the store has no ep:displayName"):
+        verdicts.check(store, names)  # kept
+    verdicts.check(store, names + " ")  # another text: looked at, and now the store has it
+    verdicts.check(store, names + "  ")
+    verdicts.check(store, names)  # the first verdict was the oldest of three: gone, looked at again
+
+
 def test_the_name_a_list_shows_is_the_english_one_or_the_first_from_every_record_naming_it():
     """As the catalogue's MIN(CONCAT(IF(langMatches(LANG(?label), "en"), "0", "1"), …)): an
     English (or en-GB) name before any other, else the first in code point order; the names

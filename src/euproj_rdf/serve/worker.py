@@ -9,6 +9,7 @@ JSON error shape.
 from __future__ import annotations
 
 import io
+from collections import OrderedDict
 from typing import IO, Any, cast
 
 import pyoxigraph as ox
@@ -18,7 +19,7 @@ from ..stats_write import require_statistics
 from ..vocab import DCT, RDFS, SKOS
 from .negotiation import GRAPH_TYPES, SOLUTION_TYPES, negotiate
 
-__all__ = ["worker_main", "answer_query", "describe", "rdf_bytes"]
+__all__ = ["worker_main", "answer_query", "describe", "rdf_bytes", "Verdicts"]
 
 Answer = tuple[int, str, bytes]
 LABELS = (SKOS + "prefLabel", DCT + "title", RDFS + "label")
@@ -31,6 +32,7 @@ def worker_main(store_path: str, max_results: int, conn: Any) -> None:  # pragma
         conn.send(("failed", str(exc)))
         return
     conn.send(("ready",))
+    checked = Verdicts()
     while True:
         try:
             job = conn.recv()
@@ -38,7 +40,7 @@ def worker_main(store_path: str, max_results: int, conn: Any) -> None:  # pragma
             return
         try:
             if job["kind"] == "query":
-                conn.send(answer_query(store, job, max_results))
+                conn.send(answer_query(store, job, max_results, checked))
             else:
                 conn.send(describe(store, job["iri"], max_results))
         except Exception as exc:  # noqa: BLE001 - reported to the client, the worker lives on
@@ -55,9 +57,37 @@ def _graph(iri: str) -> ox.NamedNode:
     return ox.NamedNode(iri)
 
 
-def answer_query(store: ox.Store, job: dict[str, Any], max_results: int) -> Answer:
+class Verdicts:
+    """What :func:`~euproj_rdf.stats_write.require_statistics` found for the last query texts
+    asked of one store that never changes (a worker's snapshot): a text asked again is not
+    checked again (the check looks the store up a few times and reads the text with regular
+    expressions, which costs as much as a small statistics question itself)."""
+
+    def __init__(self, size: int = 1024):
+        self.size = size
+        self._seen: OrderedDict[str, str | None] = OrderedDict()
+
+    def check(self, store: ox.Store, text: str) -> None:
+        """Raise :class:`StatisticsError` as ``require_statistics`` does, remembering the verdict."""
+        if text not in self._seen:
+            try:
+                require_statistics(store, text)
+                verdict = None
+            except StatisticsError as exc:
+                verdict = str(exc)
+            self._seen[text] = verdict
+            if len(self._seen) > self.size:
+                self._seen.popitem(last=False)
+        else:
+            self._seen.move_to_end(text)
+        if self._seen[text] is not None:
+            raise StatisticsError(self._seen[text])
+
+
+def answer_query(store: ox.Store, job: dict[str, Any], max_results: int, checked: Verdicts | None = None) -> Answer:
     """Run a query job: ``text``, ``accept``, ``base``, and the protocol dataset (``default``,
-    ``named``: lists of graph IRIs, or None when the request named no dataset)."""
+    ``named``: lists of graph IRIs, or None when the request named no dataset). ``checked``
+    keeps the statistics check's verdicts when the store never changes."""
     kwargs: dict[str, Any] = {"base_iri": job.get("base")}
     if job.get("default") is not None or job.get("named") is not None:
         # the protocol's dataset replaces the query's FROM / FROM NAMED; a graph the store
@@ -66,7 +96,10 @@ def answer_query(store: ox.Store, job: dict[str, Any], max_results: int) -> Answ
         kwargs["named_graphs"] = [_graph(g) for g in job.get("named") or []]
     accept = job.get("accept") or ""
     try:
-        require_statistics(store, job["text"])
+        if checked is not None:
+            checked.check(store, job["text"])
+        else:
+            require_statistics(store, job["text"])
     except StatisticsError as exc:  # a store loaded from a release without the statistics graph
         return 409, "text/plain", str(exc).encode()
     try:
