@@ -1,7 +1,7 @@
 """Latency of the researcher query catalogue (queries/*.rq) through `euproj-rdf serve`.
 
 Builds a graph (the seed records, or N synthetic projects), loads it into the embedded store,
-starts the server on a loopback port and asks every catalogue query R times over HTTP (POST,
+starts the server (`euproj-rdf serve`, a process of its own) on a loopback port and asks every catalogue query R times over HTTP (POST,
 SPARQL JSON results), one client at a time, with the server's result cache off so that every
 run is evaluated by the store (a repeated question is otherwise answered from memory). Side by
 side, in the same run, Virtuoso 7.2 (Debian's package, see benchmarks/virtuoso.py) is
@@ -27,6 +27,8 @@ from __future__ import annotations
 import argparse
 import re
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from decimal import Decimal
@@ -38,7 +40,6 @@ from benchmarks.synthetic import write_csv
 from benchmarks.virtuoso import Virtuoso
 from euproj_rdf import build, load_store
 from euproj_rdf.resources import query_catalogue
-from euproj_rdf.serve import Endpoint, ServerSettings
 from euproj_rdf.stats import STATISTICS_NT, graph_iri
 from euproj_rdf.vocab import DATA
 
@@ -163,6 +164,43 @@ def _compare(session: requests.Session, url: str, peer: Virtuoso | None, name: s
     return ours.times
 
 
+class _Served:
+    """`euproj-rdf serve` in a process of its own, as it runs in use (a server thread in this
+    process would share its interpreter with the client), on a free port."""
+
+    def __init__(self, store: Path, timeout: float):
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", "from euproj_rdf.cli import main; main()", "serve", "--store", str(store),
+             "--port", "0", "--timeout", str(timeout), "--max-results", str(10**7), "--cache-mb", "0"],
+            stdout=subprocess.PIPE, text=True)
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline()  # "Serving <store> at http://127.0.0.1:<port>/ (SPARQL: /sparql) …"
+        found = re.search(r" at (http://\S+?)/ ", line)
+        if found is None:
+            self.stop()
+            raise RuntimeError(f"serve did not start: {line.strip()!r}")
+        self.url = found.group(1) + "/sparql"
+        deadline = time.monotonic() + 120
+        while True:  # its workers are ready: the first timed question does not wait for them
+            try:
+                if requests.get(self.url, params={"query": "ASK {}"}, timeout=60).status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError("serve did not answer")
+            time.sleep(0.2)
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--projects", type=int, default=0, help="synthetic projects (0: the seed records)")
@@ -201,9 +239,8 @@ def main() -> None:
             t = time.perf_counter()
             peer.bulk_load({dump: GRAPH, dump.with_name(STATISTICS_NT): graph_iri(DATA)})
             print(f"Virtuoso 7.2: bulk load {time.perf_counter() - t:.1f} s, disk {peer.disk() / 2**20:.0f} MB")
-        server = Endpoint(ServerSettings(store=tmp / "store", timeout=args.timeout, max_results=10**7,
-                                         cache_bytes=0), port=0).start()
-        url = server.url + "/sparql"
+        server = _Served(tmp / "store", args.timeout)
+        url = server.url
         session = requests.Session()
         everything: list[float] = []
         print(f"{'query':45} {'rows':>6} {'p50 ms':>8} {'p95 ms':>8} | {'Virtuoso p50':>12} {'p95':>8} {'rows':>6}"
