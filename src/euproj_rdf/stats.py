@@ -26,7 +26,9 @@ The datasets, each named ``<base>statistics/<name>``:
   ``organisation``): the question reads each of them whole, 1000 values of one property, and
   joins them as lists instead of looking up every observation's values one at a time;
 - ``organisation-kinds``: organisations (every organisation record, whether it takes part in a
-  project or not) by kind × country;
+  project or not) by kind × country. Its dimensions are its own (``organisationsKind``,
+  ``organisationsCountry``, not ``organisationKind`` and ``country``, which the participations
+  state on most observations of the graph), so that the question reads each of them whole;
 - ``themes``: projects per theme;
 - ``links``: records of each class, and how many of them link to a country, a NUTS region,
   Wikidata or another identifier (``queries/link-coverage.rq``). A record type that another one
@@ -103,7 +105,8 @@ DATASETS: dict[str, tuple[tuple[tuple[str, str], ...], tuple[str, ...]]] = {
     "funds": ((("fund", "fund"),), ("projects",)),
     "themes": ((("theme", "theme"),), ("projects",)),
     "top-organisations": ((("topOrganisation", "organisation"),), ("topProjects", "topRank")),
-    "organisation-kinds": ((("organisationKind", "organisation-kind"), ("country", "country")), ("organisations",)),
+    "organisation-kinds": ((("organisationsKind", "organisation-kind"), ("organisationsCountry", "country")),
+                           ("organisations",)),
     "links": ((("recordClass", "class"),), ("records", "withCountry", "withNuts", "withWikidata", "withOtherIds")),
     "list-pages": ((("list", "list"),), ("pageEnd", "listed")),
     "year-pages": ((("year", "year"),), ("pageEnd", "listed")),

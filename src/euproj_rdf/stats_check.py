@@ -164,8 +164,8 @@ _RECOUNTS: dict[str, tuple[str, str]] = {
                "SELECT ?k ?n WHERE { GRAPH ?g { ?o stat:theme ?k ; stat:projects ?n } }"),
     "organisation-kinds": ("""SELECT ?k ?k2 (COUNT(DISTINCT ?o) AS ?n) WHERE {
       ?o a ep:Organisation ; ep:organisationKind ?k . OPTIONAL { ?o ep:country ?k2 } } GROUP BY ?k ?k2""",
-                           """SELECT ?k ?k2 ?n WHERE { GRAPH ?g { ?o qb:dataSet ?ds ; stat:organisationKind ?k ;
-      stat:country ?c ; stat:organisations ?n FILTER(STRENDS(STR(?ds), "/statistics/organisation-kinds")) }
+                           """SELECT ?k ?k2 ?n WHERE { GRAPH ?g { ?o qb:dataSet ?ds ; stat:organisationsKind ?k ;
+      stat:organisationsCountry ?c ; stat:organisations ?n FILTER(STRENDS(STR(?ds), "/statistics/organisation-kinds")) }
       BIND(IF(STRENDS(STR(?c), "/statistics/not-stated"), ?none, ?c) AS ?k2) }"""),
     "links": ("""SELECT ?k ?n ?c ?u ?w ?x WHERE { { SELECT ?k (COUNT(DISTINCT ?thing) AS ?n)
       (COUNT(DISTINCT ?withCountry) AS ?c) (COUNT(DISTINCT ?withNuts) AS ?u)
