@@ -123,6 +123,21 @@ def test_invalid_query_is_a_400_in_the_error_shape(url):
     assert resp.json()["error"]["message"].startswith("invalid SPARQL: error at 1:25")
 
 
+def test_large_queries_and_answers_cross_to_the_workers_whole(url):
+    """A query and an answer far larger than a pipe's buffer go to and from a worker in one
+    piece, again and again (the event loop must not leave the pipe non-blocking)."""
+    text = "x" * 400_000
+    query = f'SELECT ?big ?n WHERE {{ VALUES ?big {{ "{text}" }} VALUES ?n {{ {" ".join(map(str, range(20)))} }} }}'
+    with requests.Session() as session:
+        for _ in range(5):
+            resp = session.post(url + "/sparql", data=query.encode(), timeout=30,
+                                headers={"Content-Type": "application/sparql-query",
+                                         "Accept": "application/sparql-results+json"})
+            assert resp.status_code == 200, resp.text[:200]
+            rows = resp.json()["results"]["bindings"]
+            assert [(r["big"]["value"] == text, r["n"]["value"]) for r in rows] == [(True, str(n)) for n in range(20)]
+
+
 def test_service_description(url):
     resp = requests.get(url + "/sparql", timeout=10)
     g = rdflib.Graph().parse(data=resp.text, format="turtle")

@@ -21,6 +21,7 @@ import asyncio
 import contextlib
 import logging
 import multiprocessing as mp
+import os
 import shutil
 from collections import OrderedDict, deque
 from collections.abc import Callable
@@ -277,6 +278,9 @@ class QueryPool:
             return (503, "text/plain", b"the server is shutting down"), 0
         if self._pending >= self.s.queue_limit:
             return (503, "text/plain", b"the server is busy: too many queries are waiting; try again later"), 0
+        if self._idle and not self._pending:  # a worker is free and nobody waits: no turn to take
+            worker = self._idle.pop()
+            return await self._execute(worker, job), worker.gen.number
         slot: asyncio.Future = self._loop.create_future()
         self._queues.setdefault(client, deque()).append(slot)
         self._pending += 1
@@ -303,7 +307,7 @@ class QueryPool:
         heavy = self._loop.call_later(self.s.heavy_after, self._turn_heavy, worker)
         try:
             worker.conn.send(job)
-            answer = await asyncio.wait_for(self._answer_of(worker), self.s.timeout)
+            answer = await self._answer_of(worker)
         except asyncio.TimeoutError:
             self._end_job(worker, heavy, kill=True)
             return 503, "text/plain", (f"the query ran longer than the time limit of {self.s.timeout:g} s "
@@ -318,10 +322,11 @@ class QueryPool:
         return answer
 
     async def _answer_of(self, worker: _Worker) -> Answer:
-        """The worker's answer, read by the event loop once the worker starts writing it (no
-        thread in between: a thread hop costs more than a small answer takes). The worker
-        writes an answer whole, as soon as it is made, so reading it never waits on the query;
-        the largest answers (the row cap) take milliseconds to read."""
+        """The worker's answer within the time limit (else :class:`asyncio.TimeoutError`), read
+        by the event loop once the worker starts writing it (no thread or task in between: each
+        costs more than a small answer takes). The worker writes an answer whole, as soon as it
+        is made, so reading it never waits on the query; the largest answers (the row cap) take
+        milliseconds to read."""
         fut: asyncio.Future = self._loop.create_future()
         fd = worker.conn.fileno()
 
@@ -333,10 +338,19 @@ class QueryPool:
             except Exception as exc:  # noqa: BLE001 - a broken pipe or a garbled answer: the job fails
                 fut.set_exception(exc)
 
+        def late() -> None:
+            if not fut.done():
+                fut.set_exception(asyncio.TimeoutError())
+
         self._loop.add_reader(fd, readable)
+        # uvloop (libuv) makes a descriptor it polls non-blocking; the pipe's reads and writes
+        # are whole messages, made for a blocking descriptor
+        os.set_blocking(fd, True)
+        limit = self._loop.call_later(self.s.timeout, late)
         try:
             return await fut
         finally:  # also when cut at the time limit: the reader is gone before the worker is killed
+            limit.cancel()
             self._loop.remove_reader(fd)
 
     def _end_job(self, worker: _Worker, heavy: asyncio.TimerHandle, *, kill: bool) -> None:
