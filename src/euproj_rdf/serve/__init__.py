@@ -10,7 +10,7 @@
 
 Every error has one shape: ``{"error": {"status": 400, "message": "…"}}`` (JSON).
 
-Runs on uvicorn (h11) and Starlette (:mod:`.app`), with limits on bodies, headers, idle
+Runs on uvicorn (httptools, uvloop) and Starlette (:mod:`.app`), with limits on bodies, headers, idle
 connections and open connections (:mod:`.transport`).
 """
 

@@ -309,7 +309,7 @@ class Endpoint:
         config = uvicorn.Config(app, http=guarded_protocol(limits), ws="none", lifespan="on", access_log=False,
                                 log_level="warning", timeout_keep_alive=max(1, int(settings.header_timeout)),
                                 timeout_graceful_shutdown=int(settings.timeout) + 5,
-                                h11_max_incomplete_event_size=limits.max_header_bytes, server_header=False)
+                                server_header=False)
         self._server = _Server(config)
         self._thread: threading.Thread | None = None
 

@@ -1,7 +1,7 @@
 """The HTTP connection layer under the app: limits against slow and greedy clients, and the
 access log.
 
-uvicorn's h11 protocol, extended (:func:`guarded_protocol`):
+uvicorn's httptools protocol (llhttp, the parser of Node.js), extended (:func:`guarded_protocol`):
 
 - a client must send a request's line and headers within ``header_timeout`` seconds of
   connecting or of its previous response (idle and half-open connections are closed; a
@@ -21,8 +21,7 @@ import time
 from dataclasses import dataclass
 from typing import IO, Any
 
-import h11
-from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 __all__ = ["Limits", "guarded_protocol", "AccessLog", "error_body"]
 
@@ -86,11 +85,13 @@ class _Lingering:
         self._loop.call_later(self._linger, self._t.close)
 
 
-def guarded_protocol(limits: Limits) -> type[H11Protocol]:
-    """An h11 protocol class for uvicorn with the limits above."""
+def guarded_protocol(limits: Limits) -> type[HttpToolsProtocol]:
+    """An httptools protocol class for uvicorn with the limits above."""
 
-    class Guarded(H11Protocol):
+    class Guarded(HttpToolsProtocol):
         _timer: Any = None
+        _in_head = False  # a request has begun and its line and headers are not all in
+        _head_bytes = 0  # bytes received since it began (an upper bound of its head's size)
 
         def connection_made(self, transport: Any) -> None:
             super().connection_made(_Lingering(transport, self.loop, 2.0))  # type: ignore[arg-type]
@@ -115,34 +116,47 @@ def guarded_protocol(limits: Limits) -> type[H11Protocol]:
             if getattr(self.transport, "lingering", False):
                 return  # closing: drop what the client still sends
             super().data_received(data)
+            if self._in_head and not self.transport.is_closing():
+                self._head_bytes += len(data)
+                if self._head_bytes > limits.max_header_bytes:
+                    self.transport.write(_raw_error(431, f"the request line and headers are longer than "
+                                                         f"{limits.max_header_bytes} bytes"))
+                    self.transport.close()
 
-        def handle_events(self) -> None:
-            super().handle_events()
-            if self.conn.their_state is not h11.IDLE:
-                self._disarm()  # the request line and headers are in
+        def on_message_begin(self) -> None:
+            super().on_message_begin()
+            self._in_head, self._head_bytes = True, 0
+
+        def on_headers_complete(self) -> None:
+            self._in_head = False
+            self._disarm()  # the request line and headers are in
+            # httptools.parse_url keeps offsets in 16 bits: a target over 64 KB (a long query
+            # in a GET) is split here, its query string set on the scope after the parse
+            query = None
+            if len(self.url) > 0xFFFF and b"?" in self.url:
+                self.url, _, query = self.url.partition(b"?")
+            super().on_headers_complete()
+            if query is not None and self.scope.get("path") is not None:
+                self.scope["query_string"] = query.partition(b"#")[0]
 
         def on_response_complete(self) -> None:
             super().on_response_complete()
-            if not self.transport.is_closing() and self.conn.their_state is h11.IDLE:
-                self._arm()
+            if not self.transport.is_closing() and (self.cycle is None or self.cycle.response_complete):
+                self._arm()  # no request of this connection is being answered: wait for the next
 
         def _headers_late(self) -> None:
             self._timer = None
-            if self.transport.is_closing() or self.conn.their_state is not h11.IDLE:
+            if self.transport.is_closing():
                 return
             if self.cycle is not None and not self.cycle.response_complete:
-                return
-            if self.conn.trailing_data[0]:  # part of a request came, too slowly
+                return  # a request is being read or answered (its body has a time limit of its own)
+            if self._in_head:  # part of a request came, too slowly
                 self.transport.write(_raw_error(408, f"the request headers did not arrive within "
                                                      f"{limits.header_timeout:g} s"))
             self.transport.close()
 
         def send_400_response(self, _msg: str) -> None:
-            if len(self.conn.trailing_data[0]) >= limits.max_header_bytes:
-                status, text = 431, f"the request line and headers are longer than {limits.max_header_bytes} bytes"
-            else:
-                status, text = 400, "invalid HTTP request"
-            self.transport.write(_raw_error(status, text))
+            self.transport.write(_raw_error(400, "invalid HTTP request"))
             self.transport.close()
 
     return Guarded
