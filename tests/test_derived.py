@@ -15,8 +15,10 @@ from hypothesis import strategies as st
 from euproj_rdf import derived
 from euproj_rdf.derived import (
     ACTIVE_YEAR,
+    DISPLAY_NAME,
     DISPLAY_TITLE,
     LEAD_PARTNER,
+    NAME_RANK,
     PARTNER_COUNTRY,
     RULES,
     TITLE_RANK,
@@ -45,7 +47,7 @@ def long_path(seed_build, construct: str, keep: frozenset[str] = frozenset()) ->
 
 
 #: a shortcut derived from another one: the rule reads that one
-NEEDS = {TITLE_RANK: frozenset({DISPLAY_TITLE})}
+NEEDS = {TITLE_RANK: frozenset({DISPLAY_TITLE}), NAME_RANK: frozenset({DISPLAY_NAME})}
 
 
 @pytest.mark.parametrize("prop", list(RULES))
@@ -93,6 +95,35 @@ def test_seed_title_ranks_count_up_in_title_order(seed_store):
     found = sorted((int(r["rank"].value), r["title"].value, r["project"].value) for r in rows)
     assert [rank for rank, _, _ in found] == list(range(1, len(found) + 1))
     assert [(t, p) for _, t, p in found] == sorted((t, p) for _, t, p in found)
+
+
+def test_seed_name_ranks_count_up_in_name_order(seed_store):
+    """Every organisation with a display name has a rank: 1 … n, in the order of the names
+    (code points), then IRIs."""
+    rows = seed_store.query(f"""SELECT ?organisation ?name ?rank WHERE {{
+        ?organisation <{DISPLAY_NAME}> ?name OPTIONAL {{ ?organisation <{NAME_RANK}> ?rank }} }}""")
+    found = sorted((int(r["rank"].value) if r["rank"] else 0, r["name"].value, r["organisation"].value) for r in rows)
+    assert len(found) > 10
+    assert [rank for rank, _, _ in found] == list(range(1, len(found) + 1))
+    assert [(n, o) for _, n, o in found] == sorted((n, o) for _, n, o in found)
+
+
+@given(st.dictionaries(st.text(alphabet="ab-", min_size=1, max_size=3),
+                       st.tuples(st.sampled_from("01"), st.text(alphabet="aAåz\u00e9\U0001f600 ", max_size=4)),
+                       max_size=30))
+def test_name_ranks_sort_as_sparql_sorts(names):
+    """The ranks name_lines states order the organisations as SPARQL's ORDER BY of the display
+    names, then the IRIs, orders them (the same names, ties and all)."""
+    keys = {rid: lang + text for rid, (lang, text) in names.items()}
+    store = ox.Store()
+    store.bulk_load(input="\n".join(derived.name_lines(keys, "https://example.org/o/")).encode(),
+                    format=ox.RdfFormat.N_TRIPLES)
+    by_sparql = [r["o"].value for r in store.query(
+        f"SELECT ?o WHERE {{ ?o <{DISPLAY_NAME}> ?name }} ORDER BY ?name ?o")]
+    by_rank = [r["o"].value for r in store.query(
+        f"SELECT ?o WHERE {{ ?o <{NAME_RANK}> ?rank }} ORDER BY ?rank")]
+    assert by_rank == by_sparql
+    assert len(by_rank) == len(names)
 
 
 #: the list keys a project may carry (see derived.shortcut_lines): lead partner, no budget, with

@@ -335,10 +335,11 @@ def test_a_question_on_a_statistics_graph_from_before_a_property_it_reads_is_ref
     assert list(run_query(catalogue["lead-partners"], store=tmp_path / "store"))
 
 
-def test_a_question_on_a_dump_from_before_a_shortcut_it_reads_is_refused(seed_build, tmp_path):
-    """A store whose dump has organisations but no ep:displayName (a release from before it)
-    stops the questions that read it with the error; the others still answer, and a store
-    without any organisation is not refused."""
+@pytest.mark.parametrize("missing", ["displayName", "nameRank"])
+def test_a_question_on_a_dump_from_before_a_shortcut_it_reads_is_refused(seed_build, tmp_path, missing):
+    """A store whose dump has organisations but no ep:displayName, or no ep:nameRank (a release
+    from before it), stops the questions that read it with the error; the others still answer,
+    and a store without any organisation is not refused."""
     from euproj_rdf.derived import DISPLAY_NAME
     from euproj_rdf.query import run_query
     from euproj_rdf.resources import query_catalogue
@@ -347,11 +348,11 @@ def test_a_question_on_a_dump_from_before_a_shortcut_it_reads_is_refused(seed_bu
     old = tmp_path / "old"
     old.mkdir()
     dump = seed_build.ntriples.read_text(encoding="utf-8").splitlines(keepends=True)
-    (old / "euproj.nt").write_text("".join(line for line in dump if f"<{DISPLAY_NAME}>" not in line), encoding="utf-8")
+    (old / "euproj.nt").write_text("".join(line for line in dump if f"<{EP}{missing}>" not in line), encoding="utf-8")
     (old / STATISTICS_NT).write_bytes(seed_build.ntriples.with_name(STATISTICS_NT).read_bytes())
     load_store(old / "euproj.nt", tmp_path / "store")
     catalogue = {q["name"]: q["text"] for q in query_catalogue()}
-    with pytest.raises(StatisticsError, match=r"^the store has no ep:displayName, which this question reads, "
+    with pytest.raises(StatisticsError, match=rf"^the store has no ep:{missing}, which this question reads, "
                                               r"though it holds Organisation resources: build the release again"):
         run_query(catalogue["partners-of-organisation"], store=tmp_path / "store")
     # the ranked organisations' names are read from the statistics graph

@@ -8,7 +8,8 @@ years the project certainly runs) and ``ep:totalBudgetStated`` (whether a total 
 amount is stated) so that list questions need not group every project's titles, compare every
 period or look for a missing statement; ``ep:displayName`` (the one name a list shows of an
 organisation, chosen as the display title is, from every record naming it: :func:`name_lines`)
-so that they need not group every name. ``ep:titleRank`` (the place of the project in the order
+so that they need not group every name, and ``ep:nameRank`` (its place in the order of display
+names, then IRIs) so that they sort organisations by an integer. ``ep:titleRank`` (the place of the project in the order
 of display titles, then IRIs, over the whole dump) lets a list sort by an integer a store keeps
 inline instead of by titles it reads back one comparison at a time. The rank is the one shortcut
 that depends on other records: each batch spills its ``(display title, project)`` pairs sorted
@@ -32,7 +33,7 @@ from .export import MERGE_FAN_IN, write_chunk
 from .ntriples import iri, literal, typed_literal
 from .vocab import CONCEPT, DCT, EP, SKOS, XSD
 
-__all__ = ["ACTIVE_YEAR", "DISPLAY_NAME", "DISPLAY_TITLE", "LEAD_PARTNER", "PAGE", "PARTNER_COUNTRY", "RULES",
+__all__ = ["ACTIVE_YEAR", "DISPLAY_NAME", "DISPLAY_TITLE", "LEAD_PARTNER", "NAME_RANK", "PAGE", "PARTNER_COUNTRY", "RULES",
            "STATED_FOR_EVERY", "TITLE_RANK", "Page", "Pages", "TOTAL_BUDGET_STATED", "chain_steps", "name_lines", "rank_chunks", "shortcut_lines",
            "shown_key", "write_titles"]
 
@@ -43,10 +44,11 @@ TITLE_RANK = EP + "titleRank"
 ACTIVE_YEAR = EP + "activeYear"
 TOTAL_BUDGET_STATED = EP + "totalBudgetStated"
 DISPLAY_NAME = EP + "displayName"
+NAME_RANK = EP + "nameRank"
 #: the shortcuts the build states on every instance of a class (a store holding instances but
 #: none of the shortcut's triples holds a release from before the shortcut)
 STATED_FOR_EVERY = {DISPLAY_TITLE: EP + "Project", TITLE_RANK: EP + "Project", TOTAL_BUDGET_STATED: EP + "Project",
-                    DISPLAY_NAME: EP + "Organisation"}
+                    DISPLAY_NAME: EP + "Organisation", NAME_RANK: EP + "Organisation"}
 
 _PREFIXES = f"PREFIX ep: <{EP}>\nPREFIX role: <{CONCEPT}role/>\n"
 
@@ -86,6 +88,18 @@ WHERE {
       }
     }
     GROUP BY ?project }
+}""",
+    NAME_RANK: f"PREFIX ep: <{EP}>\n" + """CONSTRUCT { ?organisation ep:nameRank ?rank }
+WHERE {
+  { SELECT ?organisation (COUNT(?before) + 1 AS ?rank)
+    WHERE {
+      ?organisation a ep:Organisation ; ep:displayName ?name .
+      OPTIONAL {
+        ?before a ep:Organisation ; ep:displayName ?beforeName .
+        FILTER(?beforeName < ?name || (?beforeName = ?name && STR(?before) < STR(?organisation)))
+      }
+    }
+    GROUP BY ?organisation }
 }""",
     ACTIVE_YEAR: f"PREFIX ep: <{EP}>\n" + """CONSTRUCT { ?project ep:activeYear ?year }
 WHERE {
@@ -137,12 +151,17 @@ def shown_key(lang: str, text: str) -> str:
 
 
 def name_lines(names: dict[str, str], organisations: str) -> list[str]:
-    """The ``ep:displayName`` triples of the organisations: ``names`` maps an organisation's id
-    to :func:`shown_key` of the name a list shows (:attr:`euproj_rdf.stats.Facts.names`, chosen
-    from every record naming it, as the build reads them before the batches); ``organisations``
-    is the IRI of an organisation without its id."""
-    prop = iri(DISPLAY_NAME)
-    return [f"{iri(organisations + rid)} {prop} {literal(key[1:])} ." for rid, key in names.items()]
+    """The ``ep:displayName`` and ``ep:nameRank`` triples of the organisations: ``names`` maps an
+    organisation's id to :func:`shown_key` of the name a list shows
+    (:attr:`euproj_rdf.stats.Facts.names`, chosen from every record naming it, as the build reads
+    them before the batches); ``organisations`` is the IRI of an organisation without its id.
+    The ranks count 1, 2, 3 … in the order of the names, then of the IRIs, comparing code points
+    as SPARQL compares strings."""
+    name_p, rank_p = iri(DISPLAY_NAME), iri(NAME_RANK)
+    shown = sorted((key[1:], organisations + rid) for rid, key in names.items())
+    lines = [f"{iri(o)} {name_p} {literal(name)} ." for name, o in shown]
+    lines += [f"{iri(o)} {rank_p} {typed_literal(str(rank), _INTEGER)} ." for rank, (_, o) in enumerate(shown, 1)]
+    return lines
 
 
 def _title_key(obj: str) -> str:
