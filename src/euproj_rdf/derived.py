@@ -68,6 +68,23 @@ WHERE {{
 }}"""
 
 
+def _rank(subject: str, cls: str, shown: str, prop: str, text: str) -> str:
+    """The CONSTRUCT of each ``cls``'s place in the order of the ``shown`` texts, then of the
+    IRIs (1 for the first)."""
+    return f"PREFIX ep: <{EP}>\n" + f"""CONSTRUCT {{ ?{subject} ep:{prop} ?rank }}
+WHERE {{
+  {{ SELECT ?{subject} (COUNT(?before) + 1 AS ?rank)
+    WHERE {{
+      ?{subject} a {cls} ; ep:{shown} ?{text} .
+      OPTIONAL {{
+        ?before a {cls} ; ep:{shown} ?before{text.capitalize()} .
+        FILTER(?before{text.capitalize()} < ?{text} || (?before{text.capitalize()} = ?{text} && STR(?before) < STR(?{subject})))
+      }}
+    }}
+    GROUP BY ?{subject} }}
+}}"""
+
+
 #: shortcut property → the CONSTRUCT that derives it from the long path
 RULES = {
     PARTNER_COUNTRY: _PREFIXES + """CONSTRUCT { ?project ep:partnerCountry ?country }
@@ -77,30 +94,8 @@ WHERE { ?project a ep:Project ; ep:participation ?participation .
         ?participation ep:role role:lead-partner ; ep:participant ?partner }""",
     DISPLAY_TITLE: _shown("project", "ep:Project", f"<{DCT}title>", "displayTitle", "title"),
     DISPLAY_NAME: _shown("organisation", "ep:Organisation", f"<{SKOS}prefLabel>", "displayName", "name"),
-    TITLE_RANK: f"PREFIX ep: <{EP}>\n" + """CONSTRUCT { ?project ep:titleRank ?rank }
-WHERE {
-  { SELECT ?project (COUNT(?before) + 1 AS ?rank)
-    WHERE {
-      ?project a ep:Project ; ep:displayTitle ?title .
-      OPTIONAL {
-        ?before a ep:Project ; ep:displayTitle ?beforeTitle .
-        FILTER(?beforeTitle < ?title || (?beforeTitle = ?title && STR(?before) < STR(?project)))
-      }
-    }
-    GROUP BY ?project }
-}""",
-    NAME_RANK: f"PREFIX ep: <{EP}>\n" + """CONSTRUCT { ?organisation ep:nameRank ?rank }
-WHERE {
-  { SELECT ?organisation (COUNT(?before) + 1 AS ?rank)
-    WHERE {
-      ?organisation a ep:Organisation ; ep:displayName ?name .
-      OPTIONAL {
-        ?before a ep:Organisation ; ep:displayName ?beforeName .
-        FILTER(?beforeName < ?name || (?beforeName = ?name && STR(?before) < STR(?organisation)))
-      }
-    }
-    GROUP BY ?organisation }
-}""",
+    TITLE_RANK: _rank("project", "ep:Project", "displayTitle", "titleRank", "title"),
+    NAME_RANK: _rank("organisation", "ep:Organisation", "displayName", "nameRank", "name"),
     ACTIVE_YEAR: f"PREFIX ep: <{EP}>\n" + """CONSTRUCT { ?project ep:activeYear ?year }
 WHERE {
   ?project a ep:Project ; ep:period ?period .
