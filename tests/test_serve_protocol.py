@@ -61,7 +61,7 @@ def _count(srv: Endpoint, **params) -> int:
 
 
 def test_dataset_parameters_choose_the_graphs(server):
-    assert _count(server) == 5228  # the default graph: the dump
+    assert _count(server) == 5409  # the default graph: the dump
     assert _count(server, **{"default-graph-uri": LABELS}) == 2
     assert _count(server, **{"default-graph-uri": [LABELS, STATS]}) == 3
     assert _count(server, **{"default-graph-uri": "https://example.org/no-such-graph"}) == 0
@@ -233,7 +233,7 @@ def test_load_into_a_named_graph_keeps_the_other_graphs(seed_build, tmp_path):
     assert again.exit_code == 0
     db = ox.Store.read_only(str(store))
     statistics = sum(1 for line in seed_build.statistics[1].open() if line.strip())  # loaded beside the dump
-    assert len(db) == 5228 + statistics + 1
+    assert len(db) == 5409 + statistics + 1
     assert len(list(db.quads_for_pattern(None, None, None, ox.NamedNode(LABELS)))) == 1
     bad = runner.invoke(app, ["load", "--dump", str(tmp_path / "g.nt"), "--store", str(store), "--graph", "a b"])
     assert bad.exit_code == 2 and bad.stderr == "Error: not an IRI for a graph: 'a b'\n"
