@@ -8,10 +8,11 @@ years the project certainly runs) and ``ep:totalBudgetStated`` (whether a total 
 amount is stated) so that list questions need not group every project's titles, compare every
 period or look for a missing statement; ``ep:displayName`` (the one name a list shows of an
 organisation, chosen as the display title is, from every record naming it: :func:`name_lines`)
-so that they need not group every name, and ``ep:nameRank`` (its place in the order of display
-names, then IRIs) so that they sort organisations by an integer. ``ep:titleRank`` (the place of the project in the order
-of display titles, then IRIs, over the whole dump) lets a list sort by an integer a store keeps
-inline instead of by titles it reads back one comparison at a time. The rank is the one shortcut
+so that they need not group every name, and ``ep:nameRank`` (its place in the order of
+display names, then IRIs) so that they sort organisations by an integer. ``ep:titleRank`` (the
+place of the project in the order of display titles, then IRIs, over the whole dump) lets a list
+sort by an integer a store keeps inline instead of by titles it reads back one comparison at a
+time. The rank is the one shortcut
 that depends on other records: each batch spills its ``(display title, project)`` pairs sorted
 (:func:`write_titles`) and :func:`rank_chunks` merges them once every batch is done. The
 ontology declares them derived, and :data:`RULES` are the SPARQL CONSTRUCT queries that derive
